@@ -1,0 +1,43 @@
+namespace TinyImage.Core.FileSystem;
+
+/// <summary>
+/// One path in an image: a directory, a regular file (read from a host file or held inline) or a
+/// symbolic link, with its permission bits and the reason it is in the image.
+/// </summary>
+public sealed record FileEntry
+{
+    /// <summary>Absolute, normalized path in the image, e.g. <c>/usr/bin/bash</c>.</summary>
+    public required string Path { get; init; }
+
+    public required EntryKind Kind { get; init; }
+
+    /// <summary>Permission bits including setuid/setgid/sticky (07777).</summary>
+    public int Mode { get; init; }
+
+    /// <summary>For a file read from the host: where its bytes come from.</summary>
+    public string? SourcePath { get; init; }
+
+    /// <summary>For a file whose bytes are given inline (e.g. <c>AddText</c>).</summary>
+    public byte[]? Content { get; init; }
+
+    /// <summary>For a symlink: its target, exactly as it is to be stored.</summary>
+    public string? LinkTarget { get; init; }
+
+    /// <summary>Why the entry is in the image, e.g. "needed by /usr/bin/bash (libtinfo.so.6, default path)".</summary>
+    public string Reason { get; init; } = "";
+
+    /// <summary>Size of the file's content in bytes; 0 for directories and symlinks.</summary>
+    public long Size => Kind != EntryKind.File ? 0 : Content?.LongLength ?? new FileInfo(SourcePath!).Length;
+
+    public static FileEntry Directory(string path, int mode, string reason) =>
+        new() { Path = path, Kind = EntryKind.Directory, Mode = mode, Reason = reason };
+
+    public static FileEntry HostFile(string path, string sourcePath, int mode, string reason) =>
+        new() { Path = path, Kind = EntryKind.File, Mode = mode, SourcePath = sourcePath, Reason = reason };
+
+    public static FileEntry Inline(string path, byte[] content, int mode, string reason) =>
+        new() { Path = path, Kind = EntryKind.File, Mode = mode, Content = content, Reason = reason };
+
+    public static FileEntry Link(string path, string target, string reason) =>
+        new() { Path = path, Kind = EntryKind.Symlink, Mode = 0x1FF, LinkTarget = target, Reason = reason };
+}

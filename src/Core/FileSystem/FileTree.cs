@@ -1,0 +1,118 @@
+namespace TinyImage.Core.FileSystem;
+
+/// <summary>
+/// The files of one image: a set of entries keyed by absolute path, enumerated in ordinal order with
+/// every parent directory present. Adding the same content twice is a no-op; a later file at the same
+/// path replaces an earlier one, as a later COPY does in a Dockerfile. Paths are resolved through the
+/// symlinks already in the tree, so a file added at /bin/x when /bin -> usr/bin lands at /usr/bin/x.
+/// </summary>
+public sealed class FileTree
+{
+    private const int DefaultDirectoryMode = 0x1ED; // 0755
+    private const int MaxSymlinkHops = 40;
+
+    private readonly SortedDictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
+
+    public int Count => _entries.Count;
+
+    /// <summary>Every entry sorted by path, with implicit parent directories (0755) filled in.</summary>
+    public IReadOnlyList<FileEntry> Entries()
+    {
+        var all = new SortedDictionary<string, FileEntry>(_entries, StringComparer.Ordinal);
+        foreach (var entry in _entries.Values)
+            foreach (var ancestor in ImagePath.Ancestors(entry.Path))
+                all.TryAdd(ancestor, FileEntry.Directory(ancestor, DefaultDirectoryMode, "parent directory"));
+        return all.Values.ToList();
+    }
+
+    public FileEntry? Find(string path) =>
+        _entries.TryGetValue(ImagePath.Normalize(path), out var entry) ? entry : null;
+
+    /// <summary>Adds <paramref name="entry"/>, resolving its parent directories through symlinks already in the tree.</summary>
+    public FileEntry Add(FileEntry entry)
+    {
+        var path = ResolveParents(ImagePath.Normalize(entry.Path));
+        if (path == "/")
+            throw new TinyImageException($"cannot add '{entry.Path}': the image root is always a directory");
+        entry = entry with { Path = path };
+
+        if (_entries.TryGetValue(path, out var existing))
+        {
+            if (SameContent(existing, entry)) return existing;
+            if (existing.Kind == EntryKind.Directory && entry.Kind == EntryKind.Directory)
+                return _entries[path] = entry; // a later MkDir sets the mode
+            if (existing.Kind == EntryKind.Directory || entry.Kind == EntryKind.Directory || HasChildren(path))
+                throw new TinyImageException(
+                    $"'{path}' is added as a {Describe(entry)} but is already a {Describe(existing)} ({existing.Reason}); use another path");
+        }
+        else if (entry.Kind != EntryKind.Directory && HasChildren(path))
+        {
+            if (entry.Kind != EntryKind.Symlink)
+                throw new TinyImageException(
+                    $"'{path}' is added as a file but the image already has files under it; use another path");
+            _entries[path] = entry;
+            RehomeChildren(path);
+            return entry;
+        }
+        return _entries[path] = entry;
+    }
+
+    /// <summary>
+    /// Follows symlinks in the tree for every component but the last, so that the parent of the
+    /// returned path is a real directory in the image (or absent, to be created).
+    /// </summary>
+    public string ResolveParents(string path)
+    {
+        var hops = 0;
+        var resolved = "/";
+        var pending = new Queue<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        while (pending.Count > 0)
+        {
+            var name = pending.Dequeue();
+            if (name == ".") continue;
+            if (name == "..") { resolved = ImagePath.Parent(resolved) ?? "/"; continue; }
+            var candidate = ImagePath.Combine(resolved, name);
+            if (pending.Count > 0 && _entries.TryGetValue(candidate, out var e) && e.Kind == EntryKind.Symlink)
+            {
+                if (++hops > MaxSymlinkHops)
+                    throw new TinyImageException($"too many levels of symbolic links resolving '{path}' in the image");
+                var target = e.LinkTarget!;
+                if (target.StartsWith('/')) resolved = "/";
+                var rest = pending.ToArray();
+                pending.Clear();
+                foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries)) pending.Enqueue(part);
+                foreach (var part in rest) pending.Enqueue(part);
+                continue;
+            }
+            resolved = candidate;
+        }
+        return resolved;
+    }
+
+    private bool HasChildren(string path)
+    {
+        var prefix = path + "/";
+        return _entries.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+    }
+
+    private void RehomeChildren(string linkPath)
+    {
+        var prefix = linkPath + "/";
+        var children = _entries.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
+        foreach (var child in children) _entries.Remove(child.Path);
+        foreach (var child in children) Add(child);
+    }
+
+    private static bool SameContent(FileEntry a, FileEntry b) =>
+        a.Kind == b.Kind && a.Mode == b.Mode && a.LinkTarget == b.LinkTarget &&
+        (a.Kind != EntryKind.File ||
+         (a.SourcePath is not null && a.SourcePath == b.SourcePath) ||
+         (a.Content is not null && b.Content is not null && a.Content.AsSpan().SequenceEqual(b.Content)));
+
+    private static string Describe(FileEntry e) => e.Kind switch
+    {
+        EntryKind.Directory => "directory",
+        EntryKind.Symlink => $"symlink to '{e.LinkTarget}'",
+        _ => "file",
+    };
+}

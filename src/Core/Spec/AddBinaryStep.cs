@@ -1,0 +1,4 @@
+namespace TinyImage.Core.Spec;
+
+/// <summary>An executable (ELF, or a <c>#!</c> script that brings its interpreter) copied from <see cref="Source"/> to <see cref="Destination"/>.</summary>
+public sealed record AddBinaryStep(string Source, string Destination) : BuildStep;

@@ -1,0 +1,4 @@
+namespace TinyImage.Core.Spec;
+
+/// <summary>A regular file copied from the host; <see cref="Mode"/> null keeps the host file's mode.</summary>
+public sealed record AddFileStep(string Source, string Destination, int? Mode) : BuildStep;

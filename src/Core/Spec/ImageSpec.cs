@@ -1,0 +1,16 @@
+using System.Collections.Immutable;
+
+namespace TinyImage.Core.Spec;
+
+/// <summary>Everything needed to build one image: what goes in it, in order, and how it runs.</summary>
+public sealed record ImageSpec
+{
+    /// <summary>Image reference such as "hello:latest"; null means derived from the recipe's file name.</summary>
+    public string? Reference { get; init; }
+
+    public ImmutableArray<BuildStep> Steps { get; init; } = [];
+    public ImageConfig Config { get; init; } = new();
+
+    /// <summary>Where the spec was made (the recipe line that started it), for error messages.</summary>
+    public SourceLocation? Origin { get; init; }
+}
