@@ -1,0 +1,179 @@
+using TinyImage.Core.Elf;
+using TinyImage.Core.FileSystem;
+using TinyImage.Core.Spec;
+
+namespace TinyImage.Core.Build;
+
+/// <summary>
+/// Turns the steps of an <see cref="ImageSpec"/> into the image's <see cref="FileTree"/>: copies
+/// binaries, files and directories, and for <see cref="WithLibsStep"/> adds the loader and the
+/// shared-library closure of every ELF file added before it, as the resolver finds them.
+/// </summary>
+public sealed class TreeAssembler
+{
+    private const int MaxInterpreterDepth = 4; // Linux follows at most a few levels of #! interpreters.
+
+    private readonly HostFiles _host;
+    private readonly LibraryResolver _resolver;
+
+    public TreeAssembler(ResolverOptions options)
+    {
+        _host = options.Files;
+        _resolver = new LibraryResolver(options);
+    }
+
+    /// <summary>The result: the files, and the OCI architecture of the first ELF file added (null if none).</summary>
+    public sealed record Result(FileTree Tree, string? Architecture);
+
+    public Result Assemble(ImageSpec spec)
+    {
+        var state = new State();
+        foreach (var step in spec.Steps)
+        {
+            try
+            {
+                Apply(step, state);
+            }
+            catch (TinyImageException e) when (step.Origin is { } origin && !e.Message.StartsWith(origin.ToString(), StringComparison.Ordinal))
+            {
+                throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
+            }
+        }
+        return new Result(state.Tree, state.Architecture);
+    }
+
+    private void Apply(BuildStep step, State state)
+    {
+        var tree = state.Tree;
+        switch (step)
+        {
+            case AddBinaryStep s:
+                AddExecutable(s.Source, s.Destination, $"AddBinary at {Where(s)}", state, depth: 0);
+                break;
+            case AddFileStep s:
+                RequireFile(s.Source, "AddFile");
+                tree.Add(FileEntry.HostFile(s.Destination, s.Source, s.Mode ?? HostFiles.ModeOf(s.Source), $"AddFile at {Where(s)}"));
+                NoteIfElf(s.Source, state);
+                break;
+            case AddDirectoryStep s:
+                AddDirectory(s, state);
+                break;
+            case AddTextStep s:
+                tree.Add(FileEntry.Inline(s.Destination, System.Text.Encoding.UTF8.GetBytes(s.Text), s.Mode, $"AddText at {Where(s)}"));
+                break;
+            case SymlinkStep s:
+                tree.Add(FileEntry.Link(s.Path, s.Target, $"Symlink at {Where(s)}"));
+                break;
+            case MkDirStep s:
+                tree.Add(FileEntry.Directory(s.Path, s.Mode, $"MkDir at {Where(s)}"));
+                break;
+            case WithLibsStep:
+                var closure = _resolver.Resolve(state.ElfFiles);
+                foreach (var file in closure.Files)
+                    _host.AddFile(tree, file.Path, file.Reason);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown build step {step.GetType().Name}");
+        }
+    }
+
+    private void AddExecutable(string source, string destination, string reason, State state, int depth)
+    {
+        RequireFile(source, "AddBinary");
+        if (ElfReader.IsElf(source))
+        {
+            var info = ElfReader.Read(source);
+            state.Architecture ??= info.OciArchitecture;
+            CopyExecutable(source, destination, reason, state);
+            NoteElf(source, state);
+            return;
+        }
+        var shebang = ShebangReader.ReadInterpreter(source)
+            ?? throw new TinyImageException($"{source}: not an ELF executable or a #! script; add data files with AddFile");
+        if (depth >= MaxInterpreterDepth)
+            throw new TinyImageException($"{source}: #! interpreters nest more than {MaxInterpreterDepth} levels deep");
+        CopyExecutable(source, destination, reason, state);
+        var interpreter = shebang.Interpreter;
+        var interpreterReason = $"#! interpreter of {destination}";
+        AddExecutable(_host.HostPath(interpreter), interpreter, interpreterReason, state, depth + 1);
+        if (Path.GetFileName(interpreter) == "env" && shebang.Argument is { Length: > 0 } program && !program.StartsWith('-'))
+        {
+            var found = FindOnPath(program)
+                ?? throw new TinyImageException($"{source}: '#!{interpreter} {program}': {program} is not in /usr/local/bin, /usr/bin or /bin; add it with AddBinary");
+            AddExecutable(_host.HostPath(found), found, $"{program}, run by {interpreter} for {destination}", state, depth + 1);
+        }
+    }
+
+    private void CopyExecutable(string source, string destination, string reason, State state)
+    {
+        if (destination == source && _host.Root == "/")
+            _host.AddFile(state.Tree, source, reason); // keep /bin -> usr/bin and other links on the way
+        else
+            state.Tree.Add(FileEntry.HostFile(destination, Path.GetFullPath(ResolveHostLinks(source)), HostFiles.ModeOf(source), reason));
+    }
+
+    private void AddDirectory(AddDirectoryStep step, State state)
+    {
+        if (!Directory.Exists(step.Source))
+            throw new TinyImageException($"AddDirectory: '{step.Source}' is not a directory; check the path");
+        var reason = $"AddDirectory at {Where(step)}";
+        var root = new DirectoryInfo(step.Source);
+        state.Tree.Add(FileEntry.Directory(step.Destination, HostFiles.ModeOf(root.FullName), reason));
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
+        foreach (var info in root.EnumerateFileSystemInfos("*", options))
+        {
+            var inImage = ImagePath.Normalize(step.Destination + "/" + Path.GetRelativePath(root.FullName, info.FullName));
+            if (info.LinkTarget is { } target)
+                state.Tree.Add(FileEntry.Link(inImage, target, reason));
+            else if (info is DirectoryInfo)
+                state.Tree.Add(FileEntry.Directory(inImage, HostFiles.ModeOf(info.FullName), reason));
+            else if ((info.Attributes & FileAttributes.Device) == 0 && File.Exists(info.FullName))
+            {
+                state.Tree.Add(FileEntry.HostFile(inImage, info.FullName, HostFiles.ModeOf(info.FullName), reason));
+                NoteIfElf(info.FullName, state);
+            }
+            else
+                throw new TinyImageException($"AddDirectory: '{info.FullName}' is not a regular file, directory or symlink; remove it or add files one by one");
+        }
+    }
+
+    private static void RequireFile(string path, string call)
+    {
+        if (Directory.Exists(path))
+            throw new TinyImageException($"{call}: '{path}' is a directory; use AddDirectory");
+        if (!File.Exists(path))
+            throw new TinyImageException($"{call}: '{path}' does not exist; check the path");
+    }
+
+    private static void NoteIfElf(string path, State state)
+    {
+        if (ElfReader.IsElf(path)) NoteElf(path, state);
+    }
+
+    private static void NoteElf(string path, State state)
+    {
+        if (!state.ElfFiles.Contains(path)) state.ElfFiles.Add(path);
+    }
+
+    private string? FindOnPath(string program)
+    {
+        foreach (var dir in new[] { "/usr/local/bin", "/usr/bin", "/bin" })
+        {
+            var candidate = dir + "/" + program;
+            if (File.Exists(_host.HostPath(candidate))) return candidate;
+        }
+        return null;
+    }
+
+    private static string ResolveHostLinks(string path) =>
+        File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
+
+    private static string Where(BuildStep step) => step.Origin?.ToString() ?? "the recipe";
+
+    private sealed class State
+    {
+        public FileTree Tree { get; } = new();
+        public List<string> ElfFiles { get; } = [];
+        public string? Architecture { get; set; }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Text;
+
+namespace TinyImage.Core.Elf;
+
+/// <summary>Expands ld.so's dynamic string tokens ($ORIGIN, $LIB, $PLATFORM and their braced forms) as glibc's <c>_dl_dst_substitute</c> does.</summary>
+internal static class DynamicStringTokens
+{
+    /// <summary>
+    /// Returns <paramref name="input"/> with known tokens replaced, or null when a known token has no
+    /// value (glibc then drops the whole element). An unknown <c>$X</c> is kept literally.
+    /// </summary>
+    public static string? Expand(string input, string? origin, string? lib, string? platform)
+    {
+        if (!input.Contains('$')) return input;
+        var text = new StringBuilder(input.Length + 32);
+        for (var i = 0; i < input.Length; i++)
+        {
+            if (input[i] != '$')
+            {
+                text.Append(input[i]);
+                continue;
+            }
+            var rest = input.AsSpan(i + 1);
+            int length;
+            string? value;
+            if ((length = Match(rest, "ORIGIN")) > 0) value = origin;
+            else if ((length = Match(rest, "PLATFORM")) > 0) value = platform;
+            else if ((length = Match(rest, "LIB")) > 0) value = lib;
+            else
+            {
+                text.Append('$');
+                continue;
+            }
+            if (value is null) return null;
+            text.Append(value);
+            i += length;
+        }
+        return text.ToString();
+    }
+
+    /// <summary>glibc's <c>is_dst</c>: the token, braced, or unbraced and followed by the end or '/'. Returns the length consumed, or 0.</summary>
+    private static int Match(ReadOnlySpan<char> text, string token)
+    {
+        var curly = text.Length > 0 && text[0] == '{';
+        var name = curly ? text[1..] : text;
+        if (!name.StartsWith(token, StringComparison.Ordinal)) return 0;
+        if (curly)
+            return name.Length > token.Length && name[token.Length] == '}' ? token.Length + 2 : 0;
+        return name.Length == token.Length || name[token.Length] == '/' ? token.Length : 0;
+    }
+}

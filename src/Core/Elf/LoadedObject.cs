@@ -1,0 +1,35 @@
+namespace TinyImage.Core.Elf;
+
+/// <summary>One object in a simulated process: the executable, its interpreter or a library (glibc's link_map).</summary>
+internal sealed class LoadedObject
+{
+    /// <summary>The path inside the root as the loader opened it (glibc's l_name).</summary>
+    public required string Path { get; init; }
+
+    /// <summary>The symlink-free path inside the root: the file's identity.</summary>
+    public required string RealPath { get; init; }
+
+    public required ElfInfo Info { get; init; }
+
+    /// <summary>The object whose need loaded this one first (glibc's l_loader); null for the executable and interpreter.</summary>
+    public LoadedObject? Loader { get; init; }
+
+    /// <summary>The value of $ORIGIN in this object's paths.</summary>
+    public required string Origin { get; init; }
+
+    public required SearchRule Rule { get; init; }
+
+    /// <summary>The name that first asked for this object.</summary>
+    public required string NeededName { get; init; }
+
+    /// <summary>Where the search found it, for reasons: "default path /lib/x86_64-linux-gnu".</summary>
+    public required string FoundIn { get; init; }
+
+    /// <summary>Names this object answers to besides its SONAME (glibc's l_libname).</summary>
+    public List<string> Names { get; } = [];
+
+    /// <summary>Each DT_NEEDED of this object, in order, with the object it resolved to and whether that request loaded it.</summary>
+    public List<(string Name, LoadedObject Target, bool Loaded)> Edges { get; } = [];
+
+    public bool Answers(string name) => Names.Contains(name) || Info.Soname == name;
+}

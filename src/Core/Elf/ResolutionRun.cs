@@ -1,0 +1,73 @@
+using TinyImage.Core.FileSystem;
+
+namespace TinyImage.Core.Elf;
+
+/// <summary>State shared by the processes of one <see cref="LibraryResolver.Resolve"/> call: caches and warnings.</summary>
+internal sealed class ResolutionRun(ResolverOptions options)
+{
+    private readonly Dictionary<string, ElfInfo> _elf = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<string>> _probes = new(StringComparer.Ordinal);
+    private IReadOnlyList<string>? _confDirectories;
+
+    public ResolverOptions Options { get; } = options;
+
+    public HostFiles Files => Options.Files;
+
+    public List<string> Warnings { get; } = [];
+
+    /// <summary>The directories of ld.so.conf, read once.</summary>
+    public IReadOnlyList<string> ConfDirectories =>
+        _confDirectories ??= Options.LdSoConf is { } conf ? LdSoConf.ReadDirectories(Files, conf) : [];
+
+    /// <summary>Reads the ELF file at <paramref name="realPath"/> (inside the root), once.</summary>
+    public ElfInfo ReadElf(string realPath)
+    {
+        if (!_elf.TryGetValue(realPath, out var info))
+            _elf[realPath] = info = ElfReader.Read(Files.HostPath(realPath));
+        return info;
+    }
+
+    /// <summary>
+    /// The directories to try for <paramref name="directory"/>: each of <paramref name="subdirectories"/>
+    /// that exists, then the directory itself; empty when it does not exist.
+    /// </summary>
+    public IReadOnlyList<string> Probes(string directory, IReadOnlyList<string> subdirectories)
+    {
+        var key = directory + "\n" + string.Join('\n', subdirectories);
+        if (_probes.TryGetValue(key, out var probes)) return probes;
+        var list = new List<string>();
+        if (IsDirectory(directory))
+        {
+            foreach (var sub in subdirectories)
+            {
+                var path = Join(directory, sub);
+                if (IsDirectory(path)) list.Add(path);
+            }
+            list.Add(directory);
+        }
+        return _probes[key] = list;
+    }
+
+    /// <summary>Joins a directory and a name as ld.so does (no doubled slash after "/").</summary>
+    public static string Join(string directory, string name) =>
+        directory.EndsWith('/') ? directory + name : directory + "/" + name;
+
+    /// <summary>The directory part of a path, without resolving anything ("/a/../b/x" gives "/a/../b").</summary>
+    public static string DirectoryOf(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return slash <= 0 ? "/" : path[..slash];
+    }
+
+    private bool IsDirectory(string path)
+    {
+        try
+        {
+            return Files.Resolve(path) is { } r && Directory.Exists(Files.HostPath(r.RealPath));
+        }
+        catch (TinyImageException)
+        {
+            return false;
+        }
+    }
+}

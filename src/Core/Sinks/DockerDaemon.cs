@@ -1,0 +1,95 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace TinyImage.Core.Sinks;
+
+/// <summary>
+/// A Docker engine reached through DOCKER_HOST or /var/run/docker.sock, through Docker.DotNet:
+/// loads image archives as <c>docker load</c> does.
+/// </summary>
+public sealed class DockerDaemon : IDisposable
+{
+    private readonly DockerClient _client;
+
+    public DockerDaemon(string? endpoint = null)
+    {
+        Endpoint = endpoint ?? DefaultEndpoint();
+        if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http"))
+            throw new TinyImageException($"DOCKER_HOST '{Endpoint}' is not a unix:// or tcp:// address; fix or unset it");
+        _client = new DockerClientConfiguration(uri, defaultTimeout: TimeSpan.FromMinutes(10)).CreateClient();
+    }
+
+    /// <summary>The engine's address, e.g. unix:///var/run/docker.sock.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>DOCKER_HOST when set, else the default socket.</summary>
+    public static string DefaultEndpoint() =>
+        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
+
+    /// <summary>Loads a <c>docker load</c> archive, streaming it from <paramref name="archivePath"/>; returns the engine's messages.</summary>
+    public async Task<IReadOnlyList<string>> LoadAsync(string archivePath, CancellationToken cancellationToken)
+    {
+        var collector = new MessageCollector();
+        await using var archive = File.OpenRead(archivePath);
+        try
+        {
+            await _client.Images.LoadImageAsync(new ImageLoadParameters { Quiet = true }, archive, collector, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            throw Unreachable(e);
+        }
+        catch (DockerApiException e)
+        {
+            throw new TinyImageException($"the Docker engine at {Endpoint} refused {archivePath}: {e.ResponseBody.Trim()}");
+        }
+        if (collector.Error is { } error)
+            throw new TinyImageException($"the Docker engine at {Endpoint} could not load {archivePath}: {error}");
+        return collector.Messages;
+    }
+
+    /// <summary>The engine's size of an image in bytes, or null when the engine does not have it.</summary>
+    public async Task<long?> ImageSizeAsync(string reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var image = await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false);
+            return image.Size;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            throw Unreachable(e);
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static bool IsUnreachable(Exception e) =>
+        e is HttpRequestException or SocketException or TimeoutException || e.InnerException is SocketException or HttpRequestException;
+
+    private TinyImageException Unreachable(Exception e) =>
+        new($"cannot reach the Docker engine at {Endpoint} ({(e.InnerException ?? e).Message}); start dockerd or set DOCKER_HOST", e);
+
+    // Reports synchronously (Progress<T> would post to the thread pool), so every message is in before the load returns.
+    private sealed class MessageCollector : IProgress<JSONMessage>
+    {
+        private readonly List<string> _messages = [];
+
+        public string? Error { get; private set; }
+
+        public IReadOnlyList<string> Messages { get { lock (_messages) return _messages.ToList(); } }
+
+        public void Report(JSONMessage value)
+        {
+            if (value.Error is { Message: { Length: > 0 } message }) Error ??= message;
+            else if (!string.IsNullOrEmpty(value.ErrorMessage)) Error ??= value.ErrorMessage;
+            else if (!string.IsNullOrWhiteSpace(value.Stream)) lock (_messages) _messages.Add(value.Stream.Trim());
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System.CommandLine;
+using TinyImage.Core;
+using TinyImage.Core.Build;
+using TinyImage.Core.Sinks;
+using TinyImage.Core.Oci;
+using TinyImage.Core.Spec;
+
+namespace TinyImage.Runner;
+
+/// <summary><c>tinyrun [build] RECIPE [--output PATH] [--load] [--tag NAME:TAG]</c>: builds every image a recipe defines.</summary>
+internal static class BuildCommand
+{
+    private const string RecipeSuffix = ".tiny.csx";
+
+    public static Command Create()
+    {
+        var command = new Command("build", "Build the images a recipe defines (the default command).");
+        AddTo(command, asRoot: false);
+        return command;
+    }
+
+    public static void AddTo(Command command, bool asRoot)
+    {
+        var recipe = new Argument<string>("recipe")
+        {
+            Description = "The recipe file, e.g. recipes/hello.tiny.csx.",
+            Arity = asRoot ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
+        };
+        var output = new Option<string?>("--output", "-o")
+        {
+            Description = "Where to write the image archive (default out/<name>.tar); a directory when the recipe defines several images.",
+        };
+        var load = new Option<bool>("--load") { Description = "Also load the image into the Docker engine at DOCKER_HOST or /var/run/docker.sock." };
+        var tag = new Option<string?>("--tag", "-t") { Description = "Name the image NAME:TAG instead of the recipe's Tag (one image only)." };
+        command.Arguments.Add(recipe);
+        command.Options.Add(output);
+        command.Options.Add(load);
+        command.Options.Add(tag);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var path = parse.GetValue(recipe);
+            if (path is null)
+            {
+                Console.Error.WriteLine("tinyrun: give a recipe to build, e.g. 'tinyrun recipes/hello.tiny.csx'; see 'tinyrun --help'.");
+                return Program.ExitUsage;
+            }
+            return await RunAsync(path, parse.GetValue(output), parse.GetValue(load), parse.GetValue(tag), cancellationToken).ConfigureAwait(false);
+        });
+    }
+
+    private static async Task<int> RunAsync(string recipePath, string? output, bool load, string? tagOverride, CancellationToken cancellationToken)
+    {
+        ImageReference? overrideReference = tagOverride is null ? null : ImageReference.Parse(tagOverride);
+        var specs = await new RecipeCompiler().EvaluateAsync(recipePath, cancellationToken).ConfigureAwait(false);
+        if (specs.Count == 0)
+            throw new TinyImageException($"{recipePath}: the recipe defines no image; start one with From.Scratch()");
+        if (overrideReference is not null && specs.Count > 1)
+            throw new TinyImageException($"{recipePath}: --tag names one image but the recipe defines {specs.Count}; set .Tag(...) in the recipe instead");
+
+        var named = Name(specs, recipePath, overrideReference);
+        var pipeline = new ImagePipeline(ImagePipelineOptions.FromEnvironment());
+        using var daemon = load ? new DockerDaemon() : null;
+        foreach (var (spec, reference) in named)
+        {
+            var target = OutputPath(output, reference, named.Count);
+            var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken).ConfigureAwait(false);
+            if (daemon is not null)
+                await daemon.LoadAsync(image.OutputPath, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine(Summary(image, loaded: daemon is not null));
+        }
+        return Program.ExitOk;
+    }
+
+    /// <summary>Gives every spec its reference: --tag, else its Tag, else the recipe's name (name-2, name-3... when several).</summary>
+    private static List<(ImageSpec Spec, ImageReference Reference)> Name(IReadOnlyList<ImageSpec> specs, string recipePath, ImageReference? overrideReference)
+    {
+        var fileName = Path.GetFileName(recipePath);
+        var stem = fileName.EndsWith(RecipeSuffix, StringComparison.Ordinal) ? fileName[..^RecipeSuffix.Length] : Path.GetFileNameWithoutExtension(fileName);
+        var result = new List<(ImageSpec, ImageReference)>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < specs.Count; i++)
+        {
+            var reference = overrideReference ?? (specs[i].Reference is { } r ? ImageReference.Parse(r) : DefaultReference(stem, i, recipePath));
+            if (!seen.Add(reference.ToString()))
+                throw new TinyImageException($"{SourceLocation.Prefix(specs[i].Origin, $"two images are named {reference}")}; give each a different .Tag(...)");
+            result.Add((specs[i], reference));
+        }
+        return result;
+    }
+
+    private static ImageReference DefaultReference(string stem, int index, string recipePath)
+    {
+        var name = stem.ToLowerInvariant() + (index == 0 ? "" : $"-{index + 1}");
+        return ImageReference.TryParse(name, out var reference, out _)
+            ? reference
+            : throw new TinyImageException($"{recipePath}: '{stem}' is not a valid image name; add .Tag(\"name:tag\") to the recipe or pass --tag");
+    }
+
+    private static string OutputPath(string? output, ImageReference reference, int imageCount)
+    {
+        var fileName = reference.ShortName + ".tar";
+        if (output is null) return Path.Combine("out", fileName);
+        if (imageCount > 1 || Directory.Exists(output) || output.EndsWith('/')) return Path.Combine(output, fileName);
+        return output;
+    }
+
+    private static string Summary(BuiltImage image, bool loaded) =>
+        $"{image.Reference}  {image.ManifestDigest}  {Sizes.Format(image.CompressedSize)} compressed, {Sizes.Format(image.ContentSize)} of files  " +
+        $"{image.FileCount} file{(image.FileCount == 1 ? "" : "s")}  -> {Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath)}{(loaded ? " (loaded into Docker)" : "")}";
+}

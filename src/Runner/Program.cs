@@ -1,0 +1,49 @@
+using System.CommandLine;
+using TinyImage.Core;
+
+namespace TinyImage.Runner;
+
+/// <summary>The <c>tinyrun</c> command line: wires commands to their handlers and maps errors to exit codes.</summary>
+internal static class Program
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("TinyImage: build the smallest correct container images from C# recipes (*.tiny.csx).");
+        BuildCommand.AddTo(root, asRoot: true);
+        root.Subcommands.Add(BuildCommand.Create());
+        root.Subcommands.Add(DepsCommand.Create());
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors) Console.Error.WriteLine($"tinyrun: {error.Message}");
+            Console.Error.WriteLine("Run 'tinyrun --help' for usage.");
+            return ExitUsage;
+        }
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancel.Token).ConfigureAwait(false);
+        }
+        catch (RecipeCompilationException e)
+        {
+            foreach (var line in e.Diagnostics) Console.Error.WriteLine(line);
+            return ExitFailure;
+        }
+        catch (TinyImageException e)
+        {
+            Console.Error.WriteLine($"tinyrun: {e.Message}");
+            return ExitFailure;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("tinyrun: cancelled; no output was written");
+            return ExitFailure;
+        }
+    }
+}

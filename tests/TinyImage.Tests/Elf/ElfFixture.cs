@@ -1,0 +1,229 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+
+namespace TinyImage.Tests.Elf;
+
+/// <summary>
+/// Real ELF files built with gcc once for the whole Elf collection, in a temporary directory:
+/// small libraries and executables set up for each loader rule (RPATH, RUNPATH, $ORIGIN, cycles,
+/// bad candidates, ld.so.conf). Paths are absolute host paths, used with the root "/".
+/// </summary>
+public sealed class ElfFixture : IDisposable
+{
+    public ElfFixture()
+    {
+        Dir = Directory.CreateTempSubdirectory("tinyimage-elf-").FullName;
+        try
+        {
+            Build();
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The temporary directory holding every fixture.</summary>
+    public string Dir { get; }
+
+    public string P(string relative) => Path.Combine(Dir, relative);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+    }
+
+    private void Build()
+    {
+        // rpath-inherit / runpath-noinherit: libtop needs libsib; both in ri/lib.
+        Lib("ri/lib/libsib.so", "sib", soname: "libsib.so");
+        Lib("ri/lib/libtop.so", "top", soname: "libtop.so", calls: ["sib"], link: ["ri/lib/libsib.so"]);
+        Exe("ri/bin/app-rpath", "top", ["ri/lib/libtop.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}");
+        Exe("ri/bin/app-runpath", "top", ["ri/lib/libtop.so"], "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}");
+
+        // rpath-masked: the loader of libsib (libtop) has a RUNPATH, so the executable's RPATH is not used.
+        Lib("rm/lib/libsib.so", "sib", soname: "libsib.so");
+        Lib("rm/lib/libtop.so", "top", soname: "libtop.so", calls: ["sib"], link: ["rm/lib/libsib.so"],
+            extra: ["-Wl,--enable-new-dtags", "-Wl,-rpath,/nonexistent-rm"]);
+        Exe("rm/bin/app", "top", ["rm/lib/libtop.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("rm/lib")}");
+
+        // both-tags: RPATH "<ri/lib>:/nonexistent-bt" plus a RUNPATH "/nonexistent-bt" made from DT_DEBUG.
+        var rpath = $"{P("ri/lib")}:/nonexistent-bt";
+        Exe("bt/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{rpath}");
+        AddRunPathFromDebug(P("bt/app"), P("ri/lib").Length + 1);
+
+        // $ORIGIN of an executable reached through a symlink: the real directory counts.
+        Lib("oe/real/lib/liborig.so", "orig", soname: "liborig.so");
+        Exe("oe/real/bin/app", "orig", ["oe/real/lib/liborig.so"], "-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/../lib");
+        Directory.CreateDirectory(P("oe/link"));
+        File.CreateSymbolicLink(P("oe/link/app"), "../real/bin/app");
+
+        // $ORIGIN of a library reached through a symlink: the link's directory counts.
+        Lib("ol/real/libsibo.so", "sibo", soname: "libsibo.so");
+        Lib("ol/real/libtopo.so", "topo", soname: "libtopo.so", calls: ["sibo"], link: ["ol/real/libsibo.so"],
+            extra: ["-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN"]);
+        Directory.CreateDirectory(P("ol/lib"));
+        File.CreateSymbolicLink(P("ol/lib/libtopo.so"), "../real/libtopo.so");
+        Exe("ol/bin/app", "topo", ["ol/real/libtopo.so"], "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("ol/lib")}");
+
+        // Static and static-pie.
+        Gcc("-O0", "-o", P("st/static"), "-static", Source("st/main.c", "int main(void){return 0;}"));
+        Gcc("-O0", "-o", P("st/static-pie"), "-static-pie", P("st/main.c"));
+
+        // wrong class / wrong machine first on the RPATH: skipped, libsib comes from ri/lib.
+        Patched("wc/first/libsib.so", P("ri/lib/libsib.so"), 4, 1);
+        Exe("wc/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("wc/first")}:{P("ri/lib")}");
+        Patched("wm/first/libsib.so", P("ri/lib/libsib.so"), 18, 183);
+        Exe("wm/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("wm/first")}:{P("ri/lib")}");
+
+        // fatal first on the RPATH: a text file, an OS ABI 9 file, a directory.
+        Directory.CreateDirectory(P("ft/first"));
+        File.WriteAllText(P("ft/first/libsib.so"), "this is not a library, just text long enough to pass the loader's length check\n");
+        Exe("ft/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("ft/first")}:{P("ri/lib")}");
+        Patched("fo/first/libsib.so", P("ri/lib/libsib.so"), 7, 9);
+        Exe("fo/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("fo/first")}:{P("ri/lib")}");
+        Directory.CreateDirectory(P("fd/first/libsib.so"));
+        Exe("fd/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("fd/first")}:{P("ri/lib")}");
+
+        // cycle: liba <-> libb.
+        Lib("cy/tmp/libb.so", "b", soname: "libb.so");
+        Lib("cy/lib/liba.so", "a", soname: "liba.so", calls: ["b"], link: ["cy/tmp/libb.so"]);
+        Lib("cy/lib/libb.so", "b", soname: "libb.so", calls: ["a"], link: ["cy/lib/liba.so"]);
+        Exe("cy/app", "a", ["cy/lib/liba.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("cy/lib")}");
+
+        // dup-soname: the file named libfirst.so has SONAME libshared.so.1, which libother.so needs.
+        Lib("ds/build/libfirst.so", "first", soname: "libfirst.so");
+        Lib("ds/lib/libshared.so.1", "shared", soname: "libshared.so.1");
+        Lib("ds/lib/libother.so", "other", soname: "libother.so", calls: ["shared"], link: ["ds/lib/libshared.so.1"]);
+        Gcc("-O0", "-o", P("ds/app"), Source("ds/main.c", "int first(void); int other(void); int main(void){return first()+other();}"),
+            P("ds/build/libfirst.so"), P("ds/lib/libother.so"), "-Wl,--no-as-needed", "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("ds/lib")}");
+        Gcc("-O0", "-shared", "-fPIC", "-o", P("ds/lib/libfirst.so"), "-Wl,-soname,libshared.so.1",
+            Source("ds/first.c", "int first(void){return 0;} int shared(void){return 0;}"));
+
+        // ld.so.conf with a relative include glob, comments, hwcap, an empty match and a cycle.
+        Lib("cf/dir2/libconf.so", "conf", soname: "libconf.so");
+        Exe("cf/app", "conf", ["cf/dir2/libconf.so"]);
+        Directory.CreateDirectory(P("cf/dir1"));
+        Directory.CreateDirectory(P("cf/etc/conf.d"));
+        File.WriteAllText(P("cf/etc/ld.so.conf"), "# top\ninclude conf.d/*.conf nomatch/*.conf\nhwcap 0 nosegneg\n");
+        File.WriteAllText(P("cf/etc/conf.d/20-b.conf"), $"{P("cf/dir2")}\n");
+        File.WriteAllText(P("cf/etc/conf.d/10-a.conf"), $"{P("cf/dir1")} # trailing comment\ninclude ../ld.so.conf\n");
+        File.WriteAllText(P("cf/etc/conf.d/ignored.txt"), "/should/not/appear\n");
+
+        // DT_NEEDED with a slash: absolute, relative, and $ORIGIN.
+        Gcc("-O0", "-shared", "-fPIC", "-o", P("ns/libnoso.so"), Source("ns/noso.c", "int noso(void){return 0;}"));
+        Exe("ns/app-abs", "noso", ["ns/libnoso.so"]);
+        GccIn(P("ns"), "-O0", "-o", "app-rel", Source("ns/main-rel.c", "int noso(void); int main(void){return noso();}"), "./libnoso.so");
+        Lib("no/lib/liborigso.so", "origso", soname: "$ORIGIN/lib/liborigso.so");
+        Exe("no/app", "origso", ["no/lib/liborigso.so"]);
+
+        // RPATH with an empty and a relative element (the current directory): skipped with a warning.
+        Exe("em/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,:rel:{P("ri/lib")}");
+
+        // DF_1_NODEFLIB on the executable: libc is not searched in the default directories.
+        Exe("nd/app", "sib", ["ri/lib/libsib.so"], "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}");
+    }
+
+    private void Lib(string output, string function, string soname, string[]? calls = null, string[]? link = null, string[]? extra = null)
+    {
+        calls ??= [];
+        var body = string.Concat(calls.Select(c => $"int {c}(void); ")) +
+                   $"int {function}(void){{return {(calls.Length == 0 ? "0" : string.Join("+", calls.Select(c => c + "()")))};}}";
+        var args = new List<string> { "-O0", "-shared", "-fPIC", "-o", P(output), $"-Wl,-soname,{soname}", "-Wl,--no-as-needed",
+            Source(Path.ChangeExtension(output, ".c"), body) };
+        args.AddRange((link ?? []).Select(P));
+        args.AddRange(extra ?? []);
+        Gcc([.. args]);
+    }
+
+    private void Exe(string output, string calls, string[] link, params string[] extra)
+    {
+        var args = new List<string> { "-O0", "-o", P(output),
+            Source(output + ".c", $"int {calls}(void); int main(void){{return {calls}();}}"), "-Wl,--no-as-needed" };
+        args.AddRange(link.Select(P));
+        args.AddRange(extra);
+        Gcc([.. args]);
+    }
+
+    private string Source(string relative, string text)
+    {
+        var path = P(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, text + "\n");
+        return path;
+    }
+
+    private void Patched(string output, string from, int offset, byte value)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(P(output))!);
+        var bytes = File.ReadAllBytes(from);
+        bytes[offset] = value;
+        File.WriteAllBytes(P(output), bytes);
+    }
+
+    private void Gcc(params string[] args) => GccIn(Dir, args);
+
+    private static void GccIn(string workingDirectory, params string[] args)
+    {
+        var output = args.SkipWhile(a => a != "-o").Skip(1).FirstOrDefault();
+        if (output is not null && Path.GetDirectoryName(Path.GetFullPath(output, workingDirectory)) is { } dir)
+            Directory.CreateDirectory(dir);
+        var (rc, _, stderr) = Run("gcc", args, workingDirectory);
+        if (rc != 0) throw new InvalidOperationException($"gcc {string.Join(' ', args)} failed: {stderr}");
+    }
+
+    /// <summary>Turns the DT_DEBUG entry of <paramref name="exe"/> into a DT_RUNPATH pointing <paramref name="skip"/> characters into its DT_RPATH string.</summary>
+    private static void AddRunPathFromDebug(string exe, int skip)
+    {
+        var bytes = File.ReadAllBytes(exe);
+        var (offset, size) = DynamicSegment(bytes);
+        int? debug = null;
+        ulong? rpath = null;
+        for (var at = offset; at + 16 <= offset + size; at += 16)
+        {
+            var tag = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at));
+            if (tag == 21) debug = at;
+            if (tag == 15) rpath = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at + 8));
+            if (tag == 0) break;
+        }
+        if (debug is null || rpath is null) throw new InvalidOperationException($"{exe}: no DT_DEBUG or DT_RPATH to patch");
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(debug.Value), 29);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(debug.Value + 8), rpath.Value + (ulong)skip);
+        File.WriteAllBytes(exe, bytes);
+    }
+
+    /// <summary>File offset and size of PT_DYNAMIC in a 64-bit little-endian ELF image.</summary>
+    public static (int Offset, int Size) DynamicSegment(byte[] bytes)
+    {
+        var phoff = (int)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(32));
+        var phnum = BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(56));
+        for (var i = 0; i < phnum; i++)
+        {
+            var ph = bytes.AsSpan(phoff + i * 56);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(ph) == 2)
+                return ((int)BinaryPrimitives.ReadUInt64LittleEndian(ph[8..]), (int)BinaryPrimitives.ReadUInt64LittleEndian(ph[32..]));
+        }
+        throw new InvalidOperationException("no PT_DYNAMIC");
+    }
+
+    /// <summary>Runs a program and returns its exit code and output.</summary>
+    public static (int ExitCode, string StdOut, string StdErr) Run(string program, IEnumerable<string> args, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment.Remove("LD_LIBRARY_PATH");
+        info.Environment.Remove("LD_PRELOAD");
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result, stderr);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace TinyImage.Tests.Integration;
+
+/// <summary>The seed's recipes, built by tinyrun, loaded into the real Docker engine and run.</summary>
+[Collection(DockerCollection.Name)]
+public sealed class DockerRecipeTests
+{
+    [Fact]
+    public void Hello_loads_with_docker_load_and_prints_the_greeting()
+    {
+        using var dir = new TempDirectory();
+        var build = Run.Tinyrun(Run.RepoRoot, "recipes/hello.tiny.csx", "--output", dir.Combine("hello.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var load = Run.Docker("load", "-i", dir.Combine("hello.tar"));
+        Assert.True(load.ExitCode == 0, load.ToString());
+        var run = Run.Docker("run", "--rm", "--network", "none", "hello");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("Hello from TinyImage: a scratch image with /bin/echo and its libraries.\n", run.Stdout);
+    }
+
+    [Fact]
+    public void Bash_ls_loads_through_the_engine_api_and_ls_works_while_env_does_not_exist()
+    {
+        using var dir = new TempDirectory();
+        Run.Docker("rmi", "-f", "ls:latest");
+        var build = Run.Tinyrun(Run.RepoRoot, "recipes/bash-ls.tiny.csx", "--load", "--output", dir.Combine("ls.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("loaded into Docker", build.Stdout);
+
+        var ls = Run.Docker("run", "--rm", "--network", "none", "ls", "/bin/bash", "-c", "ls /bin");
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        Assert.Equal(["bash", "ls"], ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+
+        var longListing = Run.Docker("run", "--rm", "--network", "none", "ls", "/bin/bash", "-c", "ls -al /bin/");
+        Assert.True(longListing.ExitCode == 0, longListing.ToString());
+        Assert.Contains(" bash", longListing.Stdout);
+
+        var env = Run.Docker("run", "--rm", "--network", "none", "ls", "/bin/bash", "-c", "env");
+        Assert.Equal(127, env.ExitCode);
+        Assert.Contains("env: command not found", env.Stderr);
+    }
+
+    [Fact]
+    public void The_scratch_image_loads_and_has_size_0()
+    {
+        using var dir = new TempDirectory();
+        var build = Run.Tinyrun(Run.RepoRoot, "recipes/scratch.tiny.csx", "--output", dir.Combine("empty.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var load = Run.Docker("load", "-i", dir.Combine("empty.tar"));
+        Assert.True(load.ExitCode == 0, load.ToString());
+        var size = Run.Docker("image", "inspect", "--format", "{{.Size}}", "empty:latest");
+        Assert.True(size.ExitCode == 0, size.ToString());
+        Assert.Equal("0", size.Stdout.Trim());
+    }
+
+    [Fact]
+    public async Task Hello_web_answers_on_loopback_with_the_seed_text()
+    {
+        using var dir = new TempDirectory();
+        var build = Run.Tinyrun(Run.RepoRoot, "recipes/hello-web.tiny.csx", "--load", "--output", dir.Combine("web.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+
+        var port = FreeLoopbackPort();
+        var name = $"tinyimage-web-{port}";
+        var start = Run.Docker("run", "-d", "--rm", "--name", name, "--network", "host", "-e", $"PORT={port}", "hello-web");
+        Assert.True(start.ExitCode == 0, start.ToString());
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            string? body = null;
+            for (var attempt = 0; attempt < 50 && body is null; attempt++)
+            {
+                try { body = await http.GetStringAsync($"http://127.0.0.1:{port}/"); }
+                catch (HttpRequestException) { await Task.Delay(100); }
+            }
+            Assert.Equal("Hello World from Go in minimal Docker container\n", body);
+        }
+        finally
+        {
+            Run.Docker("rm", "-f", name);
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

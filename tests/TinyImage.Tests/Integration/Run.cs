@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace TinyImage.Tests.Integration;
+
+/// <summary>Runs external programs (tinyrun, docker, ldd) for the tests, with a time limit.</summary>
+public static class Run
+{
+    /// <summary>The repository's root (where TinyImage.sln is).</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static ProcessResult Process(string program, IEnumerable<string> args, string? workingDirectory = null,
+        IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? RepoRoot,
+        };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        if (environment is not null)
+            foreach (var (key, value) in environment) start.Environment[key] = value;
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(3)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in time");
+        }
+        return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs the built tinyrun (the same program the ./tinyrun script starts).</summary>
+    public static ProcessResult Tinyrun(string workingDirectory, params string[] args) =>
+        Process("dotnet", [TinyrunDll, .. args], workingDirectory);
+
+    /// <summary>Runs the docker CLI against the test engine; fails the test with how to start it when it is not there.</summary>
+    public static ProcessResult Docker(params string[] args)
+    {
+        var ping = Process("docker", ["version", "--format", "{{.Server.Version}}"], timeout: TimeSpan.FromSeconds(30));
+        Assert.True(ping.ExitCode == 0,
+            $"No Docker engine answers (docker version: {ping.Stderr.Trim()}). Start one with scripts/start-docker.sh (after scripts/install-test-deps.sh).");
+        return Process("docker", args);
+    }
+
+    private static string TinyrunDll => Path.Combine(AppContext.BaseDirectory, "tinyrun.dll");
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "TinyImage.sln"))) return dir.FullName;
+        throw new InvalidOperationException("cannot find TinyImage.sln above the test binaries");
+    }
+}
