@@ -1,0 +1,36 @@
+using TinyImage.Core.Oci;
+
+namespace TinyImage.Core.Layers;
+
+/// <summary>A finished, gzip-compressed layer blob on disk and the numbers that describe it.</summary>
+public sealed record Layer
+{
+    /// <summary>The digest of the compressed blob: what manifests and registries name it by.</summary>
+    public required Digest Digest { get; init; }
+
+    /// <summary>The digest of the uncompressed tar: what the image config's <c>rootfs.diff_ids</c> lists.</summary>
+    public required Digest DiffId { get; init; }
+
+    /// <summary>Size of the compressed blob in bytes.</summary>
+    public required long Size { get; init; }
+
+    /// <summary>Size of the uncompressed tar in bytes.</summary>
+    public required long UncompressedSize { get; init; }
+
+    public string MediaType { get; init; } = MediaTypes.LayerGzip;
+
+    /// <summary>Where the compressed blob is; the caller owns the file and deletes it when done.</summary>
+    public required string BlobPath { get; init; }
+
+    /// <summary>Number of regular files in the layer.</summary>
+    public required int FileCount { get; init; }
+
+    /// <summary>Number of tar entries: files, directories and symlinks.</summary>
+    public required int EntryCount { get; init; }
+
+    /// <summary>Sum of the sizes of the regular files, in bytes.</summary>
+    public required long ContentSize { get; init; }
+
+    /// <summary>The descriptor a manifest lists for this layer.</summary>
+    public Descriptor ToDescriptor() => new(MediaType, Digest, Size);
+}

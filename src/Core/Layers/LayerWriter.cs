@@ -1,0 +1,183 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using TinyImage.Core.FileSystem;
+
+namespace TinyImage.Core.Layers;
+
+/// <summary>
+/// Writes entries as one reproducible, gzip-compressed layer blob. The tar, the gzip and both digests are
+/// produced in a single streaming pass; memory does not grow with file sizes.
+/// </summary>
+/// <remarks>
+/// The tar is GNU format, written by System.Formats.Tar: names relative (<c>usr/bin/x</c>, directories
+/// <c>usr/bin/</c>), entries in the given order, uid/gid 0, no user or group names, one fixed mtime, no
+/// atime/ctime, and <c>././@LongLink</c> records (mtime 0) for names and link targets over 100 bytes. PAX is
+/// avoided because .NET names its extended headers after the process id. The gzip header has MTIME 0 and
+/// no file name; the deflate bytes are those of .NET's zlib-ng, so blob digests are stable for a given
+/// .NET runtime while diff_ids are stable everywhere.
+/// </remarks>
+public sealed class LayerWriter
+{
+    private const int FileBufferSize = 128 * 1024;
+    private const string TempPrefix = ".tinyimage-layer-";
+    private const int EndOfArchiveLength = 2 * 512;
+
+    private readonly LayerOptions _options;
+
+    public LayerWriter(LayerOptions? options = null)
+    {
+        _options = options ?? new LayerOptions();
+        if (_options.ModificationTime < DateTimeOffset.UnixEpoch)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.ModificationTime, "the layer mtime cannot be before 1970-01-01T00:00:00Z");
+        if (!Enum.IsDefined(_options.CompressionLevel))
+            throw new ArgumentOutOfRangeException(nameof(options), _options.CompressionLevel, "unknown compression level");
+    }
+
+    public LayerOptions Options => _options;
+
+    /// <summary>
+    /// Writes <paramref name="entries"/> (sorted by path, parents first, as <see cref="FileTree.Entries"/> returns
+    /// them) as a layer blob in a new temporary file in <paramref name="blobDirectory"/> (created if missing).
+    /// The caller owns the file at <see cref="Layer.BlobPath"/>. On failure no file is left behind.
+    /// </summary>
+    /// <exception cref="TinyImageException">A source file cannot be read, or changed size while being read.</exception>
+    public async Task<Layer> WriteAsync(IReadOnlyList<FileEntry> entries, string blobDirectory, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentException.ThrowIfNullOrEmpty(blobDirectory);
+        cancellationToken.ThrowIfCancellationRequested();
+        ValidateOrder(entries);
+
+        Directory.CreateDirectory(blobDirectory);
+        var blobPath = Path.Combine(blobDirectory, TempPrefix + Path.GetRandomFileName() + ".tmp");
+        try
+        {
+            var file = new FileStream(blobPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileBufferSize);
+            await using (file.ConfigureAwait(false))
+            {
+                using var compressed = new HashingWriteStream(file);
+                var gzip = new GZipStream(compressed, _options.CompressionLevel, leaveOpen: true);
+                await using (gzip.ConfigureAwait(false))
+                {
+                    using var uncompressed = new HashingWriteStream(gzip);
+                    var counts = new Counts();
+                    var tar = new TarWriter(uncompressed, TarEntryFormat.Gnu, leaveOpen: true);
+                    await using (tar.ConfigureAwait(false))
+                    {
+                        foreach (var entry in entries)
+                            await WriteEntryAsync(tar, entry, counts, cancellationToken).ConfigureAwait(false);
+                    }
+                    // TarWriter writes its two zero end-of-archive records only after an entry, and GZipStream writes
+                    // nothing at all if given nothing; an empty layer must still be a valid (empty) tar in a valid gzip.
+                    if (entries.Count == 0)
+                        await uncompressed.WriteAsync(new byte[EndOfArchiveLength], cancellationToken).ConfigureAwait(false);
+                    // The tar writer has written its end-of-archive records; finish the gzip member.
+                    await gzip.DisposeAsync().ConfigureAwait(false);
+                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                    return new Layer
+                    {
+                        Digest = compressed.GetDigest(),
+                        DiffId = uncompressed.GetDigest(),
+                        Size = compressed.BytesWritten,
+                        UncompressedSize = uncompressed.BytesWritten,
+                        BlobPath = blobPath,
+                        FileCount = counts.Files,
+                        EntryCount = entries.Count,
+                        ContentSize = counts.ContentBytes,
+                    };
+                }
+            }
+        }
+        catch
+        {
+            TryDelete(blobPath);
+            throw;
+        }
+    }
+
+    private async Task WriteEntryAsync(TarWriter tar, FileEntry entry, Counts counts, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var name = entry.Path[1..];
+        var mode = (UnixFileMode)(entry.Mode & 0xFFF);
+        switch (entry.Kind)
+        {
+            case EntryKind.Directory:
+                await tar.WriteEntryAsync(NewEntry(TarEntryType.Directory, name + "/", mode), cancellationToken).ConfigureAwait(false);
+                break;
+
+            case EntryKind.Symlink:
+                if (string.IsNullOrEmpty(entry.LinkTarget))
+                    throw new ArgumentException($"the symlink '{entry.Path}' has no target", nameof(entry));
+                var link = NewEntry(TarEntryType.SymbolicLink, name, mode);
+                link.LinkName = entry.LinkTarget;
+                await tar.WriteEntryAsync(link, cancellationToken).ConfigureAwait(false);
+                break;
+
+            case EntryKind.File:
+                var data = OpenContent(entry);
+                await using (data.ConfigureAwait(false))
+                {
+                    var file = NewEntry(TarEntryType.RegularFile, name, mode);
+                    file.DataStream = data;
+                    await tar.WriteEntryAsync(file, cancellationToken).ConfigureAwait(false);
+                    counts.Files++;
+                    counts.ContentBytes += data.Length;
+                }
+                break;
+
+            default:
+                throw new ArgumentException($"'{entry.Path}' has an unknown kind {entry.Kind}", nameof(entry));
+        }
+    }
+
+    private GnuTarEntry NewEntry(TarEntryType type, string name, UnixFileMode mode) => new(type, name)
+    {
+        Mode = mode,
+        Uid = 0,
+        Gid = 0,
+        UserName = "",
+        GroupName = "",
+        ModificationTime = _options.ModificationTime,
+    };
+
+    private static Stream OpenContent(FileEntry entry)
+    {
+        if (entry.Content is not null) return new MemoryStream(entry.Content, writable: false);
+        if (entry.SourcePath is null)
+            throw new ArgumentException($"the file '{entry.Path}' has neither Content nor SourcePath", nameof(entry));
+        return SourceFileStream.Open(entry.SourcePath, entry.Path, bufferSize: 0);
+    }
+
+    private static void ValidateOrder(IReadOnlyList<FileEntry> entries)
+    {
+        var directories = new HashSet<string>(StringComparer.Ordinal) { "/" };
+        string? previous = null;
+        foreach (var entry in entries)
+        {
+            var path = entry.Path;
+            if (path == "/" || ImagePath.Normalize(path) != path)
+                throw new ArgumentException($"'{path}' is not a normalized absolute path below the root", nameof(entries));
+            if (previous is not null && string.CompareOrdinal(previous, path) >= 0)
+                throw new ArgumentException($"entries must be in strictly increasing ordinal order: '{path}' follows '{previous}'", nameof(entries));
+            if (!directories.Contains(ImagePath.Parent(path)!))
+                throw new ArgumentException($"the parent directory of '{path}' must come before it", nameof(entries));
+            if (entry.Kind == EntryKind.Directory) directories.Add(path);
+            previous = path;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private sealed class Counts
+    {
+        public int Files;
+        public long ContentBytes;
+    }
+}
