@@ -16,12 +16,17 @@ public sealed class Recipe
     private readonly HashSet<ImageBuilder> _extended = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="path">The recipe file; relative paths in the recipe are relative to its directory.</param>
-    public Recipe(string path)
+    /// <param name="arguments">The values of <c>--arg name=value</c>, read by the recipe as <see cref="Args"/>.</param>
+    public Recipe(string path, IReadOnlyDictionary<string, string>? arguments = null)
     {
         Path = System.IO.Path.GetFullPath(path);
         Directory = System.IO.Path.GetDirectoryName(Path)!;
         From = new ImageFactory(this);
+        Args = new RecipeArguments(arguments ?? new Dictionary<string, string>(), Path);
     }
+
+    /// <summary>Parameters from the command line: <c>tinyrun recipe.tiny.csx --arg version=1.2</c> gives <c>Args["version"]</c>.</summary>
+    public RecipeArguments Args { get; }
 
     /// <summary>The recipe file's absolute path.</summary>
     public string Path { get; }

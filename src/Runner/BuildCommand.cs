@@ -32,10 +32,12 @@ internal static class BuildCommand
         };
         var load = new Option<bool>("--load") { Description = "Also load the image into the Docker engine at DOCKER_HOST or /var/run/docker.sock." };
         var tag = new Option<string?>("--tag", "-t") { Description = "Name the image NAME:TAG instead of the recipe's Tag (one image only)." };
+        var args = new Option<string[]>("--arg", "-a") { Description = "A recipe parameter NAME=VALUE, read in the recipe as Args[\"NAME\"]; repeatable.", AllowMultipleArgumentsPerToken = false };
+        var noCache = new Option<bool>("--no-cache") { Description = "Compile the recipe even if the compiled-recipe cache holds it." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only results and errors." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print details: cache use, files, layers." };
         command.Arguments.Add(recipe);
-        command.Options.Add(output);
-        command.Options.Add(load);
-        command.Options.Add(tag);
+        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(recipe);
@@ -44,14 +46,20 @@ internal static class BuildCommand
                 Console.Error.WriteLine("tinyrun: give a recipe to build, e.g. 'tinyrun recipes/hello.tiny.csx'; see 'tinyrun --help'.");
                 return Program.ExitUsage;
             }
-            return await RunAsync(path, parse.GetValue(output), parse.GetValue(load), parse.GetValue(tag), cancellationToken).ConfigureAwait(false);
+            var settings = new Settings(path, parse.GetValue(output), parse.GetValue(load), parse.GetValue(tag),
+                ParseArguments(parse.GetValue(args) ?? []), !parse.GetValue(noCache));
+            return await RunAsync(settings, new Reporter(parse.GetValue(quiet), parse.GetValue(verbose)), cancellationToken).ConfigureAwait(false);
         });
     }
 
-    private static async Task<int> RunAsync(string recipePath, string? output, bool load, string? tagOverride, CancellationToken cancellationToken)
+    private sealed record Settings(string Recipe, string? Output, bool Load, string? Tag, IReadOnlyDictionary<string, string> Arguments, bool UseCache);
+
+    private static async Task<int> RunAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
     {
+        var (recipePath, output, load, tagOverride) = (settings.Recipe, settings.Output, settings.Load, settings.Tag);
         ImageReference? overrideReference = tagOverride is null ? null : ImageReference.Parse(tagOverride);
-        var specs = await new RecipeCompiler().EvaluateAsync(recipePath, cancellationToken).ConfigureAwait(false);
+        var evaluator = new RecipeEvaluator(settings.UseCache, reporter.Detail);
+        var specs = await evaluator.EvaluateAsync(recipePath, settings.Arguments, cancellationToken).ConfigureAwait(false);
         if (specs.Count == 0)
             throw new TinyImageException($"{recipePath}: the recipe defines no image; start one with From.Scratch()");
         if (overrideReference is not null && specs.Count > 1)
@@ -63,12 +71,33 @@ internal static class BuildCommand
         foreach (var (spec, reference) in named)
         {
             var target = OutputPath(output, reference, named.Count);
+            reporter.Step($"building {reference}");
             var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken).ConfigureAwait(false);
+            foreach (var layer in image.Layers)
+                reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} gzip");
             if (daemon is not null)
+            {
+                reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
                 await daemon.LoadAsync(image.OutputPath, cancellationToken).ConfigureAwait(false);
-            Console.WriteLine(Summary(image, loaded: daemon is not null));
+            }
+            Reporter.Result(Summary(image, loaded: daemon is not null));
         }
+        reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
+            ? "roslyn: loaded" : "roslyn: not loaded");
         return Program.ExitOk;
+    }
+
+    private static Dictionary<string, string> ParseArguments(IEnumerable<string> values)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var value in values)
+        {
+            var equals = value.IndexOf('=');
+            if (equals <= 0)
+                throw new TinyImageException($"--arg '{value}': write NAME=VALUE, e.g. --arg version=1.2");
+            result[value[..equals]] = value[(equals + 1)..];
+        }
+        return result;
     }
 
     /// <summary>Gives every spec its reference: --tag, else its Tag, else the recipe's name (name-2, name-3... when several).</summary>

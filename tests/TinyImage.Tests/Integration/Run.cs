@@ -35,6 +35,10 @@ public static class Run
     public static ProcessResult Tinyrun(string workingDirectory, params string[] args) =>
         Process("dotnet", [TinyrunDll, .. args], workingDirectory);
 
+    /// <summary>Runs the built tinyrun with extra environment variables (e.g. its own TINYRUN_CACHE).</summary>
+    public static ProcessResult Tinyrun(IDictionary<string, string> environment, string workingDirectory, params string[] args) =>
+        Process("dotnet", [TinyrunDll, .. args], workingDirectory, environment);
+
     /// <summary>Runs the docker CLI against the test engine; fails the test with how to start it when it is not there.</summary>
     public static ProcessResult Docker(params string[] args)
     {

@@ -1,0 +1,128 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using TinyImage.Core;
+
+namespace TinyImage.Runner;
+
+/// <summary>
+/// Compiled recipes on disk, so that an unchanged recipe runs without Roslyn. Under
+/// <c>$TINYRUN_CACHE</c>, else <c>$XDG_CACHE_HOME/tinyrun</c>, else <c>~/.cache/tinyrun</c>, a private (0700)
+/// directory holds, per recipe path, an index naming the sources it was compiled from (with their
+/// SHA-256) and the content-addressed assembly. An entry is used only when every source, the
+/// TinyImage and Roslyn builds, the runtime and the assembly's own hash all match; anything else is a
+/// miss, and the recipe is compiled again. Every file is written to a temporary name and renamed.
+/// </summary>
+internal sealed class RecipeCache
+{
+    private const int FormatVersion = 1;
+
+    private readonly string _directory;
+    private readonly string _toolchain;
+
+    private RecipeCache(string directory, string toolchain)
+    {
+        _directory = directory;
+        _toolchain = toolchain;
+    }
+
+    /// <summary>Opens (creating if needed) the user's cache directory.</summary>
+    public static RecipeCache Open()
+    {
+        var directory = Environment.GetEnvironmentVariable("TINYRUN_CACHE") is { Length: > 0 } explicitDir ? explicitDir
+            : Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? Path.Combine(xdg, "tinyrun")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "tinyrun");
+        directory = Path.GetFullPath(directory);
+        try
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var mode = File.GetUnixFileMode(directory);
+            if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TinyImageException($"cannot use the recipe cache {directory}: {e.Message}; fix its permissions, set TINYRUN_CACHE, or pass --no-cache", e);
+        }
+        return new RecipeCache(directory, Toolchain());
+    }
+
+    public string Location => _directory;
+
+    /// <summary>The compiled recipe for <paramref name="fullPath"/> if the cache holds a valid, current one.</summary>
+    public CompiledRecipe? TryGet(string fullPath)
+    {
+        try
+        {
+            var indexPath = IndexPath(fullPath);
+            if (!File.Exists(indexPath)) return null;
+            var index = JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), CacheJsonContext.Default.CacheIndex);
+            if (index is null || index.Format != FormatVersion || index.Toolchain != _toolchain || index.Sources.Count == 0) return null;
+            var sources = index.Sources.Select(s => new RecipeSource(s.Path, s.Sha256)).ToList();
+            if (!sources.All(s => s.IsUnchanged())) return null;
+            var assembly = File.ReadAllBytes(Path.Combine(_directory, index.Assembly + ".dll"));
+            var pdb = File.ReadAllBytes(Path.Combine(_directory, index.Assembly + ".pdb"));
+            if (Hash(assembly, pdb) != index.Assembly) return null; // corrupt or half-written: never run it
+            return new CompiledRecipe(assembly, pdb, sources);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Stores <paramref name="compiled"/> as the entry for <paramref name="fullPath"/>. Failing to store is not an error.</summary>
+    public void Put(string fullPath, CompiledRecipe compiled)
+    {
+        try
+        {
+            var name = Hash(compiled.Assembly, compiled.Pdb);
+            WriteAtomically(Path.Combine(_directory, name + ".dll"), compiled.Assembly);
+            WriteAtomically(Path.Combine(_directory, name + ".pdb"), compiled.Pdb);
+            var index = new CacheIndex(FormatVersion, _toolchain, name,
+                compiled.Sources.Select(s => new CacheSource(s.Path, s.Sha256)).ToList());
+            WriteAtomically(IndexPath(fullPath), JsonSerializer.SerializeToUtf8Bytes(index, CacheJsonContext.Default.CacheIndex));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"tinyrun: warning: could not store the compiled recipe in {_directory}: {e.Message}");
+        }
+    }
+
+    private string IndexPath(string fullPath) =>
+        Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fullPath)))[..32] + ".json");
+
+    private void WriteAtomically(string path, byte[] bytes)
+    {
+        var temp = Path.Combine(_directory, $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            File.WriteAllBytes(temp, bytes);
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static string Hash(byte[] assembly, byte[] pdb)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(assembly);
+        sha.AppendData(pdb);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>What a compiled recipe depends on besides its sources: our assemblies (by MVID), Roslyn's version, the runtime.</summary>
+    private static string Toolchain()
+    {
+        var ours = new[] { typeof(RecipeCache).Assembly, typeof(TinyImage.Dsl.Recipe).Assembly, typeof(TinyImageException).Assembly }
+            .Select(a => a.ManifestModule.ModuleVersionId.ToString("N"));
+        // Read Roslyn's version from its file without loading it.
+        var roslyn = Path.Combine(AppContext.BaseDirectory, "Microsoft.CodeAnalysis.CSharp.Scripting.dll");
+        var roslynVersion = File.Exists(roslyn) ? AssemblyName.GetAssemblyName(roslyn).Version?.ToString() : "none";
+        return string.Join('/', [.. ours, $"roslyn {roslynVersion}", $"runtime {Environment.Version}"]);
+    }
+}

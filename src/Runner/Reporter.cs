@@ -1,0 +1,28 @@
+namespace TinyImage.Runner;
+
+/// <summary>
+/// Where tinyrun's messages go: results to stdout, progress and details to stderr. <c>--quiet</c>
+/// keeps only results and errors; <c>--verbose</c> adds details. Colour only on a terminal and
+/// never with NO_COLOR set.
+/// </summary>
+internal sealed class Reporter(bool quiet, bool verbose)
+{
+    private readonly bool _color = !Console.IsErrorRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+
+    public bool Verbose { get; } = verbose && !quiet;
+
+    /// <summary>A result line (stdout), always printed.</summary>
+    public static void Result(string line) => Console.Out.WriteLine(line);
+
+    /// <summary>A progress step, e.g. "writing hello:latest".</summary>
+    public void Step(string message)
+    {
+        if (!quiet) Console.Error.WriteLine(_color ? $"\u001b[2m{message}\u001b[0m" : message);
+    }
+
+    /// <summary>A detail shown with --verbose.</summary>
+    public void Detail(string message)
+    {
+        if (Verbose) Console.Error.WriteLine(_color ? $"\u001b[2m  {message}\u001b[0m" : $"  {message}");
+    }
+}
