@@ -14,7 +14,8 @@ public sealed record Closure
 
     /// <summary>
     /// True when a library was found only through ld.so.conf. ld.so reads only /etc/ld.so.cache, so
-    /// the image needs that cache (or the library moved to a default directory) for it to load.
+    /// the image needs that cache, or the library also at its <see cref="ClosureFile.ExtraPaths"/> (on a
+    /// default path), for it to load.
     /// </summary>
     public bool NeedsLdSoCache => Files.Any(f => f.Rule == SearchRule.LdSoConf);
 }

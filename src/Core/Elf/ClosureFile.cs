@@ -6,4 +6,14 @@ namespace TinyImage.Core.Elf;
 /// <param name="Soname">The file's DT_SONAME, if any.</param>
 /// <param name="Rule">The search step that found it.</param>
 /// <param name="Reason">Why it is needed, for people: "libtinfo.so.6, needed by /usr/bin/bash, found in default path /lib/x86_64-linux-gnu".</param>
-public sealed record ClosureFile(string Path, string NeededName, string? Soname, SearchRule Rule, string Reason);
+public sealed record ClosureFile(string Path, string NeededName, string? Soname, SearchRule Rule, string Reason)
+{
+    /// <summary>
+    /// Other paths in the image where this file must also be reachable (as a symlink to
+    /// <see cref="Path"/> or a copy) for the loader to find it there. A library found only through an
+    /// ld.so.conf directory (<see cref="SearchRule.LdSoConf"/>) gets its DT_NEEDED name in a default
+    /// directory, e.g. /usr/lib/x86_64-linux-gnu/libfoo.so.1: ld.so reads only /etc/ld.so.cache, which
+    /// an image does not have, and always searches the default directories. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> ExtraPaths { get; init; } = [];
+}

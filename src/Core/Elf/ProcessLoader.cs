@@ -60,7 +60,10 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
 
         foreach (var lib in _loaded.Where(o => o.Rule is not (SearchRule.Executable or SearchRule.Interpreter)))
             files.Add(new ClosureFile(lib.Path, lib.NeededName, lib.Info.Soname, lib.Rule,
-                $"{lib.NeededName}, needed by {lib.Loader!.Path}, found in {lib.FoundIn}"));
+                $"{lib.NeededName}, needed by {lib.Loader!.Path}, found in {lib.FoundIn}")
+            {
+                ExtraPaths = lib.Rule == SearchRule.LdSoConf ? [ResolutionRun.Join(PlacementDirectory(), lib.NeededName)] : [],
+            });
 
         var root = new DependencyNode
         {
@@ -68,6 +71,28 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             Children = _main.Edges.Select(e => Node(e.Name, e.Target, !e.Loaded)).ToList(),
         };
         return (root, files);
+    }
+
+    /// <summary>
+    /// The default directory where a library that only ld.so.cache would find is placed too: the
+    /// first one that exists in the root without a symlink on its path (/usr/lib/x86_64-linux-gnu
+    /// on a merged-/usr Debian, where /lib is a link), else the first one.
+    /// </summary>
+    private string PlacementDirectory()
+    {
+        foreach (var directory in _defaults.Directories)
+        {
+            try
+            {
+                if (Files.Resolve(directory) is { } r && r.RealPath == ImagePath.Normalize(directory) && Directory.Exists(Files.HostPath(r.RealPath)))
+                    return r.RealPath;
+            }
+            catch (TinyImageException)
+            {
+                // a symlink loop: try the next one
+            }
+        }
+        return _defaults.Directories.Count > 0 ? _defaults.Directories[0] : "/usr/lib";
     }
 
     private ClosureFile LoadInterpreter(string interp)

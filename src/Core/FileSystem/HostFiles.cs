@@ -23,20 +23,35 @@ public sealed class HostFiles
         Root == "/" ? ImagePath.Normalize(path) : Root.TrimEnd('/') + ImagePath.Normalize(path);
 
     /// <summary>
-    /// Resolves every symlink of <paramref name="path"/> inside the root and returns the real path
+    /// Resolves every symlink of <paramref name="path"/> inside the root (components in order, ".."
+    /// after the symlinks before it, as path lookup in the kernel) and returns the real path
     /// (inside the root) with the symlinks met on the way, in order. Null when the path does not exist.
     /// </summary>
-    public (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(string path)
+    public (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(string path) =>
+        Resolve(path, null) is { } r ? (r.RealPath, r.Links) : null;
+
+    /// <summary>
+    /// <see cref="Resolve(string)"/>, also collecting in <paramref name="leftByDotDot"/> each directory
+    /// that a ".." leaves: it is on no ancestor path of the result, yet must exist for the path to resolve.
+    /// </summary>
+    private (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(string path, List<string>? leftByDotDot)
     {
         var links = new List<(string, string)>();
         var hops = 0;
         var resolved = "/";
-        var pending = new Queue<string>(ImagePath.Normalize(path).Split('/', StringSplitOptions.RemoveEmptyEntries));
+        // ".." is applied to the symlink-free path resolved so far, as the kernel does: "link/../x" is the
+        // link target's parent's x, not a lexical "x" (an RPATH "$ORIGIN/link/../lib" depends on it).
+        var pending = new Queue<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
         while (pending.Count > 0)
         {
             var name = pending.Dequeue();
             if (name == ".") continue;
-            if (name == "..") { resolved = ImagePath.Parent(resolved) ?? "/"; continue; }
+            if (name == "..")
+            {
+                if (resolved != "/") leftByDotDot?.Add(resolved);
+                resolved = ImagePath.Parent(resolved) ?? "/";
+                continue;
+            }
             var candidate = ImagePath.Combine(resolved, name);
             var info = new FileInfo(HostPath(candidate));
             if (info.LinkTarget is { } target)
@@ -60,17 +75,22 @@ public sealed class HostFiles
 
     /// <summary>
     /// Adds the regular file at <paramref name="path"/> (inside the root) to <paramref name="tree"/> at
-    /// the same path, with every symlink on the way, and returns the real path of the file.
+    /// the same path, with every symlink on the way (and every directory a ".." steps out of), and
+    /// returns the real path of the file.
     /// </summary>
     public string AddFile(FileTree tree, string path, string reason)
     {
-        var (realPath, links) = Resolve(path)
+        var leftByDotDot = new List<string>();
+        var (realPath, links) = Resolve(path, leftByDotDot)
             ?? throw new TinyImageException($"{path}: no such file; check the path");
         var host = HostPath(realPath);
         if (Directory.Exists(host))
             throw new TinyImageException($"{path}: is a directory; use AddDirectory for directories");
         foreach (var (linkPath, target) in links)
             tree.Add(FileEntry.Link(linkPath, target, $"symlink on the path to {path}; {reason}"));
+        foreach (var directory in leftByDotDot.Distinct(StringComparer.Ordinal))
+            if (tree.Find(directory) is null)
+                tree.Add(FileEntry.Directory(directory, ModeOf(HostPath(directory)), $"directory on the path to {path} (before '..'); {reason}"));
         tree.Add(FileEntry.HostFile(realPath, host, ModeOf(host), reason));
         return realPath;
     }

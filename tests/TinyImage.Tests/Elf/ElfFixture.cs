@@ -121,6 +121,40 @@ public sealed class ElfFixture : IDisposable
         // RPATH with an empty and a relative element (the current directory): skipped with a warning.
         Exe("em/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,:rel:{P("ri/lib")}");
 
+        // $PLATFORM, $LIB, ${ORIGIN} and an unknown $FOO kept literally, each in its own RUNPATH element.
+        Lib("lp/x86_64/lib/x86_64-linux-gnu/libplat.so", "plat", soname: "libplat.so");
+        Lib("lp/braced/libbrace.so", "brace", soname: "libbrace.so");
+        Lib("lp/$FOO/libfoolit.so", "foolit", soname: "libfoolit.so");
+        Gcc("-O0", "-o", P("lp/app"), Source("lp/app.c", "int plat(void); int brace(void); int foolit(void); int main(void){return plat()+brace()+foolit();}"),
+            "-Wl,--no-as-needed", P("lp/x86_64/lib/x86_64-linux-gnu/libplat.so"), P("lp/braced/libbrace.so"), P("lp/$FOO/libfoolit.so"),
+            "-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/$PLATFORM/$LIB:${ORIGIN}/braced:$ORIGIN/$FOO");
+
+        // ".." after a symlinked directory in a RUNPATH: dd/link -> deep/dir, so $ORIGIN/link/../lib is dd/deep/lib.
+        Lib("dd/deep/lib/libddsib.so", "ddsib", soname: "libddsib.so");
+        Directory.CreateDirectory(P("dd/deep/dir"));
+        File.CreateSymbolicLink(P("dd/link"), "deep/dir");
+        Exe("dd/app", "ddsib", ["dd/deep/lib/libddsib.so"], "-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/link/../lib");
+
+        // $ORIGIN of a library reached through a symlink, positive: its sibling is only in the link's directory.
+        Lib("os/lib/libsibs.so", "sibs", soname: "libsibs.so");
+        Lib("os/real/libtops.so", "tops", soname: "libtops.so", calls: ["sibs"], link: ["os/lib/libsibs.so"],
+            extra: ["-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN"]);
+        File.CreateSymbolicLink(P("os/lib/libtops.so"), "../real/libtops.so");
+        Exe("os/bin/app", "tops", ["os/real/libtops.so"], "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("os/lib")}");
+
+        // No section headers at all (e_shoff, e_shnum, e_shstrndx zeroed): ld.so never reads them.
+        var noSections = File.ReadAllBytes(P("ri/bin/app-rpath"));
+        Array.Clear(noSections, 40, 8);
+        Array.Clear(noSections, 60, 4);
+        Directory.CreateDirectory(P("nx"));
+        File.WriteAllBytes(P("nx/app"), noSections);
+        File.SetUnixFileMode(P("nx/app"), File.GetUnixFileMode(P("ri/bin/app-rpath")));
+
+        // A truncated library first on the RPATH: fatal for ld.so, as for us.
+        Directory.CreateDirectory(P("tr/first"));
+        File.WriteAllBytes(P("tr/first/libsib.so"), File.ReadAllBytes(P("ri/lib/libsib.so")).AsSpan(0, 2000).ToArray());
+        Exe("tr/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("tr/first")}:{P("ri/lib")}");
+
         // DF_1_NODEFLIB on the executable: libc is not searched in the default directories.
         Exe("nd/app", "sib", ["ri/lib/libsib.so"], "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}");
     }
