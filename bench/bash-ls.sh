@@ -1,30 +1,76 @@
 #!/usr/bin/env bash
-# Builds the bash+ls image four ways, in one hyperfine run, and prints the medians:
-#   tinyrun to a file, tinyrun --load, `docker build` of a FROM-scratch Dockerfile that COPYs the
-#   same files, and the seed's `tar -c rootfs | docker import -`; plus `tar | gzip -6` of the same
-#   files (the cost of just reading and compressing them). Needs hyperfine and a Docker engine
-#   (scripts/start-docker.sh). Results go to bench/results/.
+# Builds the bash+ls image several ways, in one hyperfine run, and prints the medians:
+#   tinyrun to a file (warm layer cache, and cold: a fresh TINYRUN_CACHE each run), tinyrun --load, `docker build`
+#   of a FROM-scratch Dockerfile that COPYs the same files, the seed's `tar -c rootfs | docker import -`, and
+#   `tar | gzip -6` of the same files (the cost of just reading and compressing them). Then a rebuild after changing
+#   only the application binary (the library layers are cache hits), and a 1 GiB build (MB/s and peak RSS).
+# Needs hyperfine, GNU time and a Docker engine (scripts/install-test-deps.sh, scripts/start-docker.sh).
+# Results go to bench/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench: install GNU time (apt-get install time)" >&2; exit 1; }
 scripts/start-docker.sh
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export TINYRUN_CACHE="$work/cache"
 ./tinyrun recipes/bash-ls.tiny.csx --output "$work/ls.tar" >/dev/null   # builds the runner, warms caches
 
 # The same files as a rootfs directory, for the alternatives.
 mkdir -p "$work/rootfs" "$work/image"
 tar -xf "$work/ls.tar" -C "$work/image"
-layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Layers"][0])' "$work/image/manifest.json")
-tar -xzf "$work/image/$layer" -C "$work/rootfs"
+for layer in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$work/image/manifest.json"); do
+  tar -xzf "$work/image/$layer" -C "$work/rootfs"
+done
 printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/bash"]\n' > "$work/Dockerfile"
 
 mkdir -p bench/results
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores" | tee bench/results/load.txt
 hyperfine --warmup 1 --runs 7 --export-markdown bench/results/bash-ls.md --export-json bench/results/bash-ls.json \
-  -n "tinyrun (file)" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
+  -n "tinyrun (file, warm cache)" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
+  -n "tinyrun (file, cold layer cache)" --prepare "rm -rf $work/cache/layers" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
   -n "tinyrun --load" "./tinyrun recipes/bash-ls.tiny.csx --load --output $work/out.tar" \
   -n "docker build" "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none -t bench-ls-build $work" \
   -n "tar | docker import" "tar -C $work/rootfs -c . | docker import -c 'CMD [\"/bin/bash\"]' - bench-ls-import" \
   -n "tar | gzip -6" "tar -C $work/rootfs -c . | gzip -6 > $work/x.tar.gz"
-cat bench/results/bash-ls.md
+
+# A rebuild after changing only the application: a recipe whose binary is a copy that changes every run.
+mkdir -p "$work/app"
+cp /bin/ls "$work/app/ls"
+printf 'From.Scratch().AddBinary("ls", "/usr/bin/ls").WithLibs().Tag("app:latest");\n' > "$work/app/app.tiny.csx"
+./tinyrun "$work/app/app.tiny.csx" --output "$work/app.tar" >/dev/null
+hyperfine --warmup 1 --runs 7 --export-markdown bench/results/rebuild.md --export-json bench/results/rebuild.json \
+  -n "rebuild, app changed (libs cached)" --prepare "printf x >> $work/app/ls" "./tinyrun $work/app/app.tiny.csx --output $work/app.tar" \
+  -n "rebuild, cold layer cache" --prepare "printf x >> $work/app/ls; rm -rf $work/cache/layers" "./tinyrun $work/app/app.tiny.csx --output $work/app.tar"
+
+# 1 GiB of generated, compressible files (4 x 224 MiB + 1024 x 128 KiB), and 10 MiB, for MB/s and peak RSS.
+python3 - "$work/big" "$work/small" <<'PY'
+import os, sys
+line = b"".join(b"line %06d: the quick brown fox jumps over the lazy dog\n" % i for i in range(1200))[:65536]
+def gen(d, big, size, small):
+    os.makedirs(os.path.join(d, "small"))
+    for i in range(big):
+        with open(os.path.join(d, f"big-{i}.txt"), "wb") as f:
+            for _ in range(size // len(line)): f.write(line)
+    for i in range(small):
+        with open(os.path.join(d, "small", f"s-{i:04}.txt"), "wb") as f: f.write(line * 2)
+gen(sys.argv[1], 4, 224 << 20, 1024)
+gen(sys.argv[2], 1, 5 << 20, 40)
+PY
+printf 'From.Scratch().AddDirectory(Args["dir"], "/data").Tag("big:latest");\n' > "$work/big.tiny.csx"
+./tinyrun "$work/big.tiny.csx" --arg dir="$work/small" --output "$work/small.tar" >/dev/null
+{
+  for size in small big; do
+    rm -rf "$work/cache/layers"
+    start=$(date +%s.%N)
+    rss=$( { /usr/bin/time -f '%M' ./tinyrun "$work/big.tiny.csx" --arg dir="$work/$size" --output "$work/$size.tar" >/dev/null; } 2>&1 | tail -1)
+    end=$(date +%s.%N)
+    bytes=$(du -sb "$work/$size" | cut -f1)
+    python3 -c "import sys; s=float(sys.argv[2])-float(sys.argv[1]); b=int(sys.argv[3]); print(f'{sys.argv[5]:5} input {b/2**20:7.1f} MiB  {s:6.2f} s  {b/2**20/s:7.1f} MiB/s  peak RSS {int(sys.argv[4])/1024:6.1f} MiB')" "$start" "$end" "$bytes" "$rss" "$size"
+  done
+  start=$(date +%s.%N); tar -C "$work/big" -c . | gzip -6 > "$work/big.tar.gz"; end=$(date +%s.%N)
+  python3 -c "import sys; print(f'tar | gzip -6 of the 1 GiB: {float(sys.argv[2])-float(sys.argv[1]):.2f} s')" "$start" "$end"
+} | tee bench/results/big.txt
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a bench/results/load.txt
+cat bench/results/bash-ls.md bench/results/rebuild.md

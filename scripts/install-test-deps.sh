@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what TinyImage's tests use, from Debian 12's packages: the Docker engine (docker.io,
 # the real `docker load` and `docker run`), Go (the hello-web recipe builds a Go server), gcc (ELF
-# fixtures), skopeo and umoci (independent readers of our images) and libtree (a resolver oracle).
+# fixtures), skopeo and umoci (independent readers of our images), libtree (a resolver oracle), and
+# the programs, strace and data files the runtime tests put in scratch images.
 # Needs root (or sudo). Does nothing for packages that are already there.
 set -euo pipefail
 
@@ -12,6 +13,19 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v libtree >/dev/null 2>&1 || need+=(libtree)
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+[ -x /usr/bin/time ] || need+=(time)
+dpkg -s python3-jsonschema >/dev/null 2>&1 || need+=(python3-jsonschema)
+dpkg -s golang-github-opencontainers-image-spec-dev >/dev/null 2>&1 || need+=(golang-github-opencontainers-image-spec-dev)
+# Runtime tests: programs run in scratch images, strace for Trace, and the data files the DSL adds.
+for pair in curl:curl git:git jq:jq openssl:openssl sqlite3:sqlite3 wget:wget zstd:zstd xz:xz-utils \
+            python3:python3-minimal strace:strace iconv:libc-bin getent:libc-bin; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+[ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
+[ -f /etc/services ] || need+=(netbase)
+[ -d /usr/share/zoneinfo/Europe ] || need+=(tzdata)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -72,6 +72,149 @@ public sealed class ImageBuilder
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         Step(new MkDirStep(ImageDestination(path, file, line), Octal(mode, file, line)), file, line);
 
+    // ---- What DT_NEEDED never names. Every ELF file these calls add comes with its own library
+    // ---- closure at once (no WithLibs needed for it); the program itself still needs WithLibs.
+
+    /// <summary>
+    /// Adds name-service support: a minimal /etc/nsswitch.conf (passwd, group, shadow: files; hosts:
+    /// files dns; services, protocols: files), the NSS modules it names that the host has
+    /// (libnss_files.so.2, libnss_dns.so.2: glibc 2.34+ has both inside libc and these are stubs) with
+    /// their closure, and /etc/services and /etc/protocols (package netbase). /etc/hosts,
+    /// /etc/resolv.conf and /etc/hostname are not added: Docker mounts them. Accounts come from
+    /// <see cref="WithUser"/>. Call it after <see cref="AddBinary"/>: modules are chosen for the first
+    /// ELF file's machine.
+    /// </summary>
+    public ImageBuilder WithNss([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new WithNssStep(), file, line);
+
+    /// <summary>
+    /// Adds iconv's character-set converters (glibc gconv): gconv-modules, gconv-modules.cache and
+    /// gconv-modules.d/ from /usr/lib/&lt;multiarch&gt;/gconv, and the module for each of
+    /// <paramref name="charset"/> ("ISO-8859-15", "latin1", "CP1252", "EUC-JP"... as iconv accepts
+    /// them; UTF-8, ASCII and UCS-2/4 are built into libc and need none), or every module when none is
+    /// named. Each module comes with its own closure (e.g. EUC-JP.so needs libJIS.so). Call it after
+    /// <see cref="AddBinary"/>. Several sets: <c>.WithGconv(["ISO-8859-15", "CP1252"])</c>.
+    /// </summary>
+    public ImageBuilder WithGconv(string? charset = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithGconvAt(charset is null ? [] : [charset], file, line);
+
+    /// <summary>Adds iconv's configuration and the modules for several character sets: <c>.WithGconv(["ISO-8859-15", "CP1252"])</c>; see <see cref="WithGconv(string?, string, int)"/>.</summary>
+    public ImageBuilder WithGconv(IEnumerable<string> charsets, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithGconvAt([.. charsets], file, line);
+
+    /// <summary>
+    /// Adds libgcc_s.so.1 (package libgcc-s1) with its closure: glibc dlopens it for
+    /// <c>pthread_cancel</c>, <c>pthread_exit</c> and C++ exception unwinding, and a program that
+    /// cancels a thread without it aborts with "libgcc_s.so.1 must be installed for pthread_cancel to work".
+    /// </summary>
+    public ImageBuilder WithLibgcc([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new AddLibraryStep("libgcc_s.so.1", "libgcc-s1"), file, line);
+
+    /// <summary>
+    /// Adds a library that the program dlopens, by SONAME (e.g. "libgcc_s.so.1", "libnss_systemd.so.2"),
+    /// found as ld.so finds it (ld.so.conf directories in place of the cache, then the default
+    /// directories, with hwcaps subdirectories, skipping other machines' files), with its closure.
+    /// </summary>
+    public ImageBuilder AddLibrary(string soname, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (soname.Length == 0 || soname.Contains('/') || !soname.Contains(".so", StringComparison.Ordinal))
+            throw Error(file, line, $"AddLibrary(\"{soname}\"): give a library's SONAME such as \"libgcc_s.so.1\"; add a file by path with AddFile");
+        return Step(new AddLibraryStep(soname), file, line);
+    }
+
+    /// <summary>
+    /// Adds the CA certificates bundle /etc/ssl/certs/ca-certificates.crt (package ca-certificates) and,
+    /// when the host has them, OpenSSL's links to it, /usr/lib/ssl/certs and /usr/lib/ssl/cert.pem. The
+    /// standard paths are kept, so no SSL_CERT_FILE is needed.
+    /// </summary>
+    public ImageBuilder WithCaCertificates([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new WithCaCertificatesStep(), file, line);
+
+    /// <summary>
+    /// Adds every time zone: the /usr/share/zoneinfo tree (package tzdata, about 4 MB). No /etc/localtime
+    /// is set, so the local time is UTC unless the container sets TZ (e.g. <c>-e TZ=Europe/Paris</c>).
+    /// </summary>
+    public ImageBuilder WithTimezones([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new WithTimezonesStep(null), file, line);
+
+    /// <summary>Adds one time zone, e.g. "Europe/Paris", from /usr/share/zoneinfo and makes it the local time: /etc/localtime links to it.</summary>
+    public ImageBuilder WithTimezone(string zone, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (zone.Length == 0 || zone.StartsWith('/') || zone.Split('/').Any(p => p is "" or "." or ".."))
+            throw Error(file, line, $"WithTimezone(\"{zone}\"): give a zone name such as \"Europe/Paris\" or \"Etc/UTC\"");
+        return Step(new WithTimezonesStep(zone), file, line);
+    }
+
+    /// <summary>
+    /// Adds an account and runs the container as it: /etc/passwd and /etc/group hold root and every
+    /// user added so far (shell /sbin/nologin, no passwords), the user gets a home directory /home/NAME
+    /// that it owns, and the image's User becomes "uid:gid". <paramref name="gid"/> defaults to the uid.
+    /// <c>WithUser("root", 0)</c> writes only root's entries. Add <see cref="WithNss"/> for programs
+    /// that read nsswitch.conf; glibc reads /etc/passwd without it.
+    /// </summary>
+    public ImageBuilder WithUser(string name, int uid, int? gid = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (!Core.Build.AccountFiles.IsValidName(name))
+            throw Error(file, line, $"WithUser(\"{name}\", ...): a user name is 1-32 characters of a-z, 0-9, _ and -, starting with a letter or _");
+        var g = gid ?? uid;
+        if (uid < 0 || g < 0)
+            throw Error(file, line, $"WithUser(\"{name}\", {uid}, {g}): uid and gid must be 0 or more");
+        if (uid == 0 && name != "root")
+            throw Error(file, line, $"WithUser(\"{name}\", 0): uid 0 is root; give {name} another uid, e.g. 65532");
+        var next = Step(new WithUserStep(name, uid, g), file, line);
+        return next.User($"{uid}:{g}");
+    }
+
+    /// <summary>
+    /// Adds compiled terminfo entries from /etc/terminfo, /lib/terminfo and /usr/share/terminfo (packages
+    /// ncurses-base, ncurses-term): the named <paramref name="term"/>; with none, those of a common set
+    /// that the host has (ansi, dumb, linux, screen, screen-256color, tmux, tmux-256color, vt100, vt220,
+    /// xterm, xterm-256color, xterm-color); "*" adds every entry. Several: <c>.WithTerminfo(["xterm", "rxvt"])</c>.
+    /// </summary>
+    public ImageBuilder WithTerminfo(string? term = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithTerminfoAt(term is null ? [] : [term], file, line);
+
+    /// <summary>Adds several terminfo entries: <c>.WithTerminfo(["xterm-kitty", "alacritty"])</c>; see <see cref="WithTerminfo(string?, string, int)"/>.</summary>
+    public ImageBuilder WithTerminfo(IEnumerable<string> terms, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithTerminfoAt([.. terms], file, line);
+
+    /// <summary>
+    /// Adds a compiled locale directory from /usr/lib/locale, "C.utf8" by default (package libc-bin;
+    /// "C.UTF-8" finds it too), and, unless <paramref name="setLang"/> is false, sets LANG to
+    /// <paramref name="name"/> so programs use it. Locales inside locale-archive must first be compiled to a
+    /// directory with <c>localedef --no-archive</c>.
+    /// </summary>
+    public ImageBuilder WithLocale(string name = "C.utf8", bool setLang = true, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (name.Length == 0 || name.Contains('/') || name is "." or "..")
+            throw Error(file, line, $"WithLocale(\"{name}\"): give a locale name such as \"C.utf8\"");
+        var next = Step(new WithLocaleStep(name), file, line);
+        return setLang ? next.Env("LANG", name) : next;
+    }
+
+    /// <summary>Adds /tmp with mode 1777 (world-writable, sticky), as programs that write temporary files expect.</summary>
+    public ImageBuilder WithTmp([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new MkDirStep("/tmp", Convert.ToInt32("1777", 8)), file, line);
+
+    /// <summary>
+    /// Runs the program last added with <see cref="AddBinary"/> once, on the host, at build time, under
+    /// <c>strace -f -e trace=%file,execve</c> (package strace) with <paramref name="arguments"/> (split at
+    /// white space, no shell; for an argument with spaces pass a list, <c>.Trace(["-c", "import ssl"])</c>;
+    /// stdin is empty, the working directory an empty temporary one, 60 s at
+    /// most), and adds the files it opened for reading or ran under /usr, /etc, /lib*, /bin, /sbin and
+    /// /opt, at the paths it used, ELF files with their closure. Left out: /proc, /sys, /dev, /tmp, the
+    /// working directory, the host's ld.so.cache, accounts (/etc/passwd, group, shadow: use
+    /// <see cref="WithUser"/>) and what Docker mounts (/etc/hosts, resolv.conf, hostname). Only what this
+    /// run touches is found, so choose arguments that exercise what the image will do. This is the only
+    /// call that runs a program.
+    /// </summary>
+    public ImageBuilder Trace(string arguments = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        TraceAt(arguments.Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries), file, line);
+
+    /// <summary>Traces the last added program with these arguments, each passed as it is; see <see cref="Trace(string, string, int)"/>.</summary>
+    public ImageBuilder Trace(IEnumerable<string> arguments, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        TraceAt([.. arguments], file, line);
+
     /// <summary>Sets the program the container runs.</summary>
     public ImageBuilder Entrypoint(params string[] command) => Configure(c => c with { Entrypoint = [.. command] });
 
@@ -117,6 +260,42 @@ public sealed class ImageBuilder
         if (!ImageReference.TryParse(reference, out var parsed, out var problem))
             throw Error(file, line, $"Tag(\"{reference}\"): {problem}");
         return Derive(Spec with { Reference = parsed.ToString() });
+    }
+
+    private ImageBuilder WithGconvAt(string[] charsets, string file, int line)
+    {
+        RejectSecondString("WithGconv", "[\"ISO-8859-15\", \"CP1252\"]", file, line);
+        if (charsets.FirstOrDefault(c => string.IsNullOrWhiteSpace(c)) is not null)
+            throw Error(file, line, "WithGconv: a character set name is empty; name sets as iconv does, e.g. \"ISO-8859-15\", or give none for all");
+        return Step(new WithGconvStep([.. charsets]), file, line);
+    }
+
+    private ImageBuilder WithTerminfoAt(string[] terms, string file, int line)
+    {
+        RejectSecondString("WithTerminfo", "[\"xterm\", \"rxvt\"]", file, line);
+        if (terms.FirstOrDefault(t => t.Length == 0 || t.Contains('/') || t is "." or "..") is { } bad)
+            throw Error(file, line, $"WithTerminfo(\"{bad}\"): give terminal names such as \"xterm-256color\", or \"*\" for all");
+        if (terms.Contains("*") && terms.Length > 1)
+            throw Error(file, line, "WithTerminfo: \"*\" already adds every entry; give it alone");
+        return Step(new WithTerminfoStep([.. terms]), file, line);
+    }
+
+    private ImageBuilder TraceAt(string[] arguments, string file, int line)
+    {
+        RejectSecondString("Trace", "[\"-c\", \"import json\"]", file, line);
+        var program = Spec.Steps.OfType<AddBinaryStep>().LastOrDefault()
+            ?? throw Error(file, line, "Trace: add the program to trace with AddBinary first; Trace runs the last one added");
+        return Step(new TraceStep(program.Source, [.. arguments]), file, line);
+    }
+
+    /// <summary>
+    /// <c>.Trace("-c", "x")</c> compiles, binding "x" to the caller-file parameter; a caller file is a
+    /// rooted .csx or .cs path, so anything else is a second argument given by mistake.
+    /// </summary>
+    private void RejectSecondString(string call, string example, string file, int line)
+    {
+        if (file.Length > 0 && !(Path.IsPathRooted(file) && (file.EndsWith(".csx", StringComparison.Ordinal) || file.EndsWith(".cs", StringComparison.Ordinal))))
+            throw Error("", line, $"{call}: give several values as one list, e.g. {call}({example}), not as separate arguments");
     }
 
     private ImageBuilder Step(BuildStep step, string file, int line) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TinyImage.Core;
 using TinyImage.Core.Build;
+using TinyImage.Core.Layers;
 using TinyImage.Core.Sinks;
 using TinyImage.Core.Oci;
 using TinyImage.Core.Spec;
@@ -14,7 +15,13 @@ internal static class BuildCommand
 
     public static Command Create()
     {
-        var command = new Command("build", "Build the images a recipe defines (the default command).");
+        var command = new Command("build", """
+            Build the images a recipe defines (the default command: 'tinyrun RECIPE' is 'tinyrun build RECIPE').
+
+            Examples:
+              tinyrun build recipes/hello.tiny.csx
+              tinyrun build recipes/bash-ls.tiny.csx --load --tag ls:dev
+            """);
         AddTo(command, asRoot: false);
         return command;
     }
@@ -36,8 +43,12 @@ internal static class BuildCommand
         var noCache = new Option<bool>("--no-cache") { Description = "Compile the recipe even if the compiled-recipe cache holds it." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only results and errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print details: cache use, files, layers." };
+        var format = new Option<string>("--format") { Description = "tar (default): one archive that is both an OCI layout and a docker-load tar; oci-dir: an OCI image layout directory.", DefaultValueFactory = _ => "tar" };
+        format.AcceptOnlyFromAmong("tar", "oci-dir");
+        var compression = new Option<string>("--compression") { Description = "Layer compression: gzip (default) or zstd (needs Docker 23 or newer to load).", DefaultValueFactory = _ => "gzip" };
+        compression.AcceptOnlyFromAmong("gzip", "zstd");
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose }) command.Options.Add(option);
+        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(recipe);
@@ -47,12 +58,25 @@ internal static class BuildCommand
                 return Program.ExitUsage;
             }
             var settings = new Settings(path, parse.GetValue(output), parse.GetValue(load), parse.GetValue(tag),
-                ParseArguments(parse.GetValue(args) ?? []), !parse.GetValue(noCache));
+                ParseArguments(parse.GetValue(args) ?? []), !parse.GetValue(noCache))
+            {
+                Format = parse.GetValue(format) == "oci-dir" ? ImageFormat.OciDirectory : ImageFormat.Archive,
+                Compression = parse.GetValue(compression) == "zstd" ? LayerCompression.Zstd : LayerCompression.Gzip,
+            };
+            if (settings.Load && settings.Format == ImageFormat.OciDirectory)
+            {
+                Console.Error.WriteLine("tinyrun: --load needs the tar format; drop --format oci-dir, or load the directory with skopeo copy oci:DIR docker-daemon:NAME");
+                return Program.ExitUsage;
+            }
             return await RunAsync(settings, new Reporter(parse.GetValue(quiet), parse.GetValue(verbose)), cancellationToken).ConfigureAwait(false);
         });
     }
 
-    private sealed record Settings(string Recipe, string? Output, bool Load, string? Tag, IReadOnlyDictionary<string, string> Arguments, bool UseCache);
+    private sealed record Settings(string Recipe, string? Output, bool Load, string? Tag, IReadOnlyDictionary<string, string> Arguments, bool UseCache)
+    {
+        public ImageFormat Format { get; init; } = ImageFormat.Archive;
+        public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
+    }
 
     private static async Task<int> RunAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
     {
@@ -66,15 +90,20 @@ internal static class BuildCommand
             throw new TinyImageException($"{recipePath}: --tag names one image but the recipe defines {specs.Count}; set .Tag(...) in the recipe instead");
 
         var named = Name(specs, recipePath, overrideReference);
-        var pipeline = new ImagePipeline(ImagePipelineOptions.FromEnvironment());
+        var defaults = ImagePipelineOptions.FromEnvironment();
+        var pipeline = new ImagePipeline(defaults with
+        {
+            Format = settings.Format,
+            Layers = defaults.Layers with { Compression = settings.Compression },
+        });
         using var daemon = load ? new DockerDaemon() : null;
         foreach (var (spec, reference) in named)
         {
-            var target = OutputPath(output, reference, named.Count);
+            var target = OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar");
             reporter.Step($"building {reference}");
             var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken).ConfigureAwait(false);
             foreach (var layer in image.Layers)
-                reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} gzip");
+                reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} {settings.Compression.ToString().ToLowerInvariant()}");
             if (daemon is not null)
             {
                 reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
@@ -87,7 +116,7 @@ internal static class BuildCommand
         return Program.ExitOk;
     }
 
-    private static Dictionary<string, string> ParseArguments(IEnumerable<string> values)
+    internal static Dictionary<string, string> ParseArguments(IEnumerable<string> values)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var value in values)
@@ -101,7 +130,7 @@ internal static class BuildCommand
     }
 
     /// <summary>Gives every spec its reference: --tag, else its Tag, else the recipe's name (name-2, name-3... when several).</summary>
-    private static List<(ImageSpec Spec, ImageReference Reference)> Name(IReadOnlyList<ImageSpec> specs, string recipePath, ImageReference? overrideReference)
+    internal static List<(ImageSpec Spec, ImageReference Reference)> Name(IReadOnlyList<ImageSpec> specs, string recipePath, ImageReference? overrideReference)
     {
         var fileName = Path.GetFileName(recipePath);
         var stem = fileName.EndsWith(RecipeSuffix, StringComparison.Ordinal) ? fileName[..^RecipeSuffix.Length] : Path.GetFileNameWithoutExtension(fileName);
@@ -125,11 +154,12 @@ internal static class BuildCommand
             : throw new TinyImageException($"{recipePath}: '{stem}' is not a valid image name; add .Tag(\"name:tag\") to the recipe or pass --tag");
     }
 
-    private static string OutputPath(string? output, ImageReference reference, int imageCount)
+    private static string OutputPath(string? output, ImageReference reference, int imageCount, string extension)
     {
-        var fileName = reference.ShortName + ".tar";
+        var fileName = reference.ShortName + extension;
         if (output is null) return Path.Combine("out", fileName);
-        if (imageCount > 1 || Directory.Exists(output) || output.EndsWith('/')) return Path.Combine(output, fileName);
+        var isLayout = extension.Length == 0 && File.Exists(Path.Combine(output, "oci-layout"));
+        if (imageCount > 1 || (Directory.Exists(output) && !isLayout) || (output.EndsWith('/') && extension.Length > 0)) return Path.Combine(output, fileName);
         return output;
     }
 

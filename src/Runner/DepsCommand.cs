@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.Elf;
 using TinyImage.Core.FileSystem;
@@ -14,22 +15,60 @@ internal static class DepsCommand
     {
         var files = new Argument<string[]>("files") { Description = "ELF executables or libraries.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print, as JSON, every file an image of these programs needs (with symlinks and why each is there)." };
-        var command = new Command("deps", "Print the dependency tree of ELF files, like lddtree.") { files, json };
+        var why = new Option<bool>("--why") { Description = "Print every file an image of these programs needs and why it is there." };
+        var root = new Option<string?>("--root") { Description = "Resolve inside this root file system (a sysroot, an unpacked image); FILEs are paths inside it." };
+        var command = new Command("deps", """
+            Print the shared-library tree of ELF files, like lddtree, read from the files (never by running them).
+
+            Examples:
+              tinyrun deps /bin/bash /bin/ls
+              tinyrun deps --why /usr/bin/curl
+              tinyrun deps --json /usr/bin/curl
+              tinyrun deps --root /srv/arm64-rootfs /usr/bin/bash
+            """) { files, json, why, root };
         command.SetAction(parse =>
         {
-            var paths = parse.GetValue(files)!.Select(Path.GetFullPath).ToList();
-            var options = new ResolverOptions();
+            var rootDirectory = parse.GetValue(root);
+            if (rootDirectory is not null && !Directory.Exists(rootDirectory))
+                throw new TinyImageException($"--root {rootDirectory}: no such directory");
+            var host = new HostFiles(rootDirectory ?? "/");
+            var paths = parse.GetValue(files)!.Select(p => rootDirectory is null ? Path.GetFullPath(p) : ImagePath.Normalize(p)).ToList();
+            var options = new ResolverOptions { Files = host };
             if (parse.GetValue(json)) WriteJson(paths, options);
-            else Console.Write(DependencyTreePrinter.Print(new LibraryResolver(options).Resolve(paths)));
+            else if (parse.GetValue(why)) WriteReasons(paths, options);
+            else Console.Write(DependencyTreePrinter.Print(new LibraryResolver(options).Resolve(paths), annotate: p => SizeOf(host, p)));
             return Program.ExitOk;
         });
         return command;
     }
 
+    private static string? SizeOf(HostFiles host, string path)
+    {
+        var file = new FileInfo(host.HostPath(path));
+        try { return file.Exists ? Sizes.Format((file.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? file).Length) : null; }
+        catch (IOException) { return null; }
+    }
+
+    private static FileTree Assemble(IReadOnlyList<string> paths, ResolverOptions options)
+    {
+        var spec = new ImageSpec { Steps = [.. paths.Select(p => (BuildStep)new AddBinaryStep(options.Files.HostPath(p), p)), new WithLibsStep()] };
+        return new TreeAssembler(options).Assemble(spec).Tree;
+    }
+
+    private static void WriteReasons(IReadOnlyList<string> paths, ResolverOptions options)
+    {
+        var entries = Assemble(paths, options).Entries().Where(e => e.Kind != EntryKind.Directory).ToList();
+        var width = entries.Max(e => e.Path.Length + (e.LinkTarget is { } t ? t.Length + 4 : 0));
+        foreach (var entry in entries)
+        {
+            var name = entry.LinkTarget is { } target ? $"{entry.Path} -> {target}" : entry.Path;
+            Console.WriteLine($"{name.PadRight(width)}  {entry.Reason}");
+        }
+    }
+
     private static void WriteJson(IReadOnlyList<string> paths, ResolverOptions options)
     {
-        var spec = new ImageSpec { Steps = [.. paths.Select(p => (BuildStep)new AddBinaryStep(p, p)), new WithLibsStep()] };
-        var tree = new TreeAssembler(options).Assemble(spec).Tree;
+        var tree = Assemble(paths, options);
         using var stdout = Console.OpenStandardOutput();
         using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
         writer.WriteStartArray();

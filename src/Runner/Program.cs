@@ -12,10 +12,22 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        var root = new RootCommand("TinyImage: build the smallest correct container images from C# recipes (*.tiny.csx).");
+        var root = new RootCommand("""
+            TinyImage: build the smallest correct container images from C# recipes (*.tiny.csx).
+
+            Examples:
+              tinyrun recipes/hello.tiny.csx                 write out/hello.tar (docker load -i out/hello.tar)
+              tinyrun recipes/bash-ls.tiny.csx --load        also load it into the Docker engine
+              tinyrun app.tiny.csx --arg version=1.2 -o app.tar
+              tinyrun deps /bin/ls                           the shared-library tree of a program
+              tinyrun inspect out/hello.tar                  what an image archive holds
+
+            Exit codes: 0 success, 1 build or recipe error, 2 usage error.
+            """);
         BuildCommand.AddTo(root, asRoot: true);
         root.Subcommands.Add(BuildCommand.Create());
         root.Subcommands.Add(DepsCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

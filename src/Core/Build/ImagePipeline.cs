@@ -1,26 +1,86 @@
 using System.Runtime.InteropServices;
+using TinyImage.Core.FileSystem;
+using TinyImage.Core.Layers;
 using TinyImage.Core.Oci;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Build;
 
 /// <summary>
-/// From an <see cref="ImageSpec"/> to a finished image archive: assemble the file tree (binaries,
-/// loader, libraries), write the layer and the image documents, rename the archive into place.
+/// From an <see cref="ImageSpec"/> to a finished image: assemble the file tree (binaries, loader, libraries), split
+/// it into layers (<see cref="LayerPlan"/>), write the layers in parallel (from the layer cache when it holds them),
+/// then the image documents, and rename the archive or layout directory into place.
 /// </summary>
 public sealed class ImagePipeline
 {
+    private const string TempLayerDirectoryPrefix = ".tinyimage-layers-";
+
     private readonly ImagePipelineOptions _options;
 
-    public ImagePipeline(ImagePipelineOptions options) => _options = options;
+    public ImagePipeline(ImagePipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxParallelLayers < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxParallelLayers, "MaxParallelLayers must be at least 1");
+        _options = options;
+    }
 
     public async Task<BuiltImage> BuildAsync(ImageSpec spec, ImageReference reference, string outputPath, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var assembled = new TreeAssembler(_options.Resolver).Assemble(spec);
         var architecture = spec.Config.Architecture ?? assembled.Architecture ?? HostArchitecture();
-        return await new ImageArchiveWriter(_options.Layers)
-            .WriteAsync(assembled.Tree.Entries(), spec.Config, architecture, reference, outputPath, cancellationToken)
-            .ConfigureAwait(false);
+        return await BuildAsync(assembled.Tree.Entries(), spec.Config, architecture, reference, outputPath, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes an image of <paramref name="entries"/> (as <see cref="FileTree.Entries"/> returns them).</summary>
+    /// <param name="architecture">The OCI architecture, e.g. <c>amd64</c>.</param>
+    public async Task<BuiltImage> BuildAsync(
+        IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, string outputPath,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        var groups = LayerPlan.Split(entries, _options.LayerAssignments);
+        var writer = new LayerWriter(_options.Layers);
+        var cache = _options.LayerCacheDirectory is { } cacheDirectory ? new LayerCache(cacheDirectory) : null;
+
+        // Uncached layers are written beside the output, so a rename-free copy into it stays on one file system.
+        var outputDirectory = Path.GetDirectoryName(Path.GetFullPath(outputPath.TrimEnd('/')))!;
+        var scratch = Path.Combine(outputDirectory, TempLayerDirectoryPrefix + Path.GetRandomFileName());
+        var layers = new Layer[groups.Count];
+        var owned = new bool[groups.Count];
+        try
+        {
+            if (cache is null && groups.Count > 0) Directory.CreateDirectory(scratch);
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelLayers, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(Enumerable.Range(0, groups.Count), parallel, async (i, token) =>
+            {
+                if (cache is not null)
+                {
+                    (layers[i], _) = await cache.GetOrWriteAsync(writer, groups[i].Entries, token).ConfigureAwait(false);
+                }
+                else
+                {
+                    layers[i] = await writer.WriteAsync(groups[i].Entries, scratch, token).ConfigureAwait(false);
+                    owned[i] = true;
+                }
+            }).ConfigureAwait(false);
+
+            var created = _options.Layers.ModificationTime;
+            return _options.Format == ImageFormat.OciDirectory
+                ? await new OciDirectoryWriter().WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken).ConfigureAwait(false)
+                : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken)
+                    .ConfigureAwait(false);
+        }
+        finally
+        {
+            for (var i = 0; i < layers.Length; i++)
+                if (owned[i] && layers[i] is { } layer) ImageArchiveWriter.TryDelete(layer.BlobPath);
+            try { if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
     }
 
     private static string HostArchitecture() => RuntimeInformation.OSArchitecture switch

@@ -1,6 +1,7 @@
 using System.Globalization;
 using TinyImage.Core.Elf;
 using TinyImage.Core.Layers;
+using TinyImage.Core.Oci;
 
 namespace TinyImage.Core.Build;
 
@@ -10,10 +11,31 @@ public sealed record ImagePipelineOptions
     public ResolverOptions Resolver { get; init; } = new();
     public LayerOptions Layers { get; init; } = new();
 
-    /// <summary>Defaults, with file and image times taken from SOURCE_DATE_EPOCH when it is set.</summary>
+    /// <summary>A tar that is both an OCI layout and a <c>docker load</c> archive (default), or an OCI layout directory.</summary>
+    public ImageFormat Format { get; init; } = ImageFormat.Archive;
+
+    /// <summary>
+    /// Where compressed layers are cached (see <see cref="LayerCache"/>); null (the default here) compresses every layer
+    /// every time. <see cref="FromEnvironment"/> sets <see cref="LayerCache.DefaultDirectory"/>.
+    /// </summary>
+    public string? LayerCacheDirectory { get; init; }
+
+    /// <summary>How many layers are compressed at once; defaults to the number of processors.</summary>
+    public int MaxParallelLayers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Layers the recipe named (<c>.Layer("name", l => ...)</c>), in order; the rest is split by <see cref="LayerPlan"/>'s
+    /// default (libc, libraries, application).
+    /// </summary>
+    public IReadOnlyList<LayerAssignment> LayerAssignments { get; init; } = [];
+
+    /// <summary>
+    /// Defaults, with file and image times taken from SOURCE_DATE_EPOCH when it is set, and the layer cache in
+    /// <c>layers/</c> under the runner's cache root (<c>$TINYRUN_CACHE</c>, <c>$XDG_CACHE_HOME/tinyrun</c>, <c>~/.cache/tinyrun</c>).
+    /// </summary>
     public static ImagePipelineOptions FromEnvironment()
     {
-        var options = new ImagePipelineOptions();
+        var options = new ImagePipelineOptions { LayerCacheDirectory = LayerCache.DefaultDirectory() };
         var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
         if (string.IsNullOrEmpty(epoch)) return options;
         if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > 253402300799)

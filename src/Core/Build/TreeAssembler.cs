@@ -7,19 +7,25 @@ namespace TinyImage.Core.Build;
 /// <summary>
 /// Turns the steps of an <see cref="ImageSpec"/> into the image's <see cref="FileTree"/>: copies
 /// binaries, files and directories, and for <see cref="WithLibsStep"/> adds the loader and the
-/// shared-library closure of every ELF file added before it, as the resolver finds them.
+/// shared-library closure of every ELF file added before it, as the resolver finds them. The steps
+/// for what no DT_NEEDED names (NSS, gconv, dlopen'd libraries, data files, traces) are in
+/// TreeAssembler.Runtime.cs.
 /// </summary>
-public sealed class TreeAssembler
+public sealed partial class TreeAssembler
 {
     private const int MaxInterpreterDepth = 4; // Linux follows at most a few levels of #! interpreters.
 
     private readonly HostFiles _host;
     private readonly LibraryResolver _resolver;
+    private readonly LibraryLocator _locator;
+    private readonly ProgramTracer _tracer;
 
-    public TreeAssembler(ResolverOptions options)
+    public TreeAssembler(ResolverOptions options, ProgramTracer? tracer = null)
     {
         _host = options.Files;
         _resolver = new LibraryResolver(options);
+        _locator = new LibraryLocator(options);
+        _tracer = tracer ?? new ProgramTracer();
     }
 
     /// <summary>The result: the files, and the OCI architecture of the first ELF file added (null if none).</summary>
@@ -68,11 +74,10 @@ public sealed class TreeAssembler
                 tree.Add(FileEntry.Directory(s.Path, s.Mode, $"MkDir at {Where(s)}"));
                 break;
             case WithLibsStep:
-                var closure = _resolver.Resolve(state.ElfFiles);
-                foreach (var file in closure.Files)
-                    _host.AddFile(tree, file.Path, file.Reason);
+                AddClosure(state.ElfFiles, state);
                 break;
             default:
+                if (ApplyRuntimeStep(step, state)) break;
                 throw new InvalidOperationException($"unknown build step {step.GetType().Name}");
         }
     }
@@ -116,13 +121,17 @@ public sealed class TreeAssembler
     {
         if (!Directory.Exists(step.Source))
             throw new TinyImageException($"AddDirectory: '{step.Source}' is not a directory; check the path");
-        var reason = $"AddDirectory at {Where(step)}";
-        var root = new DirectoryInfo(step.Source);
-        state.Tree.Add(FileEntry.Directory(step.Destination, HostFiles.ModeOf(root.FullName), reason));
+        CopyDirectory(step.Source, step.Destination, $"AddDirectory at {Where(step)}", state);
+    }
+
+    private void CopyDirectory(string source, string destination, string reason, State state)
+    {
+        var root = new DirectoryInfo(source);
+        state.Tree.Add(FileEntry.Directory(destination, HostFiles.ModeOf(root.FullName), reason));
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
         foreach (var info in root.EnumerateFileSystemInfos("*", options))
         {
-            var inImage = ImagePath.Normalize(step.Destination + "/" + Path.GetRelativePath(root.FullName, info.FullName));
+            var inImage = ImagePath.Normalize(destination + "/" + Path.GetRelativePath(root.FullName, info.FullName));
             if (info.LinkTarget is { } target)
                 state.Tree.Add(FileEntry.Link(inImage, target, reason));
             else if (info is DirectoryInfo)
@@ -134,6 +143,20 @@ public sealed class TreeAssembler
             }
             else
                 throw new TinyImageException($"AddDirectory: '{info.FullName}' is not a regular file, directory or symlink; remove it or add files one by one");
+        }
+    }
+
+    /// <summary>
+    /// Adds the loader and library closure of <paramref name="executables"/>. A library that only
+    /// ld.so.conf finds (the image has no /etc/ld.so.cache) also gets a link on a default path.
+    /// </summary>
+    private void AddClosure(IEnumerable<string> executables, State state)
+    {
+        foreach (var file in _resolver.Resolve(executables).Files)
+        {
+            _host.AddFile(state.Tree, file.Path, file.Reason);
+            foreach (var extra in file.ExtraPaths)
+                state.Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {file.Reason}"));
         }
     }
 
@@ -175,5 +198,6 @@ public sealed class TreeAssembler
         public FileTree Tree { get; } = new();
         public List<string> ElfFiles { get; } = [];
         public string? Architecture { get; set; }
+        public List<(string Name, int Uid, int Gid)> Users { get; } = [];
     }
 }

@@ -14,6 +14,12 @@ public sealed record FileEntry
     /// <summary>Permission bits including setuid/setgid/sticky (07777).</summary>
     public int Mode { get; init; }
 
+    /// <summary>Numeric owner in the image; 0 (root) unless a step gives the entry to a user, as WithUser does for a home directory.</summary>
+    public int Uid { get; init; }
+
+    /// <summary>Numeric group in the image; 0 unless a step sets it.</summary>
+    public int Gid { get; init; }
+
     /// <summary>For a file read from the host: where its bytes come from.</summary>
     public string? SourcePath { get; init; }
 

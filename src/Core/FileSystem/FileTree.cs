@@ -104,7 +104,7 @@ public sealed class FileTree
     }
 
     private static bool SameContent(FileEntry a, FileEntry b) =>
-        a.Kind == b.Kind && a.Mode == b.Mode && a.LinkTarget == b.LinkTarget &&
+        a.Kind == b.Kind && a.Mode == b.Mode && a.Uid == b.Uid && a.Gid == b.Gid && a.LinkTarget == b.LinkTarget &&
         (a.Kind != EntryKind.File ||
          (a.SourcePath is not null && a.SourcePath == b.SourcePath) ||
          (a.Content is not null && b.Content is not null && a.Content.AsSpan().SequenceEqual(b.Content)));

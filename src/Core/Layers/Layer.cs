@@ -2,7 +2,7 @@ using TinyImage.Core.Oci;
 
 namespace TinyImage.Core.Layers;
 
-/// <summary>A finished, gzip-compressed layer blob on disk and the numbers that describe it.</summary>
+/// <summary>A finished, compressed (gzip or zstd) layer blob on disk and the numbers that describe it.</summary>
 public sealed record Layer
 {
     /// <summary>The digest of the compressed blob: what manifests and registries name it by.</summary>

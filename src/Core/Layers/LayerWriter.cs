@@ -1,20 +1,22 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using TinyImage.Core.FileSystem;
+using TinyImage.Core.Oci;
 
 namespace TinyImage.Core.Layers;
 
 /// <summary>
-/// Writes entries as one reproducible, gzip-compressed layer blob. The tar, the gzip and both digests are
+/// Writes entries as one reproducible, gzip- (or zstd-) compressed layer blob. The tar, the gzip and both digests are
 /// produced in a single streaming pass; memory does not grow with file sizes.
 /// </summary>
 /// <remarks>
 /// The tar is GNU format, written by System.Formats.Tar: names relative (<c>usr/bin/x</c>, directories
-/// <c>usr/bin/</c>), entries in the given order, uid/gid 0, no user or group names, one fixed mtime, no
+/// <c>usr/bin/</c>), entries in the given order, uid/gid 0 (or the entry's own, e.g. a WithUser home directory), no user or group names, one fixed mtime, no
 /// atime/ctime, and <c>././@LongLink</c> records (mtime 0) for names and link targets over 100 bytes. PAX is
 /// avoided because .NET names its extended headers after the process id. The gzip header has MTIME 0 and
 /// no file name; the deflate bytes are those of .NET's zlib-ng, so blob digests are stable for a given
-/// .NET runtime while diff_ids are stable everywhere.
+/// .NET runtime while diff_ids are stable everywhere. zstd blobs come from the libzstd that the ZstdNet package
+/// ships (not the system's), so they too depend only on the TinyImage version.
 /// </remarks>
 public sealed class LayerWriter
 {
@@ -56,37 +58,28 @@ public sealed class LayerWriter
             await using (file.ConfigureAwait(false))
             {
                 using var compressed = new HashingWriteStream(file);
-                var gzip = new GZipStream(compressed, _options.CompressionLevel, leaveOpen: true);
-                await using (gzip.ConfigureAwait(false))
+                var compressor = OpenCompressor(compressed);
+                LayerContent content;
+                await using (compressor.ConfigureAwait(false))
                 {
-                    using var uncompressed = new HashingWriteStream(gzip);
-                    var counts = new Counts();
-                    var tar = new TarWriter(uncompressed, TarEntryFormat.Gnu, leaveOpen: true);
-                    await using (tar.ConfigureAwait(false))
-                    {
-                        foreach (var entry in entries)
-                            await WriteEntryAsync(tar, entry, counts, cancellationToken).ConfigureAwait(false);
-                    }
-                    // TarWriter writes its two zero end-of-archive records only after an entry, and GZipStream writes
-                    // nothing at all if given nothing; an empty layer must still be a valid (empty) tar in a valid gzip.
-                    if (entries.Count == 0)
-                        await uncompressed.WriteAsync(new byte[EndOfArchiveLength], cancellationToken).ConfigureAwait(false);
-                    // The tar writer has written its end-of-archive records; finish the gzip member.
-                    await gzip.DisposeAsync().ConfigureAwait(false);
-                    await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-
-                    return new Layer
-                    {
-                        Digest = compressed.GetDigest(),
-                        DiffId = uncompressed.GetDigest(),
-                        Size = compressed.BytesWritten,
-                        UncompressedSize = uncompressed.BytesWritten,
-                        BlobPath = blobPath,
-                        FileCount = counts.Files,
-                        EntryCount = entries.Count,
-                        ContentSize = counts.ContentBytes,
-                    };
+                    content = await WriteTarAsync(compressor, entries, cancellationToken).ConfigureAwait(false);
+                    // Finish the gzip member / zstd frame before taking the compressed digest.
+                    await compressor.DisposeAsync().ConfigureAwait(false);
                 }
+                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+                return new Layer
+                {
+                    Digest = compressed.GetDigest(),
+                    DiffId = content.DiffId,
+                    Size = compressed.BytesWritten,
+                    UncompressedSize = content.UncompressedSize,
+                    MediaType = MediaType,
+                    BlobPath = blobPath,
+                    FileCount = content.FileCount,
+                    EntryCount = content.EntryCount,
+                    ContentSize = content.ContentSize,
+                };
             }
         }
         catch
@@ -94,6 +87,54 @@ public sealed class LayerWriter
             TryDelete(blobPath);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Computes what <see cref="WriteAsync"/> would give as diff_id, uncompressed size and counts, by writing the same
+    /// tar to nowhere: it reads every file but compresses nothing. <see cref="LayerCache"/> keys blobs on it.
+    /// </summary>
+    /// <exception cref="TinyImageException">A source file cannot be read, or changed size while being read.</exception>
+    public async Task<LayerContent> MeasureAsync(IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        cancellationToken.ThrowIfCancellationRequested();
+        ValidateOrder(entries);
+        return await WriteTarAsync(Stream.Null, entries, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The media type of the blobs this writer makes.</summary>
+    public string MediaType => _options.Compression == LayerCompression.Zstd ? MediaTypes.LayerZstd : MediaTypes.LayerGzip;
+
+    private Stream OpenCompressor(Stream destination) => _options.Compression switch
+    {
+        // Both leave the destination open. The gzip header has MTIME 0 and no name.
+        LayerCompression.Zstd => new ZstdNet.CompressionStream(destination, new ZstdNet.CompressionOptions(_options.ZstdLevel)),
+        _ => new GZipStream(destination, _options.CompressionLevel, leaveOpen: true),
+    };
+
+    /// <summary>Writes the tar of <paramref name="entries"/> to <paramref name="destination"/>, hashing it on the way.</summary>
+    private async Task<LayerContent> WriteTarAsync(Stream destination, IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
+    {
+        using var uncompressed = new HashingWriteStream(destination);
+        var counts = new Counts();
+        var tar = new TarWriter(uncompressed, TarEntryFormat.Gnu, leaveOpen: true);
+        await using (tar.ConfigureAwait(false))
+        {
+            foreach (var entry in entries)
+                await WriteEntryAsync(tar, entry, counts, cancellationToken).ConfigureAwait(false);
+        }
+        // TarWriter writes its two zero end-of-archive records only after an entry, and GZipStream writes
+        // nothing at all if given nothing; an empty layer must still be a valid (empty) tar in a valid gzip.
+        if (entries.Count == 0)
+            await uncompressed.WriteAsync(new byte[EndOfArchiveLength], cancellationToken).ConfigureAwait(false);
+        return new LayerContent
+        {
+            DiffId = uncompressed.GetDigest(),
+            UncompressedSize = uncompressed.BytesWritten,
+            FileCount = counts.Files,
+            EntryCount = entries.Count,
+            ContentSize = counts.ContentBytes,
+        };
     }
 
     private async Task WriteEntryAsync(TarWriter tar, FileEntry entry, Counts counts, CancellationToken cancellationToken)
@@ -104,13 +145,13 @@ public sealed class LayerWriter
         switch (entry.Kind)
         {
             case EntryKind.Directory:
-                await tar.WriteEntryAsync(NewEntry(TarEntryType.Directory, name + "/", mode), cancellationToken).ConfigureAwait(false);
+                await tar.WriteEntryAsync(NewEntry(TarEntryType.Directory, name + "/", mode, entry), cancellationToken).ConfigureAwait(false);
                 break;
 
             case EntryKind.Symlink:
                 if (string.IsNullOrEmpty(entry.LinkTarget))
                     throw new ArgumentException($"the symlink '{entry.Path}' has no target", nameof(entry));
-                var link = NewEntry(TarEntryType.SymbolicLink, name, mode);
+                var link = NewEntry(TarEntryType.SymbolicLink, name, mode, entry);
                 link.LinkName = entry.LinkTarget;
                 await tar.WriteEntryAsync(link, cancellationToken).ConfigureAwait(false);
                 break;
@@ -119,7 +160,7 @@ public sealed class LayerWriter
                 var data = OpenContent(entry);
                 await using (data.ConfigureAwait(false))
                 {
-                    var file = NewEntry(TarEntryType.RegularFile, name, mode);
+                    var file = NewEntry(TarEntryType.RegularFile, name, mode, entry);
                     file.DataStream = data;
                     await tar.WriteEntryAsync(file, cancellationToken).ConfigureAwait(false);
                     counts.Files++;
@@ -132,11 +173,11 @@ public sealed class LayerWriter
         }
     }
 
-    private GnuTarEntry NewEntry(TarEntryType type, string name, UnixFileMode mode) => new(type, name)
+    private GnuTarEntry NewEntry(TarEntryType type, string name, UnixFileMode mode, FileEntry entry) => new(type, name)
     {
         Mode = mode,
-        Uid = 0,
-        Gid = 0,
+        Uid = entry.Uid,
+        Gid = entry.Gid,
         UserName = "",
         GroupName = "",
         ModificationTime = _options.ModificationTime,

@@ -77,12 +77,9 @@ public sealed class ImageArchiveWriter
         var directory = PrepareOutputDirectory(outputPath);
         var output = Path.GetFullPath(outputPath);
 
-        var configBytes = ImageDocuments.Config(config, architecture, [.. layers.Select(l => l.DiffId)], created);
-        var configDescriptor = new Descriptor(MediaTypes.ImageConfig, Digest.Compute(configBytes), configBytes.Length);
-        var manifestBytes = ImageDocuments.Manifest(configDescriptor, [.. layers.Select(l => l.ToDescriptor())]);
-        var manifestDescriptor = new Descriptor(MediaTypes.ImageManifest, Digest.Compute(manifestBytes), manifestBytes.Length);
-        var indexBytes = ImageDocuments.Index(manifestDescriptor, reference);
-        var dockerManifestBytes = ImageDocuments.DockerManifest(configDescriptor.Digest, [.. layers.Select(l => l.Digest)], reference);
+        var documents = ImageDocumentSet.Create(config, architecture, layers, reference, created);
+        var configDescriptor = documents.ConfigDescriptor;
+        var manifestDescriptor = documents.ManifestDescriptor;
 
         var temp = Path.Combine(directory, "." + Path.GetFileName(output) + "." + Path.GetRandomFileName() + ".tmp");
         try
@@ -95,11 +92,11 @@ public sealed class ImageArchiveWriter
                 {
                     var archive = new ArchiveEntries(tar, created);
                     await archive.AddFileAsync("oci-layout", ImageDocuments.Layout(), cancellationToken).ConfigureAwait(false);
-                    await archive.AddFileAsync("index.json", indexBytes, cancellationToken).ConfigureAwait(false);
-                    await archive.AddFileAsync("manifest.json", dockerManifestBytes, cancellationToken).ConfigureAwait(false);
+                    await archive.AddFileAsync("index.json", documents.Index, cancellationToken).ConfigureAwait(false);
+                    await archive.AddFileAsync("manifest.json", documents.DockerManifest, cancellationToken).ConfigureAwait(false);
                     await archive.AddDirectoryAsync("blobs/", cancellationToken).ConfigureAwait(false);
                     await archive.AddDirectoryAsync("blobs/sha256/", cancellationToken).ConfigureAwait(false);
-                    await archive.AddFileAsync(ImageDocuments.BlobPath(configDescriptor.Digest), configBytes, cancellationToken).ConfigureAwait(false);
+                    await archive.AddFileAsync(ImageDocuments.BlobPath(configDescriptor.Digest), documents.Config, cancellationToken).ConfigureAwait(false);
                     var written = new HashSet<Digest> { configDescriptor.Digest };
                     foreach (var layer in layers)
                     {
@@ -107,7 +104,7 @@ public sealed class ImageArchiveWriter
                             await archive.AddBlobFileAsync(layer, cancellationToken).ConfigureAwait(false);
                     }
                     if (written.Add(manifestDescriptor.Digest))
-                        await archive.AddFileAsync(ImageDocuments.BlobPath(manifestDescriptor.Digest), manifestBytes, cancellationToken).ConfigureAwait(false);
+                        await archive.AddFileAsync(ImageDocuments.BlobPath(manifestDescriptor.Digest), documents.Manifest, cancellationToken).ConfigureAwait(false);
                 }
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
                 file.Flush(flushToDisk: true);
@@ -121,25 +118,11 @@ public sealed class ImageArchiveWriter
             throw;
         }
 
-        return new BuiltImage
-        {
-            Reference = reference,
-            ManifestDigest = manifestDescriptor.Digest,
-            ConfigDigest = configDescriptor.Digest,
-            Layers = [.. layers],
-            CompressedSize = layers.Sum(l => l.Size),
-            ContentSize = layers.Sum(l => l.ContentSize),
-            FileCount = layers.Sum(l => l.FileCount),
-            OutputPath = output,
-            ArchiveSize = new FileInfo(output).Length,
-            ManifestBytes = manifestBytes,
-            ConfigBytes = configBytes,
-            IndexBytes = indexBytes,
-        };
+        return documents.ToBuiltImage(reference, layers, output, new FileInfo(output).Length);
     }
 
     /// <summary>Creates the output's directory if needed and returns it; user errors become a <see cref="TinyImageException"/>.</summary>
-    private static string PrepareOutputDirectory(string outputPath)
+    internal static string PrepareOutputDirectory(string outputPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         var output = Path.GetFullPath(outputPath);
@@ -169,7 +152,7 @@ public sealed class ImageArchiveWriter
         }
     }
 
-    private static void TryDelete(string path)
+    internal static void TryDelete(string path)
     {
         try { File.Delete(path); }
         catch (IOException) { }

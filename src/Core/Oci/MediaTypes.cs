@@ -7,4 +7,5 @@ public static class MediaTypes
     public const string ImageIndex = "application/vnd.oci.image.index.v1+json";
     public const string ImageConfig = "application/vnd.oci.image.config.v1+json";
     public const string LayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
+    public const string LayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
 }

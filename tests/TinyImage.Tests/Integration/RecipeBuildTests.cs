@@ -150,6 +150,13 @@ public sealed class RecipeBuildTests
         Assert.True(tree.ExitCode == 0, tree.ToString());
         Assert.Matches(new Regex(@"^    libselinux\.so\.1 => .*\n        libpcre2-8\.so\.0 => ", RegexOptions.Multiline), tree.Stdout);
 
+        Assert.Matches(new Regex(@"^    libc\.so\.6 => \S+ \(\d+(\.\d)? [kM]B\)$", RegexOptions.Multiline), tree.Stdout);
+
+        var why = Run.Tinyrun(Run.RepoRoot, "deps", "--why", "/bin/ls");
+        Assert.True(why.ExitCode == 0, why.ToString());
+        Assert.Matches(new Regex(@"^/usr/lib/x86_64-linux-gnu/libc\.so\.6 +libc\.so\.6, needed by /bin/ls, found in default path", RegexOptions.Multiline), why.Stdout);
+        Assert.Matches(new Regex(@"^/usr/lib/x86_64-linux-gnu/libpcre2-8\.so\.0\.\S+ +libpcre2-8\.so\.0, needed by /lib/x86_64-linux-gnu/libselinux\.so\.1", RegexOptions.Multiline), why.Stdout);
+
         var json = Run.Tinyrun(Run.RepoRoot, "deps", "--json", "/bin/ls");
         Assert.True(json.ExitCode == 0, json.ToString());
         using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);

@@ -13,6 +13,11 @@ internal sealed record ExternalTool(string Name, string HowToGetIt)
         "install the Docker CLI and engine (apt-get install docker.io) and start the daemon (scripts/start-docker.sh)");
     public static readonly ExternalTool Skopeo = new("skopeo", "install skopeo (apt-get install skopeo)");
     public static readonly ExternalTool Umoci = new("umoci", "install umoci (apt-get install umoci)");
+    public static readonly ExternalTool Podman = new("podman", "install podman (apt-get install podman, or scripts/install-test-deps.sh)");
+
+    /// <summary>Debian's python3, which has python3-jsonschema; not a pyenv or venv python that may lack it.</summary>
+    public static readonly ExternalTool DebianPython = new("/usr/bin/python3",
+        "install python3 and python3-jsonschema (apt-get install python3-jsonschema, or scripts/install-test-deps.sh)");
 
     /// <summary>Runs the tool and returns stdout; fails the test on a non-zero exit.</summary>
     public async Task<string> RunAsync(params string[] arguments)

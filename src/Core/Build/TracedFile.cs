@@ -1,0 +1,4 @@
+namespace TinyImage.Core.Build;
+
+/// <summary>A file a traced program opened for reading, or ran (<see cref="Executed"/>), by its absolute path as the program spelled it.</summary>
+public sealed record TracedFile(string Path, bool Executed);

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using TinyImage.Core.FileSystem;
+using TinyImage.Core.Oci;
+
+namespace TinyImage.Core.Layers;
+
+/// <summary>
+/// A content-addressed store of compressed layer blobs, keyed by what they hold: the diff_id of the uncompressed
+/// tar and the compressor that made the blob (<see cref="LayerOptions.CompressorName"/>). A rebuild reads and hashes
+/// the input files (cheap) but compresses only layers whose tar changed (the cost being saved).
+/// </summary>
+/// <remarks>
+/// Layout: <c>DIR/COMPRESSOR/DIFFIDHEX</c> is the blob and <c>DIFFIDHEX.digest</c> beside it holds
+/// <c>sha256:HEX SIZE</c>. Both are written to temporary names and renamed, blob first, so a reader sees either no
+/// entry or a whole one. An entry whose blob does not match its digest file (a crash, a disk error, a hand edit) is
+/// deleted and rebuilt, never used. Blobs are immutable once written; concurrent builds writing the same entry write
+/// the same bytes. Nothing is evicted: delete the directory to reclaim the space.
+/// </remarks>
+public sealed class LayerCache
+{
+    private const string DigestSuffix = ".digest";
+    private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <param name="directory">The cache's directory, e.g. <see cref="DefaultDirectory"/>; created (0700) when first written.</param>
+    public LayerCache(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        Directory = Path.GetFullPath(directory);
+    }
+
+    public string Directory { get; }
+
+    /// <summary>
+    /// <c>layers/</c> under the runner's cache root: <c>$TINYRUN_CACHE</c>, else <c>$XDG_CACHE_HOME/tinyrun</c>, else
+    /// <c>~/.cache/tinyrun</c>.
+    /// </summary>
+    public static string DefaultDirectory()
+    {
+        var root = Environment.GetEnvironmentVariable("TINYRUN_CACHE") is { Length: > 0 } explicitRoot ? explicitRoot
+            : Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? Path.Combine(xdg, "tinyrun")
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "tinyrun");
+        return Path.Combine(root, "layers");
+    }
+
+    /// <summary>
+    /// Returns the layer of <paramref name="entries"/> as <paramref name="writer"/> would write it, from the cache when
+    /// an intact entry holds it, else written, stored and returned. The returned <see cref="Layer.BlobPath"/> is in the
+    /// cache: read it, never delete or move it.
+    /// </summary>
+    /// <returns>The layer, and whether it came from the cache.</returns>
+    /// <exception cref="TinyImageException">An unreadable input, input files changing during the build, or an unusable cache directory.</exception>
+    public async Task<(Layer Layer, bool Hit)> GetOrWriteAsync(LayerWriter writer, IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(entries);
+        cancellationToken.ThrowIfCancellationRequested();
+        var content = await writer.MeasureAsync(entries, cancellationToken).ConfigureAwait(false);
+        var directory = Prepare(writer.Options.CompressorName);
+        var blobPath = Path.Combine(directory, content.DiffId.Hex);
+        var digestPath = blobPath + DigestSuffix;
+
+        var cached = await TryReadAsync(blobPath, digestPath, cancellationToken).ConfigureAwait(false);
+        if (cached is { } hit)
+            return (ToLayer(content, hit.Digest, hit.Size, blobPath, writer.MediaType), true);
+
+        var written = await writer.WriteAsync(entries, directory, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (written.DiffId != content.DiffId)
+                throw new TinyImageException(
+                    $"the files of layer {content.DiffId} changed while the image was built; do not change input files during a build, then build again");
+            File.Move(written.BlobPath, blobPath, overwrite: true);
+            var temp = Path.Combine(directory, "." + content.DiffId.Hex + "." + Path.GetRandomFileName() + ".tmp");
+            await File.WriteAllTextAsync(temp, string.Create(CultureInfo.InvariantCulture, $"{written.Digest} {written.Size}\n"), cancellationToken)
+                .ConfigureAwait(false);
+            File.Move(temp, digestPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(written.BlobPath);
+            throw new TinyImageException($"cannot store a layer in the cache '{directory}': {e.Message}; fix its permissions or set TINYRUN_CACHE", e);
+        }
+        catch
+        {
+            TryDelete(written.BlobPath);
+            throw;
+        }
+        return (written with { BlobPath = blobPath }, false);
+    }
+
+    /// <summary>The intact entry's digest and size, or null (missing, half-written or corrupt; a corrupt one is deleted).</summary>
+    private static async Task<(Digest Digest, long Size)?> TryReadAsync(string blobPath, string digestPath, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            if (!File.Exists(blobPath) || !File.Exists(digestPath)) return null;
+            text = await File.ReadAllTextAsync(digestPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        var parts = text.Trim().Split(' ');
+        if (parts.Length == 2 && Digest.TryParse(parts[0], out var expected) &&
+            long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+        {
+            try
+            {
+                var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+                await using (file.ConfigureAwait(false))
+                {
+                    if (file.Length == size)
+                    {
+                        var hash = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
+                        if (Digest.FromHash(hash) == expected) return (expected, size);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // unreadable: rebuild below
+            }
+        }
+        TryDelete(digestPath);
+        TryDelete(blobPath);
+        return null;
+    }
+
+    private string Prepare(string compressor)
+    {
+        var directory = Path.Combine(Directory, compressor);
+        try
+        {
+            if (!System.IO.Directory.Exists(Directory))
+                System.IO.Directory.CreateDirectory(Directory, PrivateDirectory);
+            System.IO.Directory.CreateDirectory(directory, PrivateDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TinyImageException($"cannot use the layer cache '{Directory}': {e.Message}; fix its permissions or set TINYRUN_CACHE to another directory", e);
+        }
+        return directory;
+    }
+
+    private static Layer ToLayer(LayerContent content, Digest digest, long size, string blobPath, string mediaType) => new()
+    {
+        Digest = digest,
+        DiffId = content.DiffId,
+        Size = size,
+        UncompressedSize = content.UncompressedSize,
+        MediaType = mediaType,
+        BlobPath = blobPath,
+        FileCount = content.FileCount,
+        EntryCount = content.EntryCount,
+        ContentSize = content.ContentSize,
+    };
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using TinyImage.Core;
+using TinyImage.Core.Build;
+using TinyImage.Core.Oci;
+
+namespace TinyImage.Runner;
+
+/// <summary>
+/// <c>tinyrun verify RECIPE IMAGE [--arg NAME=VALUE]...</c>: rebuilds the recipe's images in a temporary directory and
+/// checks that their manifest digests are the ones in IMAGE (a tar or OCI layout written by tinyrun). Exit 0 when all
+/// match, 1 when one differs (printing both digests), so a CI job can prove a published image comes from its recipe.
+/// </summary>
+internal static class VerifyCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("verify", "Rebuild a recipe and check that it gives the same manifest digests as an image it built before.");
+        var recipe = new Argument<string>("recipe") { Description = "The recipe, e.g. recipes/bash-ls.tiny.csx." };
+        var image = new Argument<string>("image") { Description = "The image tar or OCI layout directory to check, e.g. out/ls.tar." };
+        var args = new Option<string[]>("--arg", "-a") { Description = "A recipe parameter NAME=VALUE, as given to the build; repeatable.", AllowMultipleArgumentsPerToken = false };
+        command.Arguments.Add(recipe);
+        command.Arguments.Add(image);
+        command.Options.Add(args);
+        command.SetAction(async (parse, cancellationToken) =>
+            await RunAsync(parse.GetValue(recipe)!, parse.GetValue(image)!, BuildCommand.ParseArguments(parse.GetValue(args) ?? []), cancellationToken)
+                .ConfigureAwait(false));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string recipePath, string imagePath, IReadOnlyDictionary<string, string> arguments, CancellationToken cancellationToken)
+    {
+        var expected = await ImageLayoutReader.ReadManifestsAsync(imagePath, cancellationToken).ConfigureAwait(false);
+        var specs = await new RecipeEvaluator(useCache: true, _ => { }).EvaluateAsync(recipePath, arguments, cancellationToken).ConfigureAwait(false);
+        var named = BuildCommand.Name(specs, recipePath, overrideReference: null);
+        var pipeline = new ImagePipeline(ImagePipelineOptions.FromEnvironment());
+        var temp = Directory.CreateTempSubdirectory("tinyrun-verify-").FullName;
+        try
+        {
+            var checkedAny = false;
+            foreach (var (spec, reference) in named)
+            {
+                var match = expected.Where(m => m.Name == reference.FullyQualified || m.Name == reference.Tag).ToList();
+                if (match.Count == 0 && expected.Count == 1 && named.Count == 1) match = [.. expected];
+                if (match.Count == 0) continue;
+                checkedAny = true;
+                var rebuilt = await pipeline.BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken).ConfigureAwait(false);
+                if (rebuilt.ManifestDigest != match[0].Manifest)
+                {
+                    Console.Out.WriteLine($"{reference}  DIFFERS: {imagePath} has {match[0].Manifest}, the recipe now gives {rebuilt.ManifestDigest}");
+                    return Program.ExitFailure;
+                }
+                Console.Out.WriteLine($"{reference}  {rebuilt.ManifestDigest}  verified");
+            }
+            if (!checkedAny)
+                throw new TinyImageException($"{imagePath} holds none of the images {recipePath} defines ({string.Join(", ", named.Select(n => n.Reference))}); check the recipe and the image");
+            return Program.ExitOk;
+        }
+        finally
+        {
+            try { Directory.Delete(temp, recursive: true); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Reflection;
+using TinyImage.Tests.Integration;
+
+namespace TinyImage.Tests.Reproducibility;
+
+/// <summary>
+/// <c>tinyrun verify RECIPE IMAGE</c> rebuilds and compares manifest digests. The command is invoked in-process through
+/// its System.CommandLine definition, as Program.cs wires it.
+/// </summary>
+// Sets TINYRUN_CACHE for the in-process command, so it runs alone (the collection runs after the parallel tests).
+[Collection(nameof(TinyImage.Tests.Layers.LayerMemoryTests))]
+public sealed class VerifyCommandTests
+{
+    private static Task<int> VerifyAsync(params string[] args)
+    {
+        var type = Assembly.Load("tinyrun").GetType("TinyImage.Runner.VerifyCommand", throwOnError: true)!;
+        var command = (Command)type.GetMethod("Create", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
+        var root = new RootCommand { command };
+        return root.Parse(["verify", .. args]).InvokeAsync();
+    }
+
+    [Fact]
+    public async Task Verify_PassesForTheImageTheRecipeBuilt_AndFailsWhenAnInputChanged()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("app/run.sh", "#!/bin/sh\necho one\n");
+        var recipe = dir.Write("app/app.tiny.csx", "From.Scratch().AddFile(\"run.sh\", \"/run.sh\", 755).Tag(\"verify-me:1\");\n");
+        var env = new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache") };
+        var built = Run.Tinyrun(env, dir.Path, recipe, "-o", dir.Combine("image.tar"));
+        Assert.True(built.ExitCode == 0, built.Stderr);
+
+        Environment.SetEnvironmentVariable("TINYRUN_CACHE", dir.Combine("cache"));
+        try
+        {
+            Assert.Equal(0, await VerifyAsync(recipe, dir.Combine("image.tar")));
+            dir.Write("app/run.sh", "#!/bin/sh\necho two\n");
+            Assert.Equal(1, await VerifyAsync(recipe, dir.Combine("image.tar")));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TINYRUN_CACHE", null);
+        }
+    }
+}
