@@ -8,4 +8,6 @@ From.Scratch()
     .Env("PORT", "8080")
     .Expose(8080)
     .Entrypoint("/hello")
-    .Tag("hello-web:latest");
+    .Tag("hello-web:latest")
+    .TestPathExists("/hello")
+    .TestPathMissing("/lib64"); // static: no loader, no libraries

@@ -4,4 +4,5 @@ From.Scratch()
     .WithLibs()
     .Entrypoint("/bin/echo")
     .Cmd("Hello from TinyImage: a scratch image with /bin/echo and its libraries.")
-    .Tag("hello:latest");
+    .Tag("hello:latest")
+    .Test("greets", "", expectOutput: "Hello from TinyImage: a scratch image with /bin/echo and its libraries.");

@@ -254,6 +254,41 @@ public sealed class ImageBuilder
     /// <summary>Sets a label of the image.</summary>
     public ImageBuilder Label(string key, string value) => Configure(c => c with { Labels = c.Labels.SetItem(key, value) });
 
+    /// <summary>
+    /// Declares a test that <c>tinyrun test</c> runs in a container of the image (no network):
+    /// <paramref name="command"/> is split like a shell would (quotes, backslashes) and run as the
+    /// whole command line; "" runs the image's entrypoint and command. The exit code must be
+    /// <paramref name="expectExitCode"/>, and standard output must equal <paramref name="expectOutput"/>
+    /// (trailing white space ignored) and contain <paramref name="expectOutputContains"/>, when given.
+    /// </summary>
+    public ImageBuilder Test(string name, string command, string? expectOutput = null, int expectExitCode = 0,
+        string? expectOutputContains = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        ImmutableArray<string> argv;
+        try { argv = CommandLine.Split(command); }
+        catch (TinyImageException e) { throw Error(file, line, $"Test(\"{name}\"): {e.Message}"); }
+        return AddTest(new ImageTest
+        {
+            Name = name, Command = argv, ExpectOutput = expectOutput, ExpectOutputContains = expectOutputContains,
+            ExpectExitCode = expectExitCode, Origin = _recipe.Locate(file, line),
+        }, file, line);
+    }
+
+    /// <summary>Declares a test that <paramref name="path"/> exists in the image (checked without running anything).</summary>
+    public ImageBuilder TestPathExists(string path, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        AddTest(new ImageTest { Name = $"{path} exists", Path = ImageDestination(path, file, line), PathShouldExist = true, Origin = _recipe.Locate(file, line) }, file, line);
+
+    /// <summary>Declares a test that <paramref name="path"/> does not exist in the image.</summary>
+    public ImageBuilder TestPathMissing(string path, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        AddTest(new ImageTest { Name = $"{path} is absent", Path = ImageDestination(path, file, line), PathShouldExist = false, Origin = _recipe.Locate(file, line) }, file, line);
+
+    private ImageBuilder AddTest(ImageTest test, string file, int line)
+    {
+        if (Spec.Tests.Any(t => t.Name == test.Name))
+            throw Error(file, line, $"Test(\"{test.Name}\"): the image already has a test with this name; give each test its own name");
+        return Derive(Spec with { Tests = Spec.Tests.Add(test) });
+    }
+
     /// <summary>Names the image, e.g. "hello:latest" or "registry.example:5000/team/app:1.2".</summary>
     public ImageBuilder Tag(string reference, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {

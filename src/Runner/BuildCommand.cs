@@ -72,7 +72,7 @@ internal static class BuildCommand
         });
     }
 
-    private sealed record Settings(string Recipe, string? Output, bool Load, string? Tag, IReadOnlyDictionary<string, string> Arguments, bool UseCache)
+    internal sealed record Settings(string Recipe, string? Output, bool Load, string? Tag, IReadOnlyDictionary<string, string> Arguments, bool UseCache)
     {
         public ImageFormat Format { get; init; } = ImageFormat.Archive;
         public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
@@ -80,6 +80,14 @@ internal static class BuildCommand
 
     private static async Task<int> RunAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
     {
+        await BuildAsync(settings, reporter, cancellationToken).ConfigureAwait(false);
+        return Program.ExitOk;
+    }
+
+    /// <summary>Builds (and with <see cref="Settings.Load"/>, loads) every image of the recipe; prints a summary line for each.</summary>
+    internal static async Task<IReadOnlyList<(ImageSpec Spec, BuiltImage Image)>> BuildAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
+    {
+        var built = new List<(ImageSpec, BuiltImage)>();
         var (recipePath, output, load, tagOverride) = (settings.Recipe, settings.Output, settings.Load, settings.Tag);
         ImageReference? overrideReference = tagOverride is null ? null : ImageReference.Parse(tagOverride);
         var evaluator = new RecipeEvaluator(settings.UseCache, reporter.Detail);
@@ -110,10 +118,11 @@ internal static class BuildCommand
                 await daemon.LoadAsync(image.OutputPath, cancellationToken).ConfigureAwait(false);
             }
             Reporter.Result(Summary(image, loaded: daemon is not null));
+            built.Add((spec, image));
         }
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
             ? "roslyn: loaded" : "roslyn: not loaded");
-        return Program.ExitOk;
+        return built;
     }
 
     internal static Dictionary<string, string> ParseArguments(IEnumerable<string> values)

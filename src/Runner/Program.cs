@@ -28,6 +28,7 @@ internal static class Program
         root.Subcommands.Add(BuildCommand.Create());
         root.Subcommands.Add(DepsCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(TestCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -68,6 +68,81 @@ public sealed class DockerDaemon : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="command"/> (the whole argv; empty runs the image's own entrypoint and
+    /// command) in a new container of <paramref name="image"/> with no network, waits for it, and
+    /// removes it. Returns the exit code and both outputs.
+    /// </summary>
+    public async Task<(long ExitCode, string Stdout, string Stderr)> RunAsync(string image, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var parameters = new CreateContainerParameters
+        {
+            Image = image,
+            HostConfig = new HostConfig { NetworkMode = "none" },
+            Entrypoint = command.Count > 0 ? [command[0]] : null,
+            Cmd = command.Count > 0 ? command.Skip(1).ToList() : null,
+        };
+        string? id = null;
+        try
+        {
+            id = (await _client.Containers.CreateContainerAsync(parameters, cancellationToken).ConfigureAwait(false)).ID;
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), deadline.Token).ConfigureAwait(false);
+            var exit = await _client.Containers.WaitContainerAsync(id, deadline.Token).ConfigureAwait(false);
+            using var logs = await _client.Containers.GetContainerLogsAsync(id, tty: false,
+                new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, deadline.Token).ConfigureAwait(false);
+            var (stdout, stderr) = await logs.ReadOutputToEndAsync(deadline.Token).ConfigureAwait(false);
+            return (exit.StatusCode, stdout, stderr);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (-1, "", $"(timed out after {timeout.TotalSeconds:0} s)");
+        }
+        catch (DockerApiException e)
+        {
+            // An exec failure (no such program in the image) is reported when the container starts.
+            return (-1, "", e.ResponseBody.Trim());
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            throw Unreachable(e);
+        }
+        finally
+        {
+            if (id is not null)
+                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> exists in <paramref name="image"/>, found without running anything in it.</summary>
+    public async Task<bool> PathExistsAsync(string image, string path, CancellationToken cancellationToken)
+    {
+        string? id = null;
+        try
+        {
+            id = (await _client.Containers.CreateContainerAsync(new CreateContainerParameters
+            {
+                Image = image, Entrypoint = ["/nonexistent-entrypoint"], HostConfig = new HostConfig { NetworkMode = "none" },
+            }, cancellationToken).ConfigureAwait(false)).ID;
+            await _client.Containers.GetArchiveFromContainerAsync(id, new GetArchiveFromContainerParameters { Path = path }, statOnly: true, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerApiException e) when (e.StatusCode == System.Net.HttpStatusCode.NotFound && id is not null)
+        {
+            return false;
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            throw Unreachable(e);
+        }
+        finally
+        {
+            if (id is not null)
+                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
     public void Dispose() => _client.Dispose();
 
     private static bool IsUnreachable(Exception e) =>

@@ -11,6 +11,9 @@ public sealed record ImageSpec
     public ImmutableArray<BuildStep> Steps { get; init; } = [];
     public ImageConfig Config { get; init; } = new();
 
+    /// <summary>Checks of the built image that <c>tinyrun test</c> runs in containers.</summary>
+    public ImmutableArray<ImageTest> Tests { get; init; } = [];
+
     /// <summary>Where the spec was made (the recipe line that started it), for error messages.</summary>
     public SourceLocation? Origin { get; init; }
 }
