@@ -33,9 +33,24 @@ public sealed class ImageBuilder
     public ImageBuilder AddBinary(string source, string? destination = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        var from = _recipe.ResolveSource(source);
+        var from = ResolveSource(source);
         var to = destination ?? (Path.IsPathRooted(source) ? source : "/" + Path.GetFileName(from));
         return Step(new AddBinaryStep(from, ImageDestination(to, file, line)), file, line);
+    }
+
+    /// <summary>
+    /// Takes everything from the root file system <paramref name="directory"/> (a sysroot: a debootstrap'd
+    /// tree, an unpacked image of another architecture) instead of the host: absolute paths in later
+    /// calls, the loader's search, symlinks and data files all stay inside it. Call it first.
+    /// </summary>
+    public ImageBuilder Root(string directory, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (!Spec.Steps.IsEmpty)
+            throw Error(file, line, "Root(...) must come before the files it applies to; call it right after From.Scratch()");
+        var root = _recipe.ResolveSource(directory);
+        if (!Directory.Exists(root))
+            throw Error(file, line, $"Root(\"{directory}\"): '{root}' is not a directory");
+        return Derive(Spec with { Root = root });
     }
 
     /// <summary>Adds the ELF interpreter and the transitive shared-library closure of every ELF file added so far.</summary>
@@ -45,13 +60,13 @@ public sealed class ImageBuilder
     /// <summary>Adds a regular file; <paramref name="mode"/> null keeps the host file's mode.</summary>
     public ImageBuilder AddFile(string source, string destination, int? mode = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        Step(new AddFileStep(_recipe.ResolveSource(source), ImageDestination(destination, file, line),
+        Step(new AddFileStep(ResolveSource(source), ImageDestination(destination, file, line),
             mode is { } m ? Octal(m, file, line) : null), file, line);
 
     /// <summary>Adds a host directory recursively at <paramref name="destination"/>; symlinks stay symlinks.</summary>
     public ImageBuilder AddDirectory(string source, string destination,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        Step(new AddDirectoryStep(_recipe.ResolveSource(source), ImageDestination(destination, file, line)), file, line);
+        Step(new AddDirectoryStep(ResolveSource(source), ImageDestination(destination, file, line)), file, line);
 
     /// <summary>Adds a file holding <paramref name="text"/> (UTF-8).</summary>
     public ImageBuilder AddText(string destination, string text, int mode = 644,
@@ -332,6 +347,10 @@ public sealed class ImageBuilder
         if (file.Length > 0 && !(Path.IsPathRooted(file) && (file.EndsWith(".csx", StringComparison.Ordinal) || file.EndsWith(".cs", StringComparison.Ordinal))))
             throw Error("", line, $"{call}: give several values as one list, e.g. {call}({example}), not as separate arguments");
     }
+
+    /// <summary>A host path for a source: relative to the recipe, and for an absolute path inside <see cref="Root"/> when one is set.</summary>
+    private string ResolveSource(string source) =>
+        Spec.Root is { } root && Path.IsPathRooted(source) ? new HostFiles(root).HostPath(source) : _recipe.ResolveSource(source);
 
     private ImageBuilder Step(BuildStep step, string file, int line) =>
         Derive(Spec with { Steps = Spec.Steps.Add(step with { Origin = _recipe.Locate(file, line) }) });

@@ -28,7 +28,8 @@ public sealed class ImagePipeline
     public async Task<BuiltImage> BuildAsync(ImageSpec spec, ImageReference reference, string outputPath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var assembled = new TreeAssembler(_options.Resolver).Assemble(spec);
+        var resolver = spec.Root is { } root ? _options.Resolver with { Files = new HostFiles(root) } : _options.Resolver;
+        var assembled = new TreeAssembler(resolver).Assemble(spec);
         var architecture = spec.Config.Architecture ?? assembled.Architecture ?? HostArchitecture();
         return await BuildAsync(assembled.Tree.Entries(), spec.Config, architecture, reference, outputPath, cancellationToken).ConfigureAwait(false);
     }

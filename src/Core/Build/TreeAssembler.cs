@@ -90,7 +90,7 @@ public sealed partial class TreeAssembler
             var info = ElfReader.Read(source);
             state.Architecture ??= info.OciArchitecture;
             CopyExecutable(source, destination, reason, state);
-            NoteElf(source, state);
+            NoteElf(InRoot(source) ?? source, state);
             return;
         }
         var shebang = ShebangReader.ReadInterpreter(source)
@@ -111,8 +111,8 @@ public sealed partial class TreeAssembler
 
     private void CopyExecutable(string source, string destination, string reason, State state)
     {
-        if (destination == source && _host.Root == "/")
-            _host.AddFile(state.Tree, source, reason); // keep /bin -> usr/bin and other links on the way
+        if (InRoot(source) == destination)
+            _host.AddFile(state.Tree, destination, reason); // keep /bin -> usr/bin and other links on the way
         else
             state.Tree.Add(FileEntry.HostFile(destination, Path.GetFullPath(ResolveHostLinks(source)), HostFiles.ModeOf(source), reason));
     }
@@ -158,6 +158,14 @@ public sealed partial class TreeAssembler
             foreach (var extra in file.ExtraPaths)
                 state.Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {file.Reason}"));
         }
+    }
+
+    /// <summary>The path inside the root of a host path under it, or null when it is outside the root.</summary>
+    private string? InRoot(string hostPath)
+    {
+        if (_host.Root == "/") return hostPath;
+        var relative = Path.GetRelativePath(_host.Root, hostPath);
+        return relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : "/" + relative;
     }
 
     private static void RequireFile(string path, string call)

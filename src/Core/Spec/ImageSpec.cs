@@ -9,6 +9,12 @@ public sealed record ImageSpec
     public string? Reference { get; init; }
 
     public ImmutableArray<BuildStep> Steps { get; init; } = [];
+
+    /// <summary>
+    /// A root file system (sysroot) on the host, e.g. a debootstrap'd tree or an unpacked image of another
+    /// architecture: binaries, libraries and data are taken from inside it, never from the host. Null: "/".
+    /// </summary>
+    public string? Root { get; init; }
     public ImageConfig Config { get; init; } = new();
 
     /// <summary>Checks of the built image that <c>tinyrun test</c> runs in containers.</summary>
