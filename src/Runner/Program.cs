@@ -29,6 +29,8 @@ internal static class Program
         root.Subcommands.Add(DepsCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(TestCommand.Create());
+        root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

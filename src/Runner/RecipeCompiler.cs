@@ -35,7 +35,7 @@ internal static class RecipeCompiler
             .WithOptimizationLevel(OptimizationLevel.Release)
             .WithReferences(typeof(Recipe).Assembly, typeof(TinyImageException).Assembly)
             .WithImports(DefaultImports)
-            .WithSourceResolver(new SourceFileResolver(ImmutableArray<string>.Empty, directory))
+            .WithSourceResolver(new RecipeSourceResolver(directory))
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(directory));
 
         var script = CSharpScript.Create(code, options, globalsType: typeof(Recipe));
