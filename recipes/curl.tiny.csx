@@ -1,12 +1,15 @@
-// curl with what it needs at run time beyond its libraries: CA certificates, name service, /tmp.
+// curl with what it needs at run time beyond its libraries: CA certificates, name service, a user, /tmp.
 //   docker run --rm curl https://example.com/      (--network none: curl --version)
-From.Scratch()
+//   tinyrun test recipes/curl.tiny.csx --arg tag=dev
+#load "lib/common.tiny.csx"
+
+WithGlibcBase(From.Scratch(), user: "curl")
     .AddBinary("/usr/bin/curl")
     .WithLibs()
-    .WithCaCertificates()   // /etc/ssl/certs/ca-certificates.crt and /usr/lib/ssl links
-    .WithNss()              // nsswitch.conf (hosts: files dns), /etc/services, /etc/protocols
-    .WithUser("curl", 65532) // runs as 65532:65532, with /etc/passwd and /home/curl
-    .WithTmp()
     .Entrypoint("/usr/bin/curl")
     .Cmd("--version")
-    .Tag("curl:latest");
+    .Tag("curl:" + Args.Get("tag", "latest"))
+    .Test("prints its version", "", expectOutputContains: "curl ")
+    .Test("needs a URL", "/usr/bin/curl", expectExitCode: 2)
+    .TestPathExists("/etc/ssl/certs/ca-certificates.crt")
+    .TestPathMissing("/bin/sh");

@@ -250,7 +250,9 @@ public sealed class ImageBuilder
     }
 
     /// <summary>Sets the working directory of the container.</summary>
-    public ImageBuilder WorkDir(string path) => Configure(c => c with { WorkingDir = ImagePath.Normalize(path) });
+    public ImageBuilder WorkDir(string path) =>
+        path.StartsWith('/') ? Configure(c => c with { WorkingDir = ImagePath.Normalize(path) })
+            : throw new TinyImageException($"WorkDir(\"{path}\"): the working directory must be an absolute path");
 
     /// <summary>Sets the user the container runs as: a name, "uid", or "uid:gid".</summary>
     public ImageBuilder User(string user) => Configure(c => c with { User = user });

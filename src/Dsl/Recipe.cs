@@ -61,7 +61,7 @@ public sealed class Recipe
         }
     }
 
-    /// <summary>The images the recipe defined, in the order they were started.</summary>
+    /// <summary>The images the recipe defined, in the order their last call was made.</summary>
     public IReadOnlyList<ImageSpec> Images() =>
         _builders.Where(b => !_extended.Contains(b)).Select(b => b.Spec).ToList();
 

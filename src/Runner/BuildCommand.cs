@@ -109,6 +109,7 @@ internal static class BuildCommand
         {
             var target = OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar");
             reporter.Step($"building {reference}");
+            reporter.Detail($"recipe evaluated; building {reference}");
             var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken).ConfigureAwait(false);
             foreach (var layer in image.Layers)
                 reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} {settings.Compression.ToString().ToLowerInvariant()}");

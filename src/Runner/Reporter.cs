@@ -23,6 +23,10 @@ internal sealed class Reporter(bool quiet, bool verbose)
     /// <summary>A detail shown with --verbose.</summary>
     public void Detail(string message)
     {
-        if (Verbose) Console.Error.WriteLine(_color ? $"\u001b[2m  {message}\u001b[0m" : $"  {message}");
+        if (!Verbose) return;
+        // Time since the process started (runtime start-up included), to show where a build spends it.
+        var elapsed = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalSeconds;
+        var line = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  [{elapsed,6:0.000}s] {message}");
+        Console.Error.WriteLine(_color ? $"\u001b[2m{line}\u001b[0m" : line);
     }
 }

@@ -10,7 +10,7 @@ internal static class Sizes
         string[] units = ["B", "kB", "MB", "GB", "TB"];
         double value = bytes;
         var unit = 0;
-        while (value >= 1000 && unit < units.Length - 1) { value /= 1000; unit++; }
+        while (value >= 999.95 && unit < units.Length - 1) { value /= 1000; unit++; } // 999.95 would print as "1000.0"
         return unit == 0 ? $"{bytes} B" : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} {units[unit]}");
     }
 }

@@ -35,6 +35,10 @@ public sealed class FileTree
         if (path == "/")
             throw new TinyImageException($"cannot add '{entry.Path}': the image root is always a directory");
         entry = entry with { Path = path };
+        foreach (var ancestor in ImagePath.Ancestors(path))
+            if (_entries.TryGetValue(ancestor, out var parent) && parent.Kind != EntryKind.Directory)
+                throw new TinyImageException(
+                    $"'{path}' is added under '{ancestor}', which is a {Describe(parent)} ({parent.Reason}); use another path");
 
         if (_entries.TryGetValue(path, out var existing))
         {

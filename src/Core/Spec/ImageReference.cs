@@ -18,7 +18,7 @@ public sealed partial record ImageReference(string Repository, string Tag)
         get
         {
             var first = Repository.Split('/')[0];
-            var hasHost = Repository.Contains('/') && (first.Contains('.') || first.Contains(':') || first == "localhost");
+            var hasHost = Repository.Contains('/') && (first.Contains('.') || first.Contains(':') || first == "localhost" || first.Any(char.IsAsciiLetterUpper));
             var repository = hasHost ? Repository : "docker.io/" + (Repository.Contains('/') ? Repository : "library/" + Repository);
             return $"{repository}:{Tag}";
         }
@@ -38,9 +38,9 @@ public sealed partial record ImageReference(string Repository, string Tag)
             problem = "not a valid image name; use lower-case letters, digits and . _ - separators, e.g. \"hello:latest\" or \"example.com/team/app:1.0\"";
             return false;
         }
-        if (text.Length > 255)
+        if (match.Groups["repo"].Value.Length > 255)
         {
-            problem = "an image name may have at most 255 characters";
+            problem = "an image name (without its tag) may have at most 255 characters";
             return false;
         }
         problem = null;

@@ -279,4 +279,14 @@ public sealed class FileTreeTests
         Assert.NotNull(tree.Find("etc//./a"));
         Assert.Null(tree.Find("/etc"));
     }
+
+    [Fact]
+    public void Nothing_can_be_added_under_a_file_or_a_symlink_to_nowhere_in_the_tree()
+    {
+        var tree = new FileTree();
+        tree.Add(FileEntry.Inline("/etc/app", "x"u8.ToArray(), 0x1A4, "first"));
+        var file = Assert.Throws<TinyImageException>(() => tree.Add(FileEntry.Inline("/etc/app/conf", "y"u8.ToArray(), 0x1A4, "second")));
+        Assert.Contains("'/etc/app/conf' is added under '/etc/app', which is a file (first)", file.Message);
+        Assert.Throws<TinyImageException>(() => tree.Add(FileEntry.Directory("/etc/app/d", 0x1ED, "third")));
+    }
 }

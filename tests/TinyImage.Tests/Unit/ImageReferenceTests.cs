@@ -98,4 +98,11 @@ public sealed class ImageReferenceTests
     [InlineData("registry:5000/x", "registry:5000/x:latest")]
     public void FullyQualified_is_the_containerd_spelling(string text, string expected) =>
         Assert.Equal(expected, ImageReference.Parse(text).FullyQualified);
+
+    [Fact]
+    public void An_upper_case_first_component_is_a_registry_host_as_docker_reads_it()
+    {
+        Assert.Equal("Hello/x:latest", ImageReference.Parse("Hello/x").FullyQualified);
+        Assert.True(ImageReference.TryParse(new string('a', 250) + ":latest", out _, out _));
+    }
 }

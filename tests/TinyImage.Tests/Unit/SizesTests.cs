@@ -14,6 +14,10 @@ public sealed class SizesTests
     [InlineData(1050L, "1.1 kB")] // 1.05 is a little above in binary: rounds up
     [InlineData(1400L, "1.4 kB")]
     [InlineData(999_000L, "999.0 kB")]
+    [InlineData(999_949L, "999.9 kB")]
+    [InlineData(999_950L, "1.0 MB")] // not "1000.0 kB"
+    [InlineData(999_999L, "1.0 MB")]
+    [InlineData(999_999_999L, "1.0 GB")]
     [InlineData(1_000_000L, "1.0 MB")]
     [InlineData(2_200_000L, "2.2 MB")]
     [InlineData(2_249_999L, "2.2 MB")]
