@@ -90,6 +90,7 @@ internal static class BuildCommand
         var built = new List<(ImageSpec, BuiltImage)>();
         var (recipePath, output, load, tagOverride) = (settings.Recipe, settings.Output, settings.Load, settings.Tag);
         ImageReference? overrideReference = tagOverride is null ? null : ImageReference.Parse(tagOverride);
+        using var daemon = load ? new DockerDaemon() : null;
         var evaluator = new RecipeEvaluator(settings.UseCache, reporter.Detail);
         var specs = await evaluator.EvaluateAsync(recipePath, settings.Arguments, cancellationToken).ConfigureAwait(false);
         if (specs.Count == 0)
@@ -98,13 +99,15 @@ internal static class BuildCommand
             throw new TinyImageException($"{recipePath}: --tag names one image but the recipe defines {specs.Count}; set .Tag(...) in the recipe instead");
 
         var named = Name(specs, recipePath, overrideReference);
+        // Ask the engine, on other threads while the images are built, which image each name has now.
+        var inEngine = named.ToDictionary(n => n.Reference, n => daemon is null ? Task.FromResult<string?>(null)
+            : Task.Run(() => daemon.ImageIdAsync(n.Reference.ToString(), cancellationToken), cancellationToken));
         var defaults = ImagePipelineOptions.FromEnvironment();
         var pipeline = new ImagePipeline(defaults with
         {
             Format = settings.Format,
             Layers = defaults.Layers with { Compression = settings.Compression },
         });
-        using var daemon = load ? new DockerDaemon() : null;
         foreach (var (spec, reference) in named)
         {
             var target = OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar");
@@ -115,8 +118,16 @@ internal static class BuildCommand
                 reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} {settings.Compression.ToString().ToLowerInvariant()}");
             if (daemon is not null)
             {
-                reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
-                await daemon.LoadAsync(image.OutputPath, cancellationToken).ConfigureAwait(false);
+                // An image is its config: when the engine's image of this name has our config's digest, it is this image.
+                if (await inEngine[reference].ConfigureAwait(false) == image.ConfigDigest.ToString())
+                {
+                    reporter.Detail($"{reference} is already in the Docker engine ({image.ConfigDigest})");
+                }
+                else
+                {
+                    reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
+                    await daemon.LoadAsync(image.OutputPath, cancellationToken).ConfigureAwait(false);
+                }
             }
             Reporter.Result(Summary(image, loaded: daemon is not null));
             built.Add((spec, image));

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json.Serialization;
 
 namespace TinyImage.Core.Oci;
 
@@ -20,18 +19,14 @@ public readonly record struct Descriptor
         Size = size;
     }
 
-    [JsonPropertyName("mediaType")]
     public string MediaType { get; init; }
 
-    [JsonPropertyName("digest")]
     public Digest Digest { get; init; }
 
     /// <summary>Size of the content in bytes (for a layer: of the compressed blob).</summary>
-    [JsonPropertyName("size")]
     public long Size { get; init; }
 
     /// <summary>Optional annotations, always kept in ordinal key order so that the JSON is deterministic.</summary>
-    [JsonPropertyName("annotations")]
     public ImmutableSortedDictionary<string, string>? Annotations
     {
         get => _annotations;

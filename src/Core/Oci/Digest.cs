@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using System.Text.Json.Serialization;
 
 namespace TinyImage.Core.Oci;
 
@@ -11,7 +10,6 @@ namespace TinyImage.Core.Oci;
 /// Only sha256 is supported; it is the only algorithm TinyImage writes and every registry accepts it.
 /// See https://github.com/opencontainers/image-spec/blob/v1.1.1/descriptor.md#digests.
 /// </remarks>
-[JsonConverter(typeof(DigestJsonConverter))]
 public readonly record struct Digest
 {
     /// <summary>The prefix of every digest TinyImage writes.</summary>

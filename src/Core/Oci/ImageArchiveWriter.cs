@@ -106,8 +106,9 @@ public sealed class ImageArchiveWriter
                     if (written.Add(manifestDescriptor.Digest))
                         await archive.AddFileAsync(ImageDocuments.BlobPath(manifestDescriptor.Digest), documents.Manifest, cancellationToken).ConfigureAwait(false);
                 }
+                // No fsync: the rename keeps a killed or failed build from leaving a partial archive, and the
+                // kernel writes the data out; syncing would cost more than the rest of a small build.
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
             }
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temp, output, overwrite: true);

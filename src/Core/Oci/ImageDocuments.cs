@@ -3,7 +3,6 @@ using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Oci;
@@ -27,33 +26,59 @@ public static class ImageDocuments
         ArgumentNullException.ThrowIfNull(config);
         ArgumentException.ThrowIfNullOrEmpty(architecture);
         ArgumentNullException.ThrowIfNull(diffIds);
-        var document = new ImageConfigDocument
+        return Write(json =>
         {
-            Created = FormatTime(created),
-            Architecture = architecture,
-            Os = config.Os,
-            Config = new ContainerConfigDocument
+            json.WriteStartObject();
+            json.WriteString("created", FormatTime(created));
+            json.WriteString("architecture", architecture);
+            json.WriteString("os", config.Os);
+            json.WriteStartObject("config");
+            if (config.User is { } user) json.WriteString("User", user);
+            if (!config.ExposedPorts.IsEmpty)
             {
-                User = config.User,
-                ExposedPorts = config.ExposedPorts.IsEmpty
-                    ? null
-                    : config.ExposedPorts.ToImmutableSortedDictionary(p => p, _ => EmptyObject.Instance, StringComparer.Ordinal),
-                Env = config.Env.IsEmpty ? null : config.Env.Select(kv => $"{kv.Key}={kv.Value}").ToImmutableArray(),
-                Entrypoint = config.Entrypoint,
-                Cmd = config.Cmd,
-                WorkingDir = config.WorkingDir,
-                Labels = config.Labels.IsEmpty ? null : config.Labels.WithComparers(StringComparer.Ordinal, StringComparer.Ordinal),
-            },
-            RootFs = new RootFsDocument { DiffIds = [.. diffIds] },
-        };
-        return Serialize(document, OciJsonContext.Default.ImageConfigDocument);
+                json.WriteStartObject("ExposedPorts");
+                foreach (var port in config.ExposedPorts.Order(StringComparer.Ordinal))
+                {
+                    json.WriteStartObject(port);
+                    json.WriteEndObject();
+                }
+                json.WriteEndObject();
+            }
+            if (!config.Env.IsEmpty) WriteStrings(json, "Env", config.Env.Select(kv => $"{kv.Key}={kv.Value}"));
+            if (config.Entrypoint is { } entrypoint) WriteStrings(json, "Entrypoint", entrypoint);
+            if (config.Cmd is { } cmd) WriteStrings(json, "Cmd", cmd);
+            if (config.WorkingDir is { } workingDir) json.WriteString("WorkingDir", workingDir);
+            if (!config.Labels.IsEmpty)
+            {
+                json.WriteStartObject("Labels");
+                foreach (var (key, value) in config.Labels.OrderBy(kv => kv.Key, StringComparer.Ordinal)) json.WriteString(key, value);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+            json.WriteStartObject("rootfs");
+            json.WriteString("type", "layers");
+            WriteStrings(json, "diff_ids", diffIds.Select(d => d.ToString()));
+            json.WriteEndObject();
+            json.WriteEndObject();
+        });
     }
 
     /// <summary>The OCI image manifest for a config and its layers (base first).</summary>
     public static byte[] Manifest(Descriptor config, IReadOnlyList<Descriptor> layers)
     {
         ArgumentNullException.ThrowIfNull(layers);
-        return Serialize(new ManifestDocument { Config = config, Layers = [.. layers] }, OciJsonContext.Default.ManifestDocument);
+        return Write(json =>
+        {
+            json.WriteStartObject();
+            json.WriteNumber("schemaVersion", 2);
+            json.WriteString("mediaType", MediaTypes.ImageManifest);
+            json.WritePropertyName("config");
+            WriteDescriptor(json, config);
+            json.WriteStartArray("layers");
+            foreach (var layer in layers) WriteDescriptor(json, layer);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        });
     }
 
     /// <summary>An image layout's <c>index.json</c>: one manifest, annotated with the tag and the full name.</summary>
@@ -68,27 +93,41 @@ public static class ImageDocuments
                 new KeyValuePair<string, string>(ContainerdNameAnnotation, reference.FullyQualified),
             ]),
         };
-        return Serialize(new IndexDocument { Manifests = [annotated] }, OciJsonContext.Default.IndexDocument);
+        return Write(json =>
+        {
+            json.WriteStartObject();
+            json.WriteNumber("schemaVersion", 2);
+            json.WriteString("mediaType", MediaTypes.ImageIndex);
+            json.WriteStartArray("manifests");
+            WriteDescriptor(json, annotated);
+            json.WriteEndArray();
+            json.WriteEndObject();
+        });
     }
 
     /// <summary>The <c>oci-layout</c> file: <c>{"imageLayoutVersion":"1.0.0"}</c>.</summary>
-    public static byte[] Layout() => Serialize(new LayoutDocument(), OciJsonContext.Default.LayoutDocument);
+    public static byte[] Layout() => Write(json =>
+    {
+        json.WriteStartObject();
+        json.WriteString("imageLayoutVersion", "1.0.0");
+        json.WriteEndObject();
+    });
 
     /// <summary>The <c>manifest.json</c> that <c>docker load</c> reads, pointing at <see cref="BlobPath"/>s.</summary>
     public static byte[] DockerManifest(Digest config, IReadOnlyList<Digest> layers, ImageReference reference)
     {
         ArgumentNullException.ThrowIfNull(layers);
         ArgumentNullException.ThrowIfNull(reference);
-        ImmutableArray<DockerManifestEntry> document =
-        [
-            new DockerManifestEntry
-            {
-                Config = BlobPath(config),
-                RepoTags = [reference.ToString()],
-                Layers = [.. layers.Select(BlobPath)],
-            },
-        ];
-        return Serialize(document, OciJsonContext.Default.ImmutableArrayDockerManifestEntry);
+        return Write(json =>
+        {
+            json.WriteStartArray();
+            json.WriteStartObject();
+            json.WriteString("Config", BlobPath(config));
+            WriteStrings(json, "RepoTags", [reference.ToString()]);
+            WriteStrings(json, "Layers", layers.Select(BlobPath));
+            json.WriteEndObject();
+            json.WriteEndArray();
+        });
     }
 
     /// <summary>Where a blob lives in an image layout: <c>blobs/sha256/&lt;hex&gt;</c>.</summary>
@@ -98,13 +137,39 @@ public static class ImageDocuments
     public static string FormatTime(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
-    private static byte[] Serialize<T>(T value, JsonTypeInfo<T> typeInfo)
+    private static void WriteDescriptor(Utf8JsonWriter json, Descriptor descriptor)
+    {
+        json.WriteStartObject();
+        json.WriteString("mediaType", descriptor.MediaType);
+        json.WriteString("digest", descriptor.Digest.ToString());
+        json.WriteNumber("size", descriptor.Size);
+        if (descriptor.Annotations is { IsEmpty: false } annotations)
+        {
+            json.WriteStartObject("annotations");
+            foreach (var (key, value) in annotations.OrderBy(kv => kv.Key, StringComparer.Ordinal)) json.WriteString(key, value);
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values) json.WriteStringValue(value);
+        json.WriteEndArray();
+    }
+
+    /// <summary>
+    /// Compact UTF-8 with properties in the order written. Written with Utf8JsonWriter rather than the serializer:
+    /// the bytes are as explicit as the spec, and start-up has no serializer metadata to build.
+    /// </summary>
+    private static byte[] Write(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         // Relaxed escaping keeps '+' in media types and non-ASCII label values readable; the bytes stay valid JSON.
         var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, Indented = false };
         using (var writer = new Utf8JsonWriter(buffer, options))
-            JsonSerializer.Serialize(writer, value, typeInfo);
+            write(writer);
         return buffer.WrittenSpan.ToArray();
     }
 }

@@ -50,6 +50,23 @@ public sealed class DockerDaemon : IDisposable
         return collector.Messages;
     }
 
+    /// <summary>The ID (config digest) of the image <paramref name="reference"/> names in the engine, or null when it has none.</summary>
+    public async Task<string?> ImageIdAsync(string reference, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false)).ID;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (IsUnreachable(e))
+        {
+            throw Unreachable(e);
+        }
+    }
+
     /// <summary>The engine's size of an image in bytes, or null when the engine does not have it.</summary>
     public async Task<long?> ImageSizeAsync(string reference, CancellationToken cancellationToken)
     {

@@ -43,6 +43,30 @@ public sealed class DockerRecipeTests
     }
 
     [Fact]
+    public void Loading_an_image_the_engine_already_has_under_that_name_is_skipped_and_a_changed_one_is_loaded()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("again.tiny.csx", "From.Scratch().AddText(\"/v\", Args[\"v\"]).Tag(\"tinyimage-again:1\")");
+        try
+        {
+            var first = Run.Tinyrun(dir.Path, "again.tiny.csx", "--load", "-v", "--arg", "v=1");
+            Assert.True(first.ExitCode == 0, first.ToString());
+            Assert.Contains("loading tinyimage-again:1 into the Docker engine", first.Stderr);
+            var second = Run.Tinyrun(dir.Path, "again.tiny.csx", "--load", "-v", "--arg", "v=1");
+            Assert.Contains("tinyimage-again:1 is already in the Docker engine", second.Stderr);
+            var changed = Run.Tinyrun(dir.Path, "again.tiny.csx", "--load", "-v", "--arg", "v=2");
+            Assert.Contains("loading tinyimage-again:1 into the Docker engine", changed.Stderr);
+            var id = Run.Docker("image", "inspect", "--format", "{{.Id}}", "tinyimage-again:1").Stdout.Trim();
+            Assert.Contains(id, Run.Tinyrun(dir.Path, "inspect", "out/tinyimage-again.tar", "--no-files").Stdout + " " +
+                ImageArchive.Read(dir.Combine("out/tinyimage-again.tar")).DockerManifest.GetProperty("Config").GetString()!.Replace("blobs/sha256/", "sha256:"));
+        }
+        finally
+        {
+            Run.Docker("rmi", "-f", "tinyimage-again:1");
+        }
+    }
+
+    [Fact]
     public void The_scratch_image_loads_and_has_size_0()
     {
         using var dir = new TempDirectory();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using TinyImage.Core.Oci;
 
 namespace TinyImage.Tests.Oci;
@@ -29,14 +28,5 @@ public sealed class DigestTests
     {
         Assert.Throws<FormatException>(() => Digest.Parse(text));
         Assert.False(Digest.TryParse(text, out _));
-    }
-
-    [Fact]
-    public void Json_IsTheDigestString()
-    {
-        var digest = Digest.Compute("x"u8);
-
-        Assert.Equal($"\"{digest}\"", JsonSerializer.Serialize(digest));
-        Assert.Equal(digest, JsonSerializer.Deserialize<Digest>($"\"{digest}\""));
     }
 }
