@@ -11,15 +11,19 @@ namespace TinyImage.Core.Sinks;
 /// </summary>
 public sealed class DockerDaemon : IDisposable
 {
-    private readonly DockerClient _client;
+    private readonly Uri _uri;
+    private readonly Lazy<DockerClient> _lazyClient;
 
     public DockerDaemon(string? endpoint = null)
     {
         Endpoint = endpoint ?? DefaultEndpoint();
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http"))
             throw new TinyImageException($"DOCKER_HOST '{Endpoint}' is not a unix:// or tcp:// address; fix or unset it");
-        _client = new DockerClientConfiguration(uri, defaultTimeout: TimeSpan.FromMinutes(10)).CreateClient();
+        _uri = uri;
+        _lazyClient = new Lazy<DockerClient>(() => new DockerClientConfiguration(uri, defaultTimeout: TimeSpan.FromMinutes(10)).CreateClient());
     }
+
+    private DockerClient _client => _lazyClient.Value;
 
     /// <summary>The engine's address, e.g. unix:///var/run/docker.sock.</summary>
     public string Endpoint { get; }
@@ -51,11 +55,41 @@ public sealed class DockerDaemon : IDisposable
     }
 
     /// <summary>The ID (config digest) of the image <paramref name="reference"/> names in the engine, or null when it has none.</summary>
+    /// <remarks>
+    /// Asked on every <c>--load</c> to skip loading what the engine already has, so it is kept light: on a unix
+    /// socket it is one GET read with System.Text.Json, without starting Docker.DotNet and its Newtonsoft.Json.
+    /// </remarks>
     public async Task<string?> ImageIdAsync(string reference, CancellationToken cancellationToken)
     {
         try
         {
-            return (await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false)).ID;
+            if (_uri.Scheme != "unix")
+                return (await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false)).ID;
+            var socketPath = _uri.LocalPath;
+            using var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (_, token) =>
+                {
+                    var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                    try
+                    {
+                        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), token).ConfigureAwait(false);
+                        return new NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            };
+            using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+            using var response = await http.GetAsync($"http://docker/images/{reference}/json", cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var document = await System.Text.Json.JsonDocument.ParseAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return document.RootElement.TryGetProperty("Id", out var id) ? id.GetString() : null;
         }
         catch (DockerImageNotFoundException)
         {
@@ -160,7 +194,10 @@ public sealed class DockerDaemon : IDisposable
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    public void Dispose()
+    {
+        if (_lazyClient.IsValueCreated) _lazyClient.Value.Dispose();
+    }
 
     private static bool IsUnreachable(Exception e) =>
         e is HttpRequestException or SocketException or TimeoutException || e.InnerException is SocketException or HttpRequestException;
