@@ -2,6 +2,7 @@
 # Resolving shared-library trees: `tinyrun deps` over every dynamic ELF executable in /usr/bin, against
 # libtree and lddtree (pax-utils, Python) over the same files, in one hyperfine run. Needs hyperfine,
 # libtree, pax-utils and python3-pyelftools (apt-get install hyperfine libtree pax-utils python3-pyelftools).
+# libtree exits non-zero on some files (hyperfine -i): its exit codes are not counted, only its time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in hyperfine libtree lddtree; do
@@ -21,7 +22,7 @@ count=$(wc -l < "$list")
 echo "$count dynamic ELF executables in /usr/bin" | tee bench/results/deps-count.txt
 
 mkdir -p bench/results
-hyperfine --warmup 1 --runs 5 --export-markdown bench/results/deps.md --export-json bench/results/deps.json \
+hyperfine -i --warmup 1 --runs 5 --export-markdown bench/results/deps.md --export-json bench/results/deps.json \
   -n "tinyrun deps" "xargs -a $list ./tinyrun deps > /dev/null" \
   -n "libtree" "xargs -a $list libtree > /dev/null" \
   -n "lddtree (pax-utils)" "xargs -a $list /usr/bin/python3 /usr/bin/lddtree > /dev/null"

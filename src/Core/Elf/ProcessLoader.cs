@@ -84,7 +84,7 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
         {
             try
             {
-                if (Files.Resolve(directory) is { } r && r.RealPath == ImagePath.Normalize(directory) && Directory.Exists(Files.HostPath(r.RealPath)))
+                if (run.Resolve(directory) is { } r && r.RealPath == ImagePath.Normalize(directory) && Directory.Exists(Files.HostPath(r.RealPath)))
                     return r.RealPath;
             }
             catch (TinyImageException)
@@ -270,7 +270,7 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
         string? real;
         try
         {
-            real = Files.Resolve(candidate)?.RealPath;
+            real = run.Resolve(candidate)?.RealPath;
         }
         catch (TinyImageException e)
         {
@@ -338,7 +338,7 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
     {
         try
         {
-            return Files.Resolve(path)?.RealPath;
+            return run.Resolve(path)?.RealPath;
         }
         catch (TinyImageException e)
         {

@@ -7,6 +7,7 @@ internal sealed class ResolutionRun(ResolverOptions options)
 {
     private readonly Dictionary<string, ElfInfo> _elf = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<string>> _probes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string RealPath, IReadOnlyList<(string Path, string Target)> Links)?> _resolved = new(StringComparer.Ordinal);
     private IReadOnlyList<string>? _confDirectories;
 
     public ResolverOptions Options { get; } = options;
@@ -18,6 +19,17 @@ internal sealed class ResolutionRun(ResolverOptions options)
     /// <summary>The directories of ld.so.conf, read once.</summary>
     public IReadOnlyList<string> ConfDirectories =>
         _confDirectories ??= Options.LdSoConf is { } conf ? LdSoConf.ReadDirectories(Files, conf) : [];
+
+    /// <summary>
+    /// <see cref="HostFiles.Resolve"/>, once per path in a run: the loader's search asks for the same
+    /// directories and libraries for every object, and the files do not change while it runs.
+    /// </summary>
+    public (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(string path)
+    {
+        if (!_resolved.TryGetValue(path, out var resolved))
+            _resolved[path] = resolved = Files.Resolve(path);
+        return resolved;
+    }
 
     /// <summary>Reads the ELF file at <paramref name="realPath"/> (inside the root), once.</summary>
     public ElfInfo ReadElf(string realPath)
@@ -63,7 +75,7 @@ internal sealed class ResolutionRun(ResolverOptions options)
     {
         try
         {
-            return Files.Resolve(path) is { } r && Directory.Exists(Files.HostPath(r.RealPath));
+            return Resolve(path) is { } r && Directory.Exists(Files.HostPath(r.RealPath));
         }
         catch (TinyImageException)
         {
