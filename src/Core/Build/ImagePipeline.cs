@@ -31,14 +31,35 @@ public sealed class ImagePipeline
         var resolver = spec.Root is { } root ? _options.Resolver with { Files = new HostFiles(root) } : _options.Resolver;
         var assembled = new TreeAssembler(resolver).Assemble(spec);
         var architecture = spec.Config.Architecture ?? assembled.Architecture ?? HostArchitecture();
-        return await BuildAsync(assembled.Tree.Entries(), spec.Config, architecture, reference, outputPath, cancellationToken).ConfigureAwait(false);
+        var entries = assembled.Tree.Entries();
+        return await BuildAsync(entries, spec.Config, architecture, reference, outputPath, cancellationToken, Explain(entries)).ConfigureAwait(false);
+    }
+
+    /// <summary>Why each entry is in the image, as JSON: <c>[{"path":"/usr/bin/bash","reason":"AddBinary at ..."}]</c>.</summary>
+    public static byte[] Explain(IReadOnlyList<FileEntry> entries)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            json.WriteStartArray();
+            foreach (var entry in entries.Where(e => e.Reason != "parent directory"))
+            {
+                json.WriteStartObject();
+                json.WriteString("path", entry.Path);
+                json.WriteString("reason", entry.Reason);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Writes an image of <paramref name="entries"/> (as <see cref="FileTree.Entries"/> returns them).</summary>
     /// <param name="architecture">The OCI architecture, e.g. <c>amd64</c>.</param>
+    /// <param name="explanation">Optional: why each file is there (see <see cref="Explain"/>), kept in the archive for <c>tinyrun inspect</c>.</param>
     public async Task<BuiltImage> BuildAsync(
         IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, string outputPath,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, byte[]? explanation = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
@@ -71,7 +92,7 @@ public sealed class ImagePipeline
             var created = _options.Layers.ModificationTime;
             return _options.Format == ImageFormat.OciDirectory
                 ? await new OciDirectoryWriter().WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken).ConfigureAwait(false)
-                : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken)
+                : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken, explanation)
                     .ConfigureAwait(false);
         }
         finally

@@ -90,7 +90,9 @@ public sealed partial class TreeAssembler
             var info = ElfReader.Read(source);
             state.Architecture ??= info.OciArchitecture;
             CopyExecutable(source, destination, reason, state);
-            NoteElf(InRoot(source) ?? source, state);
+            var elfPath = InRoot(source) ?? source;
+            NoteElf(elfPath, state);
+            if (elfPath != destination) state.ImagePaths[elfPath] = destination;
             return;
         }
         var shebang = ShebangReader.ReadInterpreter(source)
@@ -154,9 +156,11 @@ public sealed partial class TreeAssembler
     {
         foreach (var file in _resolver.Resolve(executables).Files)
         {
-            _host.AddFile(state.Tree, file.Path, file.Reason);
+            // Name a program by where it is in the image, not where it was read from, so the reasons are the same from any checkout.
+            var reason = state.ImagePaths.Aggregate(file.Reason, (text, path) => text.Replace(path.Key, path.Value, StringComparison.Ordinal));
+            _host.AddFile(state.Tree, file.Path, reason);
             foreach (var extra in file.ExtraPaths)
-                state.Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {file.Reason}"));
+                state.Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {reason}"));
         }
     }
 
@@ -199,12 +203,17 @@ public sealed partial class TreeAssembler
     private static string ResolveHostLinks(string path) =>
         File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
 
-    private static string Where(BuildStep step) => step.Origin?.ToString() ?? "the recipe";
+    /// <summary>The recipe line of a step for the reasons kept with the image: file name and line, the same from any directory.</summary>
+    private static string Where(BuildStep step) =>
+        step.Origin is { } origin ? $"{Path.GetFileName(origin.File)}({origin.Line})" : "the command line";
 
     private sealed class State
     {
         public FileTree Tree { get; } = new();
         public List<string> ElfFiles { get; } = [];
+
+        /// <summary>ELF files copied to another path in the image: where they were read (in the root) to where they are.</summary>
+        public Dictionary<string, string> ImagePaths { get; } = new(StringComparer.Ordinal);
         public string? Architecture { get; set; }
         public List<(string Name, int Uid, int Gid)> Users { get; } = [];
     }

@@ -17,6 +17,9 @@ public sealed class ImageArchiveWriter
     private const UnixFileMode FileMode644 = (UnixFileMode)0x1A4;
     private const UnixFileMode DirectoryMode755 = (UnixFileMode)0x1ED;
 
+    /// <summary>Where an archive keeps TinyImage's record of why each file is in the image.</summary>
+    public const string ExplanationMember = "tinyimage/files.json";
+
     private readonly LayerOptions _layerOptions;
 
     /// <param name="layerOptions">How to write layers from entries; its mtime also dates the image (<c>created</c>).</param>
@@ -63,9 +66,13 @@ public sealed class ImageArchiveWriter
     /// <param name="reference">The name and tag, e.g. <c>hello:latest</c>.</param>
     /// <param name="created">The image's <c>created</c> time, also the mtime of the archive's entries.</param>
     /// <exception cref="TinyImageException">A missing or changed layer blob, or an unwritable output.</exception>
+    /// <param name="explanation">
+    /// Optional JSON stored beside the image as <see cref="ExplanationMember"/>: why each file is in it. It is not part of
+    /// the image (no digest covers it); <c>docker load</c> and OCI readers ignore it, <c>tinyrun inspect</c> shows it.
+    /// </param>
     public async Task<BuiltImage> WriteAsync(
         ImageConfig config, string architecture, IReadOnlyList<Layer> layers, ImageReference reference, string outputPath,
-        DateTimeOffset created, CancellationToken cancellationToken)
+        DateTimeOffset created, CancellationToken cancellationToken, byte[]? explanation = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(reference);
@@ -94,6 +101,11 @@ public sealed class ImageArchiveWriter
                     await archive.AddFileAsync("oci-layout", ImageDocuments.Layout(), cancellationToken).ConfigureAwait(false);
                     await archive.AddFileAsync("index.json", documents.Index, cancellationToken).ConfigureAwait(false);
                     await archive.AddFileAsync("manifest.json", documents.DockerManifest, cancellationToken).ConfigureAwait(false);
+                    if (explanation is not null)
+                    {
+                        await archive.AddDirectoryAsync("tinyimage/", cancellationToken).ConfigureAwait(false);
+                        await archive.AddFileAsync(ExplanationMember, explanation, cancellationToken).ConfigureAwait(false);
+                    }
                     await archive.AddDirectoryAsync("blobs/", cancellationToken).ConfigureAwait(false);
                     await archive.AddDirectoryAsync("blobs/sha256/", cancellationToken).ConfigureAwait(false);
                     await archive.AddFileAsync(ImageDocuments.BlobPath(configDescriptor.Digest), documents.Config, cancellationToken).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace TinyImage.Core.Sources;
 public static class ImageArchiveReader
 {
     private const int MaxDocumentSize = 16 << 20;
-    private const string ExplanationMember = "tinyimage/files.json";
+    private const string ExplanationMember = Oci.ImageArchiveWriter.ExplanationMember;
 
     public static IReadOnlyList<ArchiveImage> Read(string path)
     {

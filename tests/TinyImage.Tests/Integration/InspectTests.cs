@@ -14,9 +14,12 @@ public sealed class InspectTests
         Assert.StartsWith("ls:latest  linux/amd64  created 1970-01-01T00:00:00Z", inspect.Stdout);
         Assert.Contains("  Cmd         [\"/bin/bash\"]", inspect.Stdout);
         Assert.Matches(@"\n  1\. sha256:[0-9a-f]{64}  \S+ \S+ stored", inspect.Stdout);
-        Assert.Matches(@"\n  bin -> usr/bin(  \[layer \d\])?\n", inspect.Stdout);
+        Assert.Matches(@"\n  bin -> usr/bin  \[layer \d\]  symlink on the path to /bin/bash; AddBinary at bash-ls\.tiny\.csx\(5\)\n", inspect.Stdout);
         Assert.Matches(@"\n      bash  \d\S* \S+", inspect.Stdout);
         Assert.Matches(@"\n        libtinfo\.so\.6 -> libtinfo\.so\.6\.\d", inspect.Stdout);
+        // Why each file is there, kept in the archive beside the image.
+        Assert.Matches(@"\n      bash  \S+ \S+  \[layer \d\]  AddBinary at bash-ls\.tiny\.csx\(5\)\n", inspect.Stdout);
+        Assert.Matches(@"\n        libc\.so\.6  .*libc\.so\.6, needed by /bin/bash, found in default path /lib/x86_64-linux-gnu\n", inspect.Stdout);
     }
 
     [Fact]
