@@ -53,6 +53,23 @@ public sealed class ImageBuilder
         return Derive(Spec with { Root = root });
     }
 
+    /// <summary>
+    /// Puts what <paramref name="build"/> adds in a layer of its own, named <paramref name="name"/>, between the
+    /// shared-library layers and the application: <c>.Layer("assets", l => l.AddDirectory("web", "/srv/web"))</c>.
+    /// Images whose named layers hold the same files share them.
+    /// </summary>
+    public ImageBuilder Layer(string name, Func<ImageBuilder, ImageBuilder> build,
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw Error(file, line, "Layer(...): give the layer a name, e.g. Layer(\"assets\", l => ...)");
+        var inner = build(this);
+        if (inner.Spec.Steps.Length < Spec.Steps.Length || !inner.Spec.Steps.Take(Spec.Steps.Length).SequenceEqual(Spec.Steps))
+            throw Error(file, line, $"Layer(\"{name}\", ...): the function must extend the builder it is given (l => l.AddFile(...))");
+        var steps = Spec.Steps.AddRange(inner.Spec.Steps.Skip(Spec.Steps.Length).Select(s => s with { Layer = s.Layer ?? name }));
+        return inner.Derive(inner.Spec with { Steps = steps }); // extends inner, so inner is not an image of its own
+    }
+
     /// <summary>Adds the ELF interpreter and the transitive shared-library closure of every ELF file added so far.</summary>
     public ImageBuilder WithLibs([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         Step(new WithLibsStep(), file, line);

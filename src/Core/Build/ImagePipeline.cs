@@ -32,7 +32,9 @@ public sealed class ImagePipeline
         var assembled = new TreeAssembler(resolver).Assemble(spec);
         var architecture = spec.Config.Architecture ?? assembled.Architecture ?? HostArchitecture();
         var entries = assembled.Tree.Entries();
-        return await BuildAsync(entries, spec.Config, architecture, reference, outputPath, cancellationToken, Explain(entries)).ConfigureAwait(false);
+        var pipeline = assembled.Layers.Count == 0 ? this
+            : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
+        return await pipeline.BuildAsync(entries, spec.Config, architecture, reference, outputPath, cancellationToken, Explain(entries)).ConfigureAwait(false);
     }
 
     /// <summary>Why each entry is in the image, as JSON: <c>[{"path":"/usr/bin/bash","reason":"AddBinary at ..."}]</c>.</summary>

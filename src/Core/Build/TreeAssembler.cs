@@ -1,5 +1,6 @@
 using TinyImage.Core.Elf;
 using TinyImage.Core.FileSystem;
+using TinyImage.Core.Layers;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Build;
@@ -29,23 +30,35 @@ public sealed partial class TreeAssembler
     }
 
     /// <summary>The result: the files, and the OCI architecture of the first ELF file added (null if none).</summary>
-    public sealed record Result(FileTree Tree, string? Architecture);
+    public sealed record Result(FileTree Tree, string? Architecture)
+    {
+        /// <summary>The layers the recipe named, in order, with the paths their steps added.</summary>
+        public IReadOnlyList<LayerAssignment> Layers { get; init; } = [];
+    }
 
     public Result Assemble(ImageSpec spec)
     {
         var state = new State();
+        var layers = new List<(string Name, HashSet<string> Paths)>();
         foreach (var step in spec.Steps)
         {
             try
             {
+                var before = step.Layer is null ? null : state.Tree.Paths.ToHashSet(StringComparer.Ordinal);
                 Apply(step, state);
+                if (step.Layer is { } name)
+                {
+                    var index = layers.FindIndex(l => l.Name == name);
+                    if (index < 0) layers.Add((name, new HashSet<string>(StringComparer.Ordinal)));
+                    layers[index < 0 ? ^1 : index].Paths.UnionWith(state.Tree.Paths.Where(p => !before!.Contains(p)));
+                }
             }
             catch (TinyImageException e) when (step.Origin is { } origin && !e.Message.StartsWith(origin.ToString(), StringComparison.Ordinal))
             {
                 throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
             }
         }
-        return new Result(state.Tree, state.Architecture);
+        return new Result(state.Tree, state.Architecture) { Layers = [.. layers.Select(l => new LayerAssignment(l.Name, l.Paths))] };
     }
 
     private void Apply(BuildStep step, State state)

@@ -15,6 +15,9 @@ public sealed class FileTree
 
     public int Count => _entries.Count;
 
+    /// <summary>The paths added so far (without implicit parents), in ordinal order.</summary>
+    public IEnumerable<string> Paths => _entries.Keys;
+
     /// <summary>Every entry sorted by path, with implicit parent directories (0755) filled in.</summary>
     public IReadOnlyList<FileEntry> Entries()
     {

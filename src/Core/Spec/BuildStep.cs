@@ -5,4 +5,7 @@ public abstract record BuildStep
 {
     /// <summary>The recipe line that asked for this step, for error messages.</summary>
     public SourceLocation? Origin { get; init; }
+
+    /// <summary>The named layer the step's files go in (<c>.Layer("name", l => ...)</c>); null: the default split.</summary>
+    public string? Layer { get; init; }
 }
