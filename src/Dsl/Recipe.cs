@@ -44,21 +44,50 @@ public sealed class Recipe
     public void Sh(string command, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var location = Locate(file, line);
-        var start = new ProcessStartInfo("/bin/sh") { WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("/bin/sh")
+        {
+            WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         using var process = Process.Start(start)
             ?? throw new TinyImageException(SourceLocation.Prefix(location, "cannot start /bin/sh"));
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
+        process.StandardInput.Close(); // a build step reads no input: a command that asks for some gets end-of-file, not a hang
+        var output = new OutputTail(MaxShownOutputLines);
+        process.OutputDataReceived += (_, e) => output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         process.WaitForExit();
-        var output = (stdout + stderr.Result).TrimEnd();
         if (process.ExitCode != 0)
         {
-            var shown = output.Length == 0 ? "(no output)" : output.Replace("\n", "\n    ");
+            var shown = output.ToString();
             throw new TinyImageException(SourceLocation.Prefix(location,
-                $"Sh(\"{command}\") failed with exit code {process.ExitCode}; fix the command. Its output:\n    {shown}"));
+                $"Sh(\"{command}\") failed with exit code {process.ExitCode}; fix the command. Its output{output.Omitted}:\n    {(shown.Length == 0 ? "(no output)" : shown.Replace("\n", "\n    "))}"));
         }
+    }
+
+    private const int MaxShownOutputLines = 60;
+
+    /// <summary>The last lines a command printed (stdout and stderr, interleaved as they came), without keeping all of it.</summary>
+    private sealed class OutputTail(int capacity)
+    {
+        private readonly Queue<string> _lines = new();
+        private int _dropped;
+
+        public string Omitted { get { lock (_lines) return _dropped == 0 ? "" : $" (last {capacity} lines; {_dropped} before them not shown)"; } }
+
+        public void Add(string? line)
+        {
+            if (line is null) return;
+            lock (_lines)
+            {
+                _lines.Enqueue(line.Length > 1000 ? line[..1000] + "..." : line);
+                if (_lines.Count > capacity) { _lines.Dequeue(); _dropped++; }
+            }
+        }
+
+        public override string ToString() { lock (_lines) return string.Join('\n', _lines).TrimEnd(); }
     }
 
     /// <summary>The images the recipe defined, in the order their last call was made.</summary>

@@ -99,6 +99,10 @@ internal static class BuildCommand
             throw new TinyImageException($"{recipePath}: --tag names one image but the recipe defines {specs.Count}; set .Tag(...) in the recipe instead");
 
         var named = Name(specs, recipePath, overrideReference);
+        var outputs = named.GroupBy(n => Path.GetFullPath(OutputPath(output, n.Reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar")))
+            .FirstOrDefault(g => g.Count() > 1);
+        if (outputs is not null)
+            throw new TinyImageException($"{recipePath}: {string.Join(" and ", outputs.Select(n => n.Reference))} would both be written to {outputs.Key}; give the images different names (the file is named after the last part of the name)");
         // Ask the engine, on other threads while the images are built, which image each name has now.
         var inEngine = named.ToDictionary(n => n.Reference, n => daemon is null ? Task.FromResult<string?>(null)
             : Task.Run(() => daemon.ImageIdAsync(n.Reference.ToString(), cancellationToken), cancellationToken));

@@ -55,6 +55,12 @@ internal static class Program
             Console.Error.WriteLine($"tinyrun: {e.Message}");
             return ExitFailure;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file we could not read or write (a full disk, a permission): temporary files are already removed.
+            Console.Error.WriteLine($"tinyrun: {e.Message}; nothing was written");
+            return ExitFailure;
+        }
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("tinyrun: cancelled; no output was written");

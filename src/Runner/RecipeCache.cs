@@ -30,10 +30,7 @@ internal sealed class RecipeCache
     /// <summary>Opens (creating if needed) the user's cache directory.</summary>
     public static RecipeCache Open()
     {
-        var directory = Environment.GetEnvironmentVariable("TINYRUN_CACHE") is { Length: > 0 } explicitDir ? explicitDir
-            : Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? Path.Combine(xdg, "tinyrun")
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "tinyrun");
-        directory = Path.GetFullPath(directory);
+        var directory = CacheLocation.Root();
         try
         {
             Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

@@ -10,9 +10,6 @@ namespace TinyImage.Runner;
 /// </summary>
 internal sealed class RecipeEvaluator(bool useCache, Action<string> log)
 {
-    /// <summary>Whether the last evaluation was served from the cache.</summary>
-    public bool CacheHit { get; private set; }
-
     public async Task<IReadOnlyList<ImageSpec>> EvaluateAsync(string path, IReadOnlyDictionary<string, string> arguments, CancellationToken cancellationToken)
     {
         var fullPath = Path.GetFullPath(path);
@@ -23,7 +20,6 @@ internal sealed class RecipeEvaluator(bool useCache, Action<string> log)
 
         var cache = useCache ? RecipeCache.Open() : null;
         var compiled = cache?.TryGet(fullPath);
-        CacheHit = compiled is not null;
         if (compiled is null)
         {
             log(cache is null ? "compiling the recipe (cache disabled)" : "compiling the recipe (not in the cache)");

@@ -1,3 +1,4 @@
+using TinyImage.Core.Layers;
 using System.CommandLine;
 using TinyImage.Core;
 using TinyImage.Core.Build;
@@ -32,7 +33,7 @@ internal static class VerifyCommand
         var expected = await ImageLayoutReader.ReadManifestsAsync(imagePath, cancellationToken).ConfigureAwait(false);
         var specs = await new RecipeEvaluator(useCache: true, _ => { }).EvaluateAsync(recipePath, arguments, cancellationToken).ConfigureAwait(false);
         var named = BuildCommand.Name(specs, recipePath, overrideReference: null);
-        var pipeline = new ImagePipeline(ImagePipelineOptions.FromEnvironment());
+        var pipelineOptions = ImagePipelineOptions.FromEnvironment();
         var temp = Directory.CreateTempSubdirectory("tinyrun-verify-").FullName;
         try
         {
@@ -43,7 +44,14 @@ internal static class VerifyCommand
                 if (match.Count == 0 && expected.Count == 1 && named.Count == 1) match = [.. expected];
                 if (match.Count == 0) continue;
                 checkedAny = true;
-                var rebuilt = await pipeline.BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken).ConfigureAwait(false);
+                // The stored manifest's digest covers its layers' compression: rebuild with gzip, then zstd, until one matches.
+                BuiltImage rebuilt = null!;
+                foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd })
+                {
+                    var options = pipelineOptions with { Layers = pipelineOptions.Layers with { Compression = compression } };
+                    rebuilt = await new ImagePipeline(options).BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken).ConfigureAwait(false);
+                    if (rebuilt.ManifestDigest == match[0].Manifest) break;
+                }
                 if (rebuilt.ManifestDigest != match[0].Manifest)
                 {
                     Console.Out.WriteLine($"{reference}  DIFFERS: {imagePath} has {match[0].Manifest}, the recipe now gives {rebuilt.ManifestDigest}");

@@ -97,22 +97,23 @@ public sealed partial class TreeAssembler
 
     private void AddExecutable(string source, string destination, string reason, State state, int depth)
     {
-        RequireFile(source, "AddBinary");
-        if (ElfReader.IsElf(source))
+        var bytes = ContentPath(source);
+        RequireFile(bytes, "AddBinary");
+        if (ElfReader.IsElf(bytes))
         {
-            var info = ElfReader.Read(source);
+            var info = ElfReader.Read(bytes);
             state.Architecture ??= info.OciArchitecture;
-            CopyExecutable(source, destination, reason, state);
+            CopyExecutable(source, bytes, destination, reason, state);
             var elfPath = InRoot(source) ?? source;
             NoteElf(elfPath, state);
             if (elfPath != destination) state.ImagePaths[elfPath] = destination;
             return;
         }
-        var shebang = ShebangReader.ReadInterpreter(source)
+        var shebang = ShebangReader.ReadInterpreter(bytes)
             ?? throw new TinyImageException($"{source}: not an ELF executable or a #! script; add data files with AddFile");
         if (depth >= MaxInterpreterDepth)
             throw new TinyImageException($"{source}: #! interpreters nest more than {MaxInterpreterDepth} levels deep");
-        CopyExecutable(source, destination, reason, state);
+        CopyExecutable(source, bytes, destination, reason, state);
         var interpreter = shebang.Interpreter;
         var interpreterReason = $"#! interpreter of {destination}";
         AddExecutable(_host.HostPath(interpreter), interpreter, interpreterReason, state, depth + 1);
@@ -124,13 +125,21 @@ public sealed partial class TreeAssembler
         }
     }
 
-    private void CopyExecutable(string source, string destination, string reason, State state)
+    /// <param name="bytes">Where the file's bytes are on the host (<see cref="ContentPath"/>).</param>
+    private void CopyExecutable(string source, string bytes, string destination, string reason, State state)
     {
         if (InRoot(source) == destination)
             _host.AddFile(state.Tree, destination, reason); // keep /bin -> usr/bin and other links on the way
         else
-            state.Tree.Add(FileEntry.HostFile(destination, Path.GetFullPath(ResolveHostLinks(source)), HostFiles.ModeOf(source), reason));
+            state.Tree.Add(FileEntry.HostFile(destination, Path.GetFullPath(ResolveHostLinks(bytes)), HostFiles.ModeOf(bytes), reason));
     }
+
+    /// <summary>
+    /// The host path holding a source's bytes. Inside a root, symlinks are followed inside it (an absolute link
+    /// such as /etc/alternatives/x means the root's, never the host's).
+    /// </summary>
+    private string ContentPath(string source) =>
+        _host.Root != "/" && InRoot(source) is { } path && _host.Resolve(path) is { } resolved ? _host.HostPath(resolved.RealPath) : source;
 
     private void AddDirectory(AddDirectoryStep step, State state)
     {

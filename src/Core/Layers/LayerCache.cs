@@ -35,13 +35,7 @@ public sealed class LayerCache
     /// <c>layers/</c> under the runner's cache root: <c>$TINYRUN_CACHE</c>, else <c>$XDG_CACHE_HOME/tinyrun</c>, else
     /// <c>~/.cache/tinyrun</c>.
     /// </summary>
-    public static string DefaultDirectory()
-    {
-        var root = Environment.GetEnvironmentVariable("TINYRUN_CACHE") is { Length: > 0 } explicitRoot ? explicitRoot
-            : Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? Path.Combine(xdg, "tinyrun")
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "tinyrun");
-        return Path.Combine(root, "layers");
-    }
+    public static string DefaultDirectory() => Path.Combine(CacheLocation.Root(), "layers");
 
     /// <summary>
     /// Returns the layer of <paramref name="entries"/> as <paramref name="writer"/> would write it, from the cache when

@@ -101,24 +101,6 @@ public sealed class DockerDaemon : IDisposable
         }
     }
 
-    /// <summary>The engine's size of an image in bytes, or null when the engine does not have it.</summary>
-    public async Task<long?> ImageSizeAsync(string reference, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var image = await _client.Images.InspectImageAsync(reference, cancellationToken).ConfigureAwait(false);
-            return image.Size;
-        }
-        catch (DockerImageNotFoundException)
-        {
-            return null;
-        }
-        catch (Exception e) when (IsUnreachable(e))
-        {
-            throw Unreachable(e);
-        }
-    }
-
     /// <summary>
     /// Runs <paramref name="command"/> (the whole argv; empty runs the image's own entrypoint and
     /// command) in a new container of <paramref name="image"/> with no network, waits for it, and
@@ -161,8 +143,7 @@ public sealed class DockerDaemon : IDisposable
         }
         finally
         {
-            if (id is not null)
-                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+            if (id is not null) await RemoveQuietlyAsync(id).ConfigureAwait(false);
         }
     }
 
@@ -189,8 +170,20 @@ public sealed class DockerDaemon : IDisposable
         }
         finally
         {
-            if (id is not null)
-                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+            if (id is not null) await RemoveQuietlyAsync(id).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes a container; a failure here must not hide the error that ended its run.</summary>
+    private async Task RemoveQuietlyAsync(string id)
+    {
+        try
+        {
+            await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or IOException or TimeoutException)
+        {
+            Console.Error.WriteLine($"tinyrun: warning: could not remove container {id}: {e.Message}");
         }
     }
 

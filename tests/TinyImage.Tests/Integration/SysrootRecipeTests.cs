@@ -18,9 +18,13 @@ public sealed class SysrootRecipeTests
         Link(root + "/lib", "usr/lib");
         Link(root + "/lib64", "usr/lib64");
         Link(root + "/usr/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2");
+        // An absolute link means the root's file, never the host's (the host has no /opt/tinyimage-only).
+        Copy("/usr/bin/echo", root + "/opt/tinyimage-only/echo");
+        Link(root + "/usr/bin/alt", "/opt/tinyimage-only/echo");
         dir.Write("sysroot.tiny.csx", """
             From.Scratch()
                 .Root("rootfs")
+                .AddBinary("/usr/bin/alt", "/app/alt")
                 .AddBinary("/bin/tool")
                 .WithLibs()
                 .Entrypoint("/bin/tool")
@@ -32,7 +36,7 @@ public sealed class SysrootRecipeTests
         try
         {
             var files = ImageArchive.Read(dir.Combine("out/tinyimage-sysroot-test.tar")).NonDirectories();
-            Assert.Equal(["/bin", "/lib", "/lib64", "/usr/bin/tool", $"{Multiarch}/ld-linux-x86-64.so.2", $"{Multiarch}/libc.so.6", "/usr/lib64/ld-linux-x86-64.so.2"],
+            Assert.Equal(["/app/alt", "/bin", "/lib", "/lib64", "/usr/bin/tool", $"{Multiarch}/ld-linux-x86-64.so.2", $"{Multiarch}/libc.so.6", "/usr/lib64/ld-linux-x86-64.so.2"],
                 files.Order(StringComparer.Ordinal));
             var run = Run.Docker("run", "--rm", "--network", "none", "tinyimage-sysroot-test:1", "from the root");
             Assert.True(run.ExitCode == 0, run.ToString());

@@ -42,4 +42,17 @@ public sealed class VerifyCommandTests
             Environment.SetEnvironmentVariable("TINYRUN_CACHE", null);
         }
     }
+
+    [Fact]
+    public void Verify_recognises_an_image_built_with_zstd_layers()
+    {
+        using var dir = new TempDirectory();
+        var recipe = dir.Write("z.tiny.csx", "From.Scratch().AddText(\"/z\", \"zstd\").Tag(\"verify-zstd:1\")\n");
+        var env = new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache") };
+        var built = Run.Tinyrun(env, dir.Path, recipe, "--compression", "zstd", "-o", dir.Combine("z.tar"));
+        Assert.True(built.ExitCode == 0, built.ToString());
+        var verify = Run.Tinyrun(env, dir.Path, "verify", recipe, dir.Combine("z.tar"));
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("verified", verify.Stdout);
+    }
 }
