@@ -100,7 +100,7 @@ public sealed class ImagePipeline
         finally
         {
             for (var i = 0; i < layers.Length; i++)
-                if (owned[i] && layers[i] is { } layer) ImageArchiveWriter.TryDelete(layer.BlobPath);
+                if (owned[i] && layers[i] is { } layer) TemporaryFiles.TryDelete(layer.BlobPath);
             try { if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }

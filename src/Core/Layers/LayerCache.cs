@@ -72,12 +72,12 @@ public sealed class LayerCache
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(written.BlobPath);
+            TemporaryFiles.TryDelete(written.BlobPath);
             throw new TinyImageException($"cannot store a layer in the cache '{directory}': {e.Message}; fix its permissions or set TINYRUN_CACHE", e);
         }
         catch
         {
-            TryDelete(written.BlobPath);
+            TemporaryFiles.TryDelete(written.BlobPath);
             throw;
         }
         return (written with { BlobPath = blobPath }, false);
@@ -117,8 +117,8 @@ public sealed class LayerCache
                 // unreadable: rebuild below
             }
         }
-        TryDelete(digestPath);
-        TryDelete(blobPath);
+        TemporaryFiles.TryDelete(digestPath);
+        TemporaryFiles.TryDelete(blobPath);
         return null;
     }
 
@@ -151,10 +151,4 @@ public sealed class LayerCache
         ContentSize = content.ContentSize,
     };
 
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
 }

@@ -84,7 +84,7 @@ public sealed class LayerWriter
         }
         catch
         {
-            TryDelete(blobPath);
+            TemporaryFiles.TryDelete(blobPath);
             throw;
         }
     }
@@ -207,13 +207,6 @@ public sealed class LayerWriter
             if (entry.Kind == EntryKind.Directory) directories.Add(path);
             previous = path;
         }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 
     private sealed class Counts

@@ -55,7 +55,7 @@ public sealed class ImageArchiveWriter
         }
         finally
         {
-            foreach (var layer in layers) TryDelete(layer.BlobPath);
+            foreach (var layer in layers) TemporaryFiles.TryDelete(layer.BlobPath);
         }
     }
 
@@ -127,7 +127,7 @@ public sealed class ImageArchiveWriter
         }
         catch
         {
-            TryDelete(temp);
+            TemporaryFiles.TryDelete(temp);
             throw;
         }
 
@@ -163,13 +163,6 @@ public sealed class ImageArchiveWriter
         {
             throw new TinyImageException($"cannot write the image to '{output}': {e.Message}", e);
         }
-    }
-
-    internal static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Adds archive members with fixed metadata: mtime <c>created</c>, uid/gid 0, no names, 0644/0755.</summary>
