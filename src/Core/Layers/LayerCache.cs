@@ -56,7 +56,7 @@ public sealed class LayerCache
 
         var cached = await TryReadAsync(blobPath, digestPath, cancellationToken).ConfigureAwait(false);
         if (cached is { } hit)
-            return (ToLayer(content, hit.Digest, hit.Size, blobPath, writer.MediaType), true);
+            return (content.ToLayer(hit.Digest, hit.Size, blobPath, writer.MediaType), true);
 
         var written = await writer.WriteAsync(entries, directory, cancellationToken).ConfigureAwait(false);
         try
@@ -137,18 +137,4 @@ public sealed class LayerCache
         }
         return directory;
     }
-
-    private static Layer ToLayer(LayerContent content, Digest digest, long size, string blobPath, string mediaType) => new()
-    {
-        Digest = digest,
-        DiffId = content.DiffId,
-        Size = size,
-        UncompressedSize = content.UncompressedSize,
-        MediaType = mediaType,
-        BlobPath = blobPath,
-        FileCount = content.FileCount,
-        EntryCount = content.EntryCount,
-        ContentSize = content.ContentSize,
-    };
-
 }

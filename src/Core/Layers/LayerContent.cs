@@ -19,4 +19,18 @@ public sealed record LayerContent
 
     /// <summary>Sum of the sizes of the regular files, in bytes.</summary>
     public required long ContentSize { get; init; }
+
+    /// <summary>The layer whose compressed blob of this content is at <paramref name="blobPath"/>.</summary>
+    public Layer ToLayer(Digest digest, long size, string blobPath, string mediaType) => new()
+    {
+        Digest = digest,
+        DiffId = DiffId,
+        Size = size,
+        UncompressedSize = UncompressedSize,
+        MediaType = mediaType,
+        BlobPath = blobPath,
+        FileCount = FileCount,
+        EntryCount = EntryCount,
+        ContentSize = ContentSize,
+    };
 }

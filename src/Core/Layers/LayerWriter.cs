@@ -68,18 +68,7 @@ public sealed class LayerWriter
                 }
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
 
-                return new Layer
-                {
-                    Digest = compressed.GetDigest(),
-                    DiffId = content.DiffId,
-                    Size = compressed.BytesWritten,
-                    UncompressedSize = content.UncompressedSize,
-                    MediaType = MediaType,
-                    BlobPath = blobPath,
-                    FileCount = content.FileCount,
-                    EntryCount = content.EntryCount,
-                    ContentSize = content.ContentSize,
-                };
+                return content.ToLayer(compressed.GetDigest(), compressed.BytesWritten, blobPath, MediaType);
             }
         }
         catch
