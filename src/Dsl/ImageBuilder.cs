@@ -33,9 +33,9 @@ public sealed class ImageBuilder
     public ImageBuilder AddBinary(string source, string? destination = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
-        var from = ResolveSource(source);
+        var (from, tree) = ResolveSource(source);
         var to = destination ?? (Path.IsPathRooted(source) ? source : "/" + Path.GetFileName(from));
-        return Step(new AddBinaryStep(from, ImageDestination(to, file, line)), file, line);
+        return Step(new AddBinaryStep(from, ImageDestination(to, file, line)) { Tree = tree }, file, line);
     }
 
     /// <summary>
@@ -76,14 +76,20 @@ public sealed class ImageBuilder
 
     /// <summary>Adds a regular file; <paramref name="mode"/> null keeps the host file's mode.</summary>
     public ImageBuilder AddFile(string source, string destination, int? mode = null,
-        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        Step(new AddFileStep(ResolveSource(source), ImageDestination(destination, file, line),
-            mode is { } m ? Octal(m, file, line) : null), file, line);
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var (from, tree) = ResolveSource(source);
+        return Step(new AddFileStep(from, ImageDestination(destination, file, line), mode is { } m ? Octal(m, file, line) : null) { Tree = tree },
+            file, line);
+    }
 
     /// <summary>Adds a host directory recursively at <paramref name="destination"/>; symlinks stay symlinks.</summary>
     public ImageBuilder AddDirectory(string source, string destination,
-        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        Step(new AddDirectoryStep(ResolveSource(source), ImageDestination(destination, file, line)), file, line);
+        [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var (from, tree) = ResolveSource(source);
+        return Step(new AddDirectoryStep(from, ImageDestination(destination, file, line)) { Tree = tree }, file, line);
+    }
 
     /// <summary>Adds a file holding <paramref name="text"/> (UTF-8).</summary>
     public ImageBuilder AddText(string destination, string text, int mode = 644,
@@ -367,9 +373,14 @@ public sealed class ImageBuilder
             throw Error("", line, $"{call}: give several values as one list, e.g. {call}({example}), not as separate arguments");
     }
 
-    /// <summary>A host path for a source: relative to the recipe, and for an absolute path inside <see cref="Root"/> when one is set.</summary>
-    private string ResolveSource(string source) =>
-        Spec.Root is { } root && Path.IsPathRooted(source) ? new HostFiles(root).HostPath(source) : _recipe.ResolveSource(source);
+    /// <summary>
+    /// Where a source is: an absolute path is in the image's root (the host's "/" unless <see cref="Root"/> is set) and
+    /// stays a path inside it, read through it; a relative path is one of the recipe's own files, a host path.
+    /// </summary>
+    private (string Path, SourceTree Tree) ResolveSource(string source) =>
+        Path.IsPathRooted(source)
+            ? (Spec.Root is null ? Path.GetFullPath(source) : ImagePath.Normalize(source), SourceTree.Root)
+            : (_recipe.ResolveSource(source), SourceTree.Recipe);
 
     private ImageBuilder Step(BuildStep step, string file, int line) =>
         Derive(Spec with { Steps = Spec.Steps.Add(step with { Origin = _recipe.Locate(file, line) }) });

@@ -1,3 +1,5 @@
+using TinyImage.Core.FileSystem;
+
 namespace TinyImage.Core.Build;
 
 /// <summary>
@@ -8,6 +10,8 @@ namespace TinyImage.Core.Build;
 /// </summary>
 public sealed class GconvModules
 {
+    private const int MaxFileBytes = 16 << 20;
+
     // glibc iconv/gconv_builtin.h: the aliases and sets libc converts without a module.
     private static readonly HashSet<string> Builtin = new(StringComparer.Ordinal)
     {
@@ -58,11 +62,11 @@ public sealed class GconvModules
     {
         var lines = new List<string>();
         var main = Path.Combine(hostDirectory, "gconv-modules");
-        if (File.Exists(main)) lines.AddRange(File.ReadAllLines(main));
+        if (HostFileStatus.Of(main).IsFile) lines.AddRange(RegularFile.ReadAllLines(main, MaxFileBytes));
         var extra = Path.Combine(hostDirectory, "gconv-modules.d");
-        if (Directory.Exists(extra))
+        if (HostFileStatus.Of(extra).IsDirectory)
             foreach (var conf in Directory.GetFiles(extra, "*.conf").Order(StringComparer.Ordinal))
-                lines.AddRange(File.ReadAllLines(conf));
+                if (HostFileStatus.Of(conf).IsFile) lines.AddRange(RegularFile.ReadAllLines(conf, MaxFileBytes));
         return Parse(lines, directory);
     }
 

@@ -51,7 +51,7 @@ public sealed partial class TreeAssembler
         {
             if (!IsHostFile(data))
                 throw new TinyImageException($"WithNss: {data} does not exist on the host; install it with: apt-get install netbase");
-            _host.AddFile(state.Tree, data, reason);
+            _root.AddFile(state.Tree, data, reason);
         }
         // glibc >= 2.34 has files and dns inside libc.so.6; libnss_files.so.2 and libnss_dns.so.2 are
         // stubs kept for old binaries. They are added when the host has them.
@@ -69,17 +69,17 @@ public sealed partial class TreeAssembler
             ?? throw new TinyImageException("WithGconv: add the program with AddBinary first; the gconv directory depends on its machine");
         var defaults = LoaderDefaults.For(program, _resolver.Options);
         var directory = "/usr/" + (defaults.Lib ?? "lib") + "/gconv";
-        var hostDirectory = _host.HostPath(directory);
+        var hostDirectory = RealDirectory(directory) is { } real ? _root.HostPath(real) : null;
         var hasConfig = IsHostFile(directory + "/gconv-modules") || IsHostFile(directory + "/gconv-modules.cache");
-        if (!Directory.Exists(hostDirectory) || !hasConfig)
+        if (hostDirectory is null || !hasConfig)
             throw new TinyImageException($"WithGconv: {directory} has no gconv-modules; install glibc's gconv modules with: apt-get install libc6");
         var reason = $"WithGconv at {Where(step)}";
         foreach (var config in new[] { "gconv-modules", "gconv-modules.cache" })
             if (IsHostFile(directory + "/" + config))
-                _host.AddFile(state.Tree, directory + "/" + config, reason);
-        if (Directory.Exists(hostDirectory + "/gconv-modules.d"))
-            foreach (var conf in Directory.GetFiles(hostDirectory + "/gconv-modules.d").Order(StringComparer.Ordinal))
-                _host.AddFile(state.Tree, directory + "/gconv-modules.d/" + Path.GetFileName(conf), reason);
+                _root.AddFile(state.Tree, directory + "/" + config, reason);
+        if (RealDirectory(directory + "/gconv-modules.d") is { } confDirectory)
+            foreach (var conf in Directory.GetFiles(_root.HostPath(confDirectory)).Order(StringComparer.Ordinal))
+                _root.AddFile(state.Tree, directory + "/gconv-modules.d/" + Path.GetFileName(conf), reason);
 
         var modules = new SortedSet<string>(StringComparer.Ordinal);
         if (step.Charsets.IsEmpty)
@@ -125,7 +125,7 @@ public sealed partial class TreeAssembler
         if (!IsHostFile(bundle))
             throw new TinyImageException($"WithCaCertificates: {bundle} does not exist on the host; install it with: apt-get install ca-certificates");
         var reason = $"WithCaCertificates at {Where(step)}";
-        _host.AddFile(state.Tree, bundle, reason);
+        _root.AddFile(state.Tree, bundle, reason);
         foreach (var link in new[] { "/usr/lib/ssl/certs", "/usr/lib/ssl/cert.pem" })
             AddLinksOnTheWay(link, reason, state);
     }
@@ -134,7 +134,7 @@ public sealed partial class TreeAssembler
     {
         const string zoneinfo = "/usr/share/zoneinfo";
         var reason = $"WithTimezone{(step.Zone is null ? "s" : "")} at {Where(step)}";
-        if (!Directory.Exists(_host.HostPath(zoneinfo)))
+        if (!IsDirectory(zoneinfo))
             throw new TinyImageException($"WithTimezones: {zoneinfo} does not exist on the host; install it with: apt-get install tzdata");
         if (step.Zone is null)
         {
@@ -144,7 +144,7 @@ public sealed partial class TreeAssembler
         var zone = zoneinfo + "/" + step.Zone;
         if (!IsHostFile(zone))
             throw new TinyImageException($"WithTimezone(\"{step.Zone}\"): {zone} does not exist; use a name from {zoneinfo}, e.g. Europe/Paris or Etc/UTC");
-        _host.AddFile(state.Tree, zone, reason);
+        _root.AddFile(state.Tree, zone, reason);
         state.Tree.Add(FileEntry.Link("/etc/localtime", zone, reason));
     }
 
@@ -171,7 +171,7 @@ public sealed partial class TreeAssembler
         if (step.Terms is ["*"])
         {
             var any = false;
-            foreach (var directory in TerminfoDirectories.Where(d => Directory.Exists(_host.HostPath(d))))
+            foreach (var directory in TerminfoDirectories.Where(IsDirectory))
             {
                 AddHostDirectory(directory, reason, state);
                 any = true;
@@ -191,7 +191,7 @@ public sealed partial class TreeAssembler
                     throw new TinyImageException($"WithTerminfo: no terminfo entry '{term}' in {string.Join(", ", TerminfoDirectories)}; install it with: apt-get install ncurses-term");
                 continue;
             }
-            _host.AddFile(state.Tree, entry, $"terminfo entry {term}; {reason}");
+            _root.AddFile(state.Tree, entry, $"terminfo entry {term}; {reason}");
             added++;
         }
         if (added == 0)
@@ -202,7 +202,7 @@ public sealed partial class TreeAssembler
     {
         const string locales = "/usr/lib/locale";
         var candidates = new[] { step.Name, LocaleNames.Normalize(step.Name) }.Distinct(StringComparer.Ordinal).Select(n => locales + "/" + n).ToList();
-        var found = candidates.FirstOrDefault(c => Directory.Exists(_host.HostPath(c)))
+        var found = candidates.FirstOrDefault(IsDirectory)
             ?? throw new TinyImageException(
                 $"WithLocale(\"{step.Name}\"): {string.Join(" and ", candidates)} do not exist; C.utf8 comes with libc-bin, and other locales must be compiled to a directory first, e.g. localedef --no-archive -i en_US -f UTF-8 en_US.UTF-8 (apt-get install locales)");
         AddHostDirectory(found, $"WithLocale at {Where(step)}", state);
@@ -210,7 +210,7 @@ public sealed partial class TreeAssembler
 
     private void AddTraced(TraceStep step, State state)
     {
-        if (_host.Root != "/")
+        if (_root.Root != "/")
             throw new TinyImageException("Trace: a program can only be traced on the host's own root, not inside a sysroot");
         var files = _tracer.Trace(step.Program, step.Arguments);
         var reason = $"opened by {step.Program} {string.Join(' ', step.Arguments)} under Trace at {Where(step)}";
@@ -218,17 +218,17 @@ public sealed partial class TreeAssembler
         foreach (var file in files)
         {
             if (file.Path == step.Program) continue;
-            var resolved = _host.Resolve(file.Path);
-            if (resolved is null || !File.Exists(_host.HostPath(resolved.Value.RealPath))) continue; // gone, or a directory
+            var resolved = _root.Resolve(file.Path);
+            if (resolved is null || !_root.Status(resolved.Value.RealPath).IsFile) continue; // gone, a directory, or not a file
             if (file.Executed)
             {
-                AddExecutable(file.Path, file.Path, $"run by {step.Program} under Trace at {Where(step)}", state, depth: 0);
-                if (ElfReader.IsElf(_host.HostPath(resolved.Value.RealPath))) elf.Add(file.Path);
+                AddExecutable(_root, file.Path, file.Path, $"run by {step.Program} under Trace at {Where(step)}", state, depth: 0);
+                if (ElfReader.IsElf(_root.HostPath(resolved.Value.RealPath))) elf.Add(file.Path);
             }
-            else if (ElfReader.IsElf(_host.HostPath(resolved.Value.RealPath)))
+            else if (ElfReader.IsElf(_root.HostPath(resolved.Value.RealPath)))
                 elf.Add(file.Path);
             else
-                _host.AddFile(state.Tree, file.Path, reason);
+                _root.AddFile(state.Tree, file.Path, reason);
         }
         AddElfFiles(elf, reason, state);
     }
@@ -237,34 +237,45 @@ public sealed partial class TreeAssembler
     private void AddElfFiles(IReadOnlyCollection<string> paths, string reason, State state)
     {
         if (paths.Count == 0) return;
+        var inputs = new List<ElfInput>();
         foreach (var path in paths)
         {
-            _host.AddFile(state.Tree, path, reason);
-            NoteElf(path, state);
+            _root.AddFile(state.Tree, path, reason);
+            var input = ElfInput.InPlace(_root, path);
+            NoteElf(input, state);
+            inputs.Add(input);
         }
-        AddClosure(paths, state);
+        AddClosure(inputs, state);
     }
 
     /// <summary>Adds a host directory (inside the root) at its real path, with the symlinks on the way to it (e.g. /lib -> usr/lib).</summary>
     private void AddHostDirectory(string path, string reason, State state)
     {
-        var (real, links) = _host.Resolve(path) ?? throw new TinyImageException($"{path}: no such directory on the host");
+        var (real, links) = _root.Resolve(path) ?? throw new TinyImageException($"{path}: no such directory on the host");
         foreach (var (link, target) in links)
             state.Tree.Add(FileEntry.Link(link, target, $"symlink on the path to {path}; {reason}"));
-        CopyDirectory(_host.HostPath(real), real, reason, state);
+        foreach (var (imagePath, _) in _root.AddDirectory(state.Tree, real, real, reason, normaliseModes: false))
+            if (ElfReader.IsElf(_root.HostPath(imagePath))) NoteElf(ElfInput.InPlace(_root, imagePath), state);
     }
 
     /// <summary>Adds the symlinks met on the way to <paramref name="path"/> when it exists and is reached through one (e.g. /usr/lib/ssl/certs -> /etc/ssl/certs).</summary>
     private void AddLinksOnTheWay(string path, string reason, State state)
     {
-        if (_host.Resolve(path) is not { } resolved) return;
+        if (_root.Resolve(path) is not { } resolved) return;
         foreach (var (link, target) in resolved.Links)
             state.Tree.Add(FileEntry.Link(link, target, $"symlink on the path to {path}; {reason}"));
     }
 
     private bool IsHostFile(string path) =>
-        _host.Resolve(path) is { } r && File.Exists(_host.HostPath(r.RealPath));
+        _root.Resolve(path) is { } r && _root.Status(r.RealPath).IsFile;
 
-    private ElfInfo? FirstElf(State state) =>
-        state.ElfFiles.Count == 0 ? null : ElfReader.Read(state.ElfFiles[0]);
+    private bool IsDirectory(string path) => RealDirectory(path) is not null;
+
+    /// <summary>The real path (inside the root) of the directory <paramref name="path"/>, or null when it is not one.</summary>
+    private string? RealDirectory(string path) =>
+        _root.Resolve(path) is { } r && _root.Status(r.RealPath).IsDirectory ? r.RealPath : null;
+
+    /// <summary>The headers of the first ELF file added: runtime steps choose modules for its machine.</summary>
+    private static ElfInfo? FirstElf(State state) =>
+        state.ElfFiles.Count == 0 ? null : state.ElfFiles[0].Info;
 }

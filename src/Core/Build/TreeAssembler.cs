@@ -16,14 +16,15 @@ public sealed partial class TreeAssembler
 {
     private const int MaxInterpreterDepth = 4; // Linux follows at most a few levels of #! interpreters.
 
-    private readonly HostFiles _host;
+    private readonly HostFiles _root;
+    private readonly HostFiles _recipeFiles = new("/");
     private readonly LibraryResolver _resolver;
     private readonly LibraryLocator _locator;
     private readonly ProgramTracer _tracer;
 
     public TreeAssembler(ResolverOptions options, ProgramTracer? tracer = null)
     {
-        _host = options.Files;
+        _root = options.Files;
         _resolver = new LibraryResolver(options);
         _locator = new LibraryLocator(options);
         _tracer = tracer ?? new ProgramTracer();
@@ -67,15 +68,16 @@ public sealed partial class TreeAssembler
         switch (step)
         {
             case AddBinaryStep s:
-                AddExecutable(s.Source, s.Destination, $"AddBinary at {Where(s)}", state, depth: 0);
+                AddExecutable(FilesOf(s.Tree), s.Source, s.Destination, $"AddBinary at {Where(s)}", state, depth: 0);
                 break;
             case AddFileStep s:
-                RequireFile(s.Source, "AddFile");
-                tree.Add(FileEntry.HostFile(s.Destination, s.Source, s.Mode ?? HostFiles.ModeOf(s.Source), $"AddFile at {Where(s)}"));
-                NoteIfElf(s.Source, state);
+                AddFile(s, state);
                 break;
             case AddDirectoryStep s:
-                AddDirectory(s, state);
+                var files = FilesOf(s.Tree);
+                var copied = files.AddDirectory(state.Tree, s.Source, s.Destination, $"AddDirectory at {Where(s)}", normaliseModes: s.Tree == SourceTree.Recipe);
+                foreach (var (imagePath, hostPath) in copied)
+                    if (ElfReader.IsElf(hostPath)) NoteElf(new ElfInput(imagePath, _recipeFiles, hostPath), state);
                 break;
             case AddTextStep s:
                 tree.Add(FileEntry.Inline(s.Destination, System.Text.Encoding.UTF8.GetBytes(s.Text), s.Mode, $"AddText at {Where(s)}"));
@@ -87,7 +89,7 @@ public sealed partial class TreeAssembler
                 tree.Add(FileEntry.Directory(s.Path, s.Mode, $"MkDir at {Where(s)}"));
                 break;
             case WithLibsStep:
-                AddClosure(state.ElfFiles, state);
+                AddClosure(state.ElfFiles.Select(e => e.Input), state);
                 break;
             default:
                 if (ApplyRuntimeStep(step, state)) break;
@@ -95,121 +97,103 @@ public sealed partial class TreeAssembler
         }
     }
 
-    private void AddExecutable(string source, string destination, string reason, State state, int depth)
+    /// <summary>The files a step's source is read from: the image's root, or the host for the recipe's own files.</summary>
+    private HostFiles FilesOf(SourceTree tree) => tree == SourceTree.Recipe ? _recipeFiles : _root;
+
+    /// <summary>Resolves a step's source inside its tree (symlinks followed inside it, never out) to its real path.</summary>
+    private static string RealSource(HostFiles files, string source, string call)
     {
-        var bytes = ContentPath(source);
-        RequireFile(bytes, "AddBinary");
+        var real = files.Resolve(source)?.RealPath
+            ?? throw new TinyImageException($"{call}: '{Shown(files, source)}' does not exist; check the path");
+        var status = files.Status(real);
+        if (status.IsDirectory)
+            throw new TinyImageException($"{call}: '{Shown(files, source)}' is a directory; use AddDirectory");
+        if (!status.IsFile)
+            throw new TinyImageException($"{call}: '{Shown(files, source)}' is {status.Describe()}; only regular files, directories and symlinks go into an image");
+        return real;
+    }
+
+    /// <summary>A source path for messages: inside a sysroot, with the root it is in.</summary>
+    private static string Shown(HostFiles files, string path) => files.Root == "/" ? path : $"{path}' in root '{files.Root}";
+
+    private void AddFile(AddFileStep step, State state)
+    {
+        var files = FilesOf(step.Tree);
+        var real = RealSource(files, step.Source, "AddFile");
+        var status = files.Status(real);
+        var mode = step.Mode ?? (step.Tree == SourceTree.Recipe ? HostFiles.NormalisedMode(status) : status.Mode);
+        var entry = state.Tree.Add(FileEntry.HostFile(step.Destination, files.HostPath(real), mode, $"AddFile at {Where(step)}"));
+        if (ElfReader.IsElf(files.HostPath(real))) NoteElf(new ElfInput(entry.Path, files, real), state);
+    }
+
+    private void AddExecutable(HostFiles files, string source, string destination, string reason, State state, int depth)
+    {
+        var real = RealSource(files, source, "AddBinary");
+        var bytes = files.HostPath(real);
         if (ElfReader.IsElf(bytes))
         {
             var info = ElfReader.Read(bytes);
             state.Architecture ??= info.OciArchitecture;
-            CopyExecutable(source, bytes, destination, reason, state);
-            var elfPath = InRoot(source) ?? source;
-            NoteElf(elfPath, state);
-            if (elfPath != destination) state.ImagePaths[elfPath] = destination;
+            var inImage = CopyExecutable(files, source, real, destination, reason, state);
+            NoteElf(inImage == source && files == _root ? ElfInput.InPlace(files, source) : new ElfInput(inImage, files, real), state);
             return;
         }
         var shebang = ShebangReader.ReadInterpreter(bytes)
-            ?? throw new TinyImageException($"{source}: not an ELF executable or a #! script; add data files with AddFile");
+            ?? throw new TinyImageException($"{Shown(files, source)}: not an ELF executable or a #! script; add data files with AddFile");
         if (depth >= MaxInterpreterDepth)
-            throw new TinyImageException($"{source}: #! interpreters nest more than {MaxInterpreterDepth} levels deep");
-        CopyExecutable(source, bytes, destination, reason, state);
+            throw new TinyImageException($"{Shown(files, source)}: #! interpreters nest more than {MaxInterpreterDepth} levels deep");
+        CopyExecutable(files, source, real, destination, reason, state);
         var interpreter = shebang.Interpreter;
         var interpreterReason = $"#! interpreter of {destination}";
-        AddExecutable(_host.HostPath(interpreter), interpreter, interpreterReason, state, depth + 1);
+        AddExecutable(_root, interpreter, interpreter, interpreterReason, state, depth + 1);
         if (Path.GetFileName(interpreter) == "env" && shebang.Argument is { Length: > 0 } program && !program.StartsWith('-'))
         {
             var found = FindOnPath(program)
-                ?? throw new TinyImageException($"{source}: '#!{interpreter} {program}': {program} is not in /usr/local/bin, /usr/bin or /bin; add it with AddBinary");
-            AddExecutable(_host.HostPath(found), found, $"{program}, run by {interpreter} for {destination}", state, depth + 1);
+                ?? throw new TinyImageException($"{Shown(files, source)}: '#!{interpreter} {program}': {program} is not in /usr/local/bin, /usr/bin or /bin; add it with AddBinary");
+            AddExecutable(_root, found, found, $"{program}, run by {interpreter} for {destination}", state, depth + 1);
         }
-    }
-
-    /// <param name="bytes">Where the file's bytes are on the host (<see cref="ContentPath"/>).</param>
-    private void CopyExecutable(string source, string bytes, string destination, string reason, State state)
-    {
-        if (InRoot(source) == destination)
-            _host.AddFile(state.Tree, destination, reason); // keep /bin -> usr/bin and other links on the way
-        else
-            state.Tree.Add(FileEntry.HostFile(destination, Path.GetFullPath(ResolveHostLinks(bytes)), HostFiles.ModeOf(bytes), reason));
     }
 
     /// <summary>
-    /// The host path holding a source's bytes. Inside a root, symlinks are followed inside it (an absolute link
-    /// such as /etc/alternatives/x means the root's, never the host's).
+    /// Copies an executable (real path <paramref name="real"/> in <paramref name="files"/>) to <paramref name="destination"/>;
+    /// at its own path in the root it keeps the links on the way (/bin -> usr/bin). Returns its path in the image.
     /// </summary>
-    private string ContentPath(string source) =>
-        _host.Root != "/" && InRoot(source) is { } path && _host.Resolve(path) is { } resolved ? _host.HostPath(resolved.RealPath) : source;
-
-    private void AddDirectory(AddDirectoryStep step, State state)
+    private string CopyExecutable(HostFiles files, string source, string real, string destination, string reason, State state)
     {
-        if (!Directory.Exists(step.Source))
-            throw new TinyImageException($"AddDirectory: '{step.Source}' is not a directory; check the path");
-        CopyDirectory(step.Source, step.Destination, $"AddDirectory at {Where(step)}", state);
-    }
-
-    private void CopyDirectory(string source, string destination, string reason, State state)
-    {
-        var root = new DirectoryInfo(source);
-        state.Tree.Add(FileEntry.Directory(destination, HostFiles.ModeOf(root.FullName), reason));
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false, ReturnSpecialDirectories = false };
-        foreach (var info in root.EnumerateFileSystemInfos("*", options))
+        if (files == _root && source == destination)
         {
-            var inImage = ImagePath.Normalize(destination + "/" + Path.GetRelativePath(root.FullName, info.FullName));
-            if (info.LinkTarget is { } target)
-                state.Tree.Add(FileEntry.Link(inImage, target, reason));
-            else if (info is DirectoryInfo)
-                state.Tree.Add(FileEntry.Directory(inImage, HostFiles.ModeOf(info.FullName), reason));
-            else if ((info.Attributes & FileAttributes.Device) == 0 && File.Exists(info.FullName))
-            {
-                state.Tree.Add(FileEntry.HostFile(inImage, info.FullName, HostFiles.ModeOf(info.FullName), reason));
-                NoteIfElf(info.FullName, state);
-            }
-            else
-                throw new TinyImageException($"AddDirectory: '{info.FullName}' is not a regular file, directory or symlink; remove it or add files one by one");
+            files.AddFile(state.Tree, destination, reason); // keep /bin -> usr/bin and other links on the way
+            return source;
         }
+        var status = files.Status(real);
+        var mode = files == _recipeFiles ? HostFiles.NormalisedMode(status) : status.Mode;
+        return state.Tree.Add(FileEntry.HostFile(destination, files.HostPath(real), mode, reason)).Path;
     }
 
     /// <summary>
     /// Adds the loader and library closure of <paramref name="executables"/>. A library that only
     /// ld.so.conf finds (the image has no /etc/ld.so.cache) also gets a link on a default path.
     /// </summary>
-    private void AddClosure(IEnumerable<string> executables, State state)
+    private void AddClosure(IEnumerable<ElfInput> executables, State state)
     {
         foreach (var file in _resolver.Resolve(executables).Files)
         {
-            // Name a program by where it is in the image, not where it was read from, so the reasons are the same from any checkout.
-            var reason = state.ImagePaths.Aggregate(file.Reason, (text, path) => text.Replace(path.Key, path.Value, StringComparison.Ordinal));
-            _host.AddFile(state.Tree, file.Path, reason);
+            if (file.SourceHostPath is { } source)
+                // Found through the $ORIGIN of a file placed elsewhere in the image: read beside its source, put where the loader looks.
+                state.Tree.Add(FileEntry.HostFile(file.Path, source, HostFiles.NormalisedMode(HostFileStatus.Of(source)), file.Reason));
+            else
+                _root.AddFile(state.Tree, file.Path, file.Reason);
             foreach (var extra in file.ExtraPaths)
-                state.Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {reason}"));
+                state.Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {file.Reason}"));
         }
     }
 
-    /// <summary>The path inside the root of a host path under it, or null when it is outside the root.</summary>
-    private string? InRoot(string hostPath)
+    private static void NoteElf(ElfInput input, State state)
     {
-        if (_host.Root == "/") return hostPath;
-        var relative = Path.GetRelativePath(_host.Root, hostPath);
-        return relative == ".." || relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? null : "/" + relative;
-    }
-
-    private static void RequireFile(string path, string call)
-    {
-        if (Directory.Exists(path))
-            throw new TinyImageException($"{call}: '{path}' is a directory; use AddDirectory");
-        if (!File.Exists(path))
-            throw new TinyImageException($"{call}: '{path}' does not exist; check the path");
-    }
-
-    private static void NoteIfElf(string path, State state)
-    {
-        if (ElfReader.IsElf(path)) NoteElf(path, state);
-    }
-
-    private static void NoteElf(string path, State state)
-    {
-        if (!state.ElfFiles.Contains(path)) state.ElfFiles.Add(path);
+        if (state.ElfFiles.Any(e => e.Input.ImagePath == input.ImagePath && e.Input.Files.HostPath(e.Input.SourcePath) == input.Files.HostPath(input.SourcePath)))
+            return;
+        var real = input.Files.Resolve(input.SourcePath)?.RealPath ?? input.SourcePath;
+        state.ElfFiles.Add((input, ElfReader.Read(input.Files.HostPath(real))));
     }
 
     private string? FindOnPath(string program)
@@ -217,13 +201,10 @@ public sealed partial class TreeAssembler
         foreach (var dir in new[] { "/usr/local/bin", "/usr/bin", "/bin" })
         {
             var candidate = dir + "/" + program;
-            if (File.Exists(_host.HostPath(candidate))) return candidate;
+            if (_root.Resolve(candidate) is { } r && _root.Status(r.RealPath).IsFile) return candidate;
         }
         return null;
     }
-
-    private static string ResolveHostLinks(string path) =>
-        File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path;
 
     /// <summary>The recipe line of a step for the reasons kept with the image: file name and line, the same from any directory.</summary>
     private static string Where(BuildStep step) =>
@@ -232,10 +213,8 @@ public sealed partial class TreeAssembler
     private sealed class State
     {
         public FileTree Tree { get; } = new();
-        public List<string> ElfFiles { get; } = [];
-
-        /// <summary>ELF files copied to another path in the image: where they were read (in the root) to where they are.</summary>
-        public Dictionary<string, string> ImagePaths { get; } = new(StringComparer.Ordinal);
+        /// <summary>The ELF files added so far, in order, with their headers: what WithLibs resolves.</summary>
+        public List<(ElfInput Input, ElfInfo Info)> ElfFiles { get; } = [];
         public string? Architecture { get; set; }
         public List<(string Name, int Uid, int Gid)> Users { get; } = [];
     }

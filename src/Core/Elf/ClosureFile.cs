@@ -16,4 +16,11 @@ public sealed record ClosureFile(string Path, string NeededName, string? Soname,
     /// an image does not have, and always searches the default directories. Empty otherwise.
     /// </summary>
     public IReadOnlyList<string> ExtraPaths { get; init; } = [];
+
+    /// <summary>
+    /// The host path of the file's bytes when it is not read from <see cref="Path"/> in the root: a library found
+    /// through the $ORIGIN of a file the recipe put elsewhere in the image (read next to that file's source, placed
+    /// where the loader looks from the image path). Null: the file is at <see cref="Path"/> in the root.
+    /// </summary>
+    public string? SourceHostPath { get; init; }
 }

@@ -9,6 +9,9 @@ internal static class DynamicStringTokens
     /// Returns <paramref name="input"/> with known tokens replaced, or null when a known token has no
     /// value (glibc then drops the whole element). An unknown <c>$X</c> is kept literally.
     /// </summary>
+    /// <summary>True when <paramref name="input"/> has an $ORIGIN (or ${ORIGIN}) token.</summary>
+    public static bool UsesOrigin(string input) => Expand(input, "\u0001", "", "") is { } expanded && expanded.Contains('\u0001');
+
     public static string? Expand(string input, string? origin, string? lib, string? platform)
     {
         if (!input.Contains('$')) return input;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Core.Elf;
 
@@ -28,17 +29,16 @@ public static class ElfReader
     private const long DtFlags1 = 0x6ffffffb;
     private const ulong Df1NoDefLib = 0x800, Df1Pie = 0x08000000;
 
-    /// <summary>True when <paramref name="hostPath"/> is a readable regular file that starts with the ELF magic. Never throws.</summary>
+    /// <summary>True when <paramref name="hostPath"/> is a readable regular file that starts with the ELF magic. Never throws, never blocks.</summary>
     public static bool IsElf(string hostPath)
     {
         try
         {
-            if (Directory.Exists(hostPath) || new FileInfo(hostPath).Length < 4) return false;
-            using var handle = File.OpenHandle(hostPath, FileMode.Open, FileAccess.Read, FileShare.Read);
+            using var handle = Open(hostPath);
             Span<byte> magic = stackalloc byte[4];
-            return RandomAccess.Read(handle, magic, 0) == 4 && HasMagic(magic);
+            return handle is not null && RandomAccess.Read(handle, magic, 0) == 4 && HasMagic(magic);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TinyImageException)
         {
             return false;
         }
@@ -60,30 +60,17 @@ public static class ElfReader
     }
 
     /// <summary>
-    /// Opens a file for reading, or returns null when it is empty. FIFOs, devices and /proc files
-    /// report size 0 too, so this never blocks on a FIFO or reads an endless device.
+    /// Opens a file for parsing (a symlink is followed: nothing read here is copied), or returns null when it is empty
+    /// or not a regular file: a FIFO or a device is never opened for reading, so this never blocks or reads forever.
     /// </summary>
     internal static SafeFileHandle? Open(string hostPath)
     {
-        if (Directory.Exists(hostPath))
-            throw new TinyImageException($"{hostPath}: is a directory, not an ELF file");
-        try
-        {
-            if (new FileInfo(hostPath).Length == 0) return null;
-            return File.OpenHandle(hostPath, FileMode.Open, FileAccess.Read, FileShare.Read);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new TinyImageException($"{hostPath}: no such file", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new TinyImageException($"{hostPath}: permission denied", e);
-        }
-        catch (IOException e)
-        {
-            throw new TinyImageException($"{hostPath}: cannot open: {e.Message}", e);
-        }
+        var target = HostFileStatus.Of(hostPath) is { Kind: HostFileKind.Symlink } ? File.ResolveLinkTarget(hostPath, returnFinalTarget: true)?.FullName ?? hostPath : hostPath;
+        var status = HostFileStatus.Of(target);
+        if (status.Kind == HostFileKind.Missing) throw new TinyImageException($"{hostPath}: no such file");
+        if (status.IsDirectory) throw new TinyImageException($"{hostPath}: is a directory, not an ELF file");
+        if (!status.IsFile || status.Size == 0) return null;
+        return RegularFile.OpenHandle(target);
     }
 
     internal static bool HasMagic(ReadOnlySpan<byte> b) =>

@@ -10,6 +10,8 @@ namespace TinyImage.Core.Elf;
 /// </summary>
 internal static class LdSoConf
 {
+    private const int MaxFileBytes = 1 << 20;
+
     /// <summary>The absolute directories listed by <paramref name="confPath"/> (inside the root), in order, without duplicates. Empty when the file is absent.</summary>
     public static IReadOnlyList<string> ReadDirectories(HostFiles files, string confPath)
     {
@@ -23,15 +25,15 @@ internal static class LdSoConf
         var resolved = TryResolve(files, path);
         if (resolved is null || !visited.Add(resolved)) return;
         var host = files.HostPath(resolved);
-        if (!File.Exists(host)) return;
+        if (!HostFileStatus.Of(host).IsFile) return;
 
         var baseDirectory = ImagePath.Parent(path) ?? "/";
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(host);
+            lines = RegularFile.ReadAllLines(host, MaxFileBytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TinyImageException)
         {
             throw new TinyImageException($"{path}: cannot read ld.so.conf file: {e.Message}", e);
         }

@@ -24,7 +24,14 @@ public sealed class LibraryResolver
     /// executable is a process of its own; the files are the union, in load order. Throws
     /// <see cref="TinyImageException"/> when a library cannot be found or ld.so would refuse a file.
     /// </summary>
-    public Closure Resolve(IEnumerable<string> executables)
+    public Closure Resolve(IEnumerable<string> executables) =>
+        Resolve(executables.Select(e => ElfInput.InPlace(Options.Files, e)));
+
+    /// <summary>
+    /// <see cref="Resolve(IEnumerable{string})"/> for files that may be read from elsewhere than their place in the
+    /// image (<see cref="ElfInput"/>): <c>$ORIGIN</c> is their directory in the image.
+    /// </summary>
+    public Closure Resolve(IEnumerable<ElfInput> executables)
     {
         var run = new ResolutionRun(Options);
         var files = new List<ClosureFile>();

@@ -9,8 +9,9 @@ namespace TinyImage.Core.Elf;
 /// (<c>_dl_lookup_map</c>) and otherwise searched for (<c>_dl_map_object</c>, <c>open_path</c>,
 /// <c>open_verify</c>).
 /// </summary>
-internal sealed class ProcessLoader(ResolutionRun run, string executable)
+internal sealed class ProcessLoader(ResolutionRun run, ElfInput input)
 {
+    private readonly string executable = input.ImagePath;
     private readonly List<LoadedObject> _loaded = [];
     private readonly Dictionary<string, LoadedObject> _byRealPath = new(StringComparer.Ordinal);
     private LoadedObject _main = null!;
@@ -22,21 +23,25 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
     {
         if (!executable.StartsWith('/'))
             throw new TinyImageException($"{executable}: executable paths must be absolute paths inside the root");
-        var resolved = ResolveInRoot(executable)
-            ?? throw new TinyImageException($"{executable}: no such file in {Files.Root}");
-        if (Directory.Exists(Files.HostPath(resolved)))
+        if (!input.SourcePath.StartsWith('/'))
+            throw new TinyImageException($"{input.SourcePath}: executable paths must be absolute paths inside the root");
+        var resolved = ResolveIn(input.Files, input.SourcePath)
+            ?? throw new TinyImageException($"{executable}: no such file in {input.Files.Root}");
+        if (HostFileStatus.Of(input.Files.HostPath(resolved)).IsDirectory)
             throw new TinyImageException($"{executable}: is a directory, not an executable");
-        var info = run.ReadElf(resolved);
+        var info = run.ReadElf(input.Files, resolved);
+        var inPlace = input.Files.Root == Files.Root && input.ImagePath == input.SourcePath;
         if (info.Type is not (ElfFileType.Executable or ElfFileType.SharedObject))
             throw new TinyImageException($"{executable}: not an executable (ELF type {info.Type})");
 
         _main = new LoadedObject
         {
-            Path = executable, RealPath = resolved, Info = info, Origin = ResolutionRun.DirectoryOf(resolved),
+            Path = executable, RealPath = resolved, Files = input.Files, Info = info,
+            Origin = ResolutionRun.DirectoryOf(inPlace ? resolved : executable), SourceOrigin = ResolutionRun.DirectoryOf(resolved),
             Rule = SearchRule.Executable, NeededName = executable, FoundIn = "",
         };
         _loaded.Add(_main);
-        _byRealPath[resolved] = _main;
+        _byRealPath[_main.Key] = _main;
         if (info.IsStatic)
             return (new DependencyNode { Name = executable, Path = executable, Rule = SearchRule.Executable, IsStatic = true }, []);
 
@@ -63,6 +68,7 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
                 $"{lib.NeededName}, needed by {lib.Loader!.Path}, found in {lib.FoundIn}")
             {
                 ExtraPaths = lib.Rule == SearchRule.LdSoConf ? [ResolutionRun.Join(PlacementDirectory(), lib.NeededName)] : [],
+                SourceHostPath = lib.Files.Root != Files.Root || lib.Path != lib.SourcePath ? lib.Key : null,
             });
 
         var root = new DependencyNode
@@ -102,12 +108,12 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
                 $"{executable}: its ELF interpreter '{interp}' is a relative path, which the kernel opens relative to the current directory; relink it with an absolute --dynamic-linker");
         var real = ResolveInRoot(interp)
             ?? throw new TinyImageException($"{executable}: its ELF interpreter {interp} does not exist in {Files.Root}; add it with AddFile or use a root that has it");
-        if (Directory.Exists(Files.HostPath(real)))
+        if (HostFileStatus.Of(Files.HostPath(real)).IsDirectory)
             throw new TinyImageException($"{executable}: its ELF interpreter {interp} is a directory");
         ElfInfo info;
         try
         {
-            info = run.ReadElf(real);
+            info = run.ReadElf(Files, real);
         }
         catch (TinyImageException e)
         {
@@ -116,12 +122,12 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
         var reason = $"ELF interpreter of {executable}";
         var obj = new LoadedObject
         {
-            Path = interp, RealPath = real, Info = info, Origin = ResolutionRun.DirectoryOf(interp),
-            Rule = SearchRule.Interpreter, NeededName = interp, FoundIn = reason,
+            Path = interp, RealPath = real, Files = Files, Info = info, Origin = ResolutionRun.DirectoryOf(interp),
+            SourceOrigin = ResolutionRun.DirectoryOf(interp), Rule = SearchRule.Interpreter, NeededName = interp, FoundIn = reason,
         };
         obj.Names.Add(interp);
         _loaded.Add(obj);
-        _byRealPath.TryAdd(real, obj);
+        _byRealPath.TryAdd(obj.Key, obj);
         return new ClosureFile(interp, interp, info.Soname, SearchRule.Interpreter, reason);
     }
 
@@ -154,12 +160,13 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
         if (!path.StartsWith('/'))
             throw new TinyImageException(
                 $"{executable}: {requester.Path} needs '{name}', a path relative to the current directory, which ld.so resolves against wherever the program is started (unportable relative DT_NEEDED); relink it with a plain soname and a RUNPATH");
+        var (files, source) = ReadFrom(name, path, requester);
         var skipped = new List<string>();
-        var found = TryCandidate(name, path, requester, skipped);
+        var found = TryCandidate(name, files, source, path, requester, skipped);
         if (found is null)
             throw new TinyImageException(
                 $"{executable}: cannot find {name} (needed by {requester.Path}); it is a path and {path} {(skipped.Count > 0 ? "is unusable: " + skipped[0] : "does not exist")}; add it with AddFile or fix the DT_NEEDED");
-        return Adopt(name, path, found.Value.RealPath, found.Value.Info, requester, SearchRule.DirectPath, "path in DT_NEEDED " + path);
+        return Adopt(name, path, files, source, found.Value.RealPath, found.Value.Info, requester, SearchRule.DirectPath, "path in DT_NEEDED " + path);
     }
 
     private (LoadedObject, bool) Search(string name, LoadedObject requester)
@@ -171,14 +178,17 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
         {
             if (!tried.Add(directory.Path)) continue;
             searched.Add(directory);
-            foreach (var probe in run.Probes(directory.Path, _defaults.Subdirectories))
+            var (files, source) = directory.ReadFrom ?? (Files, directory.Path);
+            foreach (var probe in run.Probes(files, source, _defaults.Subdirectories))
             {
-                var candidate = ResolutionRun.Join(probe, name);
-                if (TryCandidate(name, candidate, requester, skipped) is not { } found) continue;
-                var where = $"{directory.Source} {probe}";
+                var inImage = directory.Path == source ? probe : ResolutionRun.Join(directory.Path, probe[source.Length..].TrimStart('/')).TrimEnd('/');
+                var candidate = ResolutionRun.Join(inImage, name);
+                var sourceCandidate = ResolutionRun.Join(probe, name);
+                if (TryCandidate(name, files, sourceCandidate, candidate, requester, skipped) is not { } found) continue;
+                var where = $"{directory.Source} {inImage}";
                 if (directory.Rule == SearchRule.LdSoConf)
                     where += " (ld.so reads only /etc/ld.so.cache, so the image needs that cache or the library on a default path)";
-                return Adopt(name, candidate, found.RealPath, found.Info, requester, directory.Rule, where);
+                return Adopt(name, candidate, files, sourceCandidate, found.RealPath, found.Info, requester, directory.Rule, where);
             }
         }
         throw new TinyImageException(
@@ -187,9 +197,13 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             "; add it with AddFile or fix the RUNPATH");
     }
 
-    private (LoadedObject, bool) Adopt(string name, string path, string realPath, ElfInfo info, LoadedObject requester, SearchRule rule, string foundIn)
+    /// <param name="path">The path in the image the loader opens.</param>
+    /// <param name="files">The root the file is read from.</param>
+    /// <param name="sourcePath">Its path in <paramref name="files"/> (equal to <paramref name="path"/> unless found through a relocated $ORIGIN).</param>
+    private (LoadedObject, bool) Adopt(string name, string path, HostFiles files, string sourcePath, string realPath, ElfInfo info,
+        LoadedObject requester, SearchRule rule, string foundIn)
     {
-        if (_byRealPath.TryGetValue(realPath, out var same))
+        if (_byRealPath.TryGetValue(files.HostPath(realPath), out var same))
         {
             if (!same.Names.Contains(name)) same.Names.Add(name);
             return (same, false);
@@ -200,12 +214,13 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             throw Fatal(name, path, requester, "cannot dynamically load position-independent executable");
         var obj = new LoadedObject
         {
-            Path = path, RealPath = realPath, Info = info, Loader = requester, Origin = ResolutionRun.DirectoryOf(path),
+            Path = path, RealPath = realPath, Files = files, SourcePath = sourcePath, Info = info, Loader = requester,
+            Origin = ResolutionRun.DirectoryOf(path), SourceOrigin = ResolutionRun.DirectoryOf(sourcePath),
             Rule = rule, NeededName = name, FoundIn = foundIn,
         };
         obj.Names.Add(name);
         _loaded.Add(obj);
-        _byRealPath[realPath] = obj;
+        _byRealPath[obj.Key] = obj;
         return (obj, true);
     }
 
@@ -218,16 +233,16 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             for (var l = requester; l is not null; l = l.Loader)
             {
                 if (l.Info.EffectiveRPath is not { } rpath) continue;
-                foreach (var d in Split(rpath, l.Origin, SearchRule.RPath, $"RPATH of {l.Path}")) yield return d;
+                foreach (var d in Split(rpath, l, SearchRule.RPath, $"RPATH of {l.Path}")) yield return d;
                 didMain |= l == _main;
             }
             if (!didMain && _main.Info.EffectiveRPath is { } mainRPath)
-                foreach (var d in Split(mainRPath, _main.Origin, SearchRule.RPath, $"RPATH of {_main.Path}")) yield return d;
+                foreach (var d in Split(mainRPath, _main, SearchRule.RPath, $"RPATH of {_main.Path}")) yield return d;
         }
         foreach (var element in run.Options.LibraryPath)
-            foreach (var d in Split(element, _main.Origin, SearchRule.LibraryPath, "LibraryPath")) yield return d;
+            foreach (var d in Split(element, _main, SearchRule.LibraryPath, "LibraryPath")) yield return d;
         if (requester.Info.RunPath is { } runpath)
-            foreach (var d in Split(runpath, requester.Origin, SearchRule.RunPath, $"RUNPATH of {requester.Path}")) yield return d;
+            foreach (var d in Split(runpath, requester, SearchRule.RunPath, $"RUNPATH of {requester.Path}")) yield return d;
         var noDefault = requester.Info.NoDefaultLib;
         foreach (var d in run.ConfDirectories)
         {
@@ -243,11 +258,11 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
                 yield return new SearchDirectory(d, SearchRule.DefaultPath, "default path");
     }
 
-    private IEnumerable<SearchDirectory> Split(string list, string origin, SearchRule rule, string source)
+    private IEnumerable<SearchDirectory> Split(string list, LoadedObject owner, SearchRule rule, string source)
     {
         foreach (var element in list.Split(rule == SearchRule.LibraryPath ? [':', ';'] : [':']))
         {
-            var expanded = DynamicStringTokens.Expand(element, origin, _defaults.Lib, _defaults.Platform);
+            var expanded = DynamicStringTokens.Expand(element, owner.Origin, _defaults.Lib, _defaults.Platform);
             if (expanded is null) continue; // a known token without a value drops the element, as in glibc
             if (!expanded.StartsWith('/'))
             {
@@ -255,9 +270,24 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
                     $"{executable}: {source} element '{element}' is relative to the current directory; skipped because it depends on where the program is started");
                 continue;
             }
-            var trimmed = expanded.TrimEnd('/');
-            yield return new SearchDirectory(trimmed.Length == 0 ? "/" : trimmed, rule, source);
+            var directory = TrimDirectory(expanded);
+            var (files, from) = ReadFrom(element, directory, owner);
+            yield return new SearchDirectory(directory, rule, source) { ReadFrom = files == Files && from == directory ? null : (files, TrimDirectory(from)) };
         }
+    }
+
+    private static string TrimDirectory(string path) => path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/";
+
+    /// <summary>
+    /// Where to read <paramref name="expanded"/> (the expansion of <paramref name="text"/> for <paramref name="owner"/>):
+    /// through the $ORIGIN of a file the recipe put elsewhere in the image, the same place relative to the file's
+    /// source; otherwise the path itself, in the root.
+    /// </summary>
+    private (HostFiles Files, string Path) ReadFrom(string text, string expanded, LoadedObject owner)
+    {
+        if (!owner.IsRelocated(Files) || !DynamicStringTokens.UsesOrigin(text)) return (Files, expanded);
+        var source = DynamicStringTokens.Expand(text, owner.SourceOrigin, _defaults.Lib, _defaults.Platform) ?? expanded;
+        return (owner.Files, source);
     }
 
     /// <summary>
@@ -265,20 +295,26 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
     /// class or machine (the search goes on, and the latter is noted in <paramref name="skipped"/>);
     /// throws when ld.so would stop with an error.
     /// </summary>
-    private (string RealPath, ElfInfo Info)? TryCandidate(string name, string candidate, LoadedObject requester, List<string> skipped)
+    /// <param name="files">The root the candidate is read from.</param>
+    /// <param name="sourceCandidate">The candidate's path in <paramref name="files"/>.</param>
+    /// <param name="candidate">The candidate's path in the image, for messages.</param>
+    private (string RealPath, ElfInfo Info)? TryCandidate(string name, HostFiles files, string sourceCandidate, string candidate,
+        LoadedObject requester, List<string> skipped)
     {
         string? real;
         try
         {
-            real = run.Resolve(candidate)?.RealPath;
+            real = run.Resolve(files, sourceCandidate)?.RealPath;
         }
         catch (TinyImageException e)
         {
             throw Fatal(name, candidate, requester, e.Message);
         }
         if (real is null) return null;
-        var host = Files.HostPath(real);
-        if (Directory.Exists(host)) throw Fatal(name, candidate, requester, "cannot read file data: Error 21 (Is a directory)");
+        var host = files.HostPath(real);
+        var status = HostFileStatus.Of(host);
+        if (status.IsDirectory) throw Fatal(name, candidate, requester, "cannot read file data: Error 21 (Is a directory)");
+        if (!status.IsFile) throw Fatal(name, candidate, requester, $"it is {status.Describe()}");
 
         var main = _main.Info;
         var header = new byte[64];
@@ -314,7 +350,7 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             throw Fatal(name, candidate, requester, "ELF file's phentsize not the expected size");
         try
         {
-            return (real, run.ReadElf(real));
+            return (real, run.ReadElf(files, real));
         }
         catch (TinyImageException e)
         {
@@ -334,11 +370,13 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
         return string.Join(", ", groups);
     }
 
-    private string? ResolveInRoot(string path)
+    private string? ResolveInRoot(string path) => ResolveIn(Files, path);
+
+    private string? ResolveIn(HostFiles files, string path)
     {
         try
         {
-            return run.Resolve(path)?.RealPath;
+            return run.Resolve(files, path)?.RealPath;
         }
         catch (TinyImageException e)
         {

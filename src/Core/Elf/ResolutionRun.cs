@@ -24,18 +24,23 @@ internal sealed class ResolutionRun(ResolverOptions options)
     /// <see cref="HostFiles.Resolve"/>, once per path in a run: the loader's search asks for the same
     /// directories and libraries for every object, and the files do not change while it runs.
     /// </summary>
-    public (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(string path)
+    public (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(string path) => Resolve(Files, path);
+
+    /// <summary><see cref="Resolve(string)"/> inside <paramref name="files"/> (the root, or the host for a recipe's own files).</summary>
+    public (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(HostFiles files, string path)
     {
-        if (!_resolved.TryGetValue(path, out var resolved))
-            _resolved[path] = resolved = Files.Resolve(path);
+        var key = Key(files, path);
+        if (!_resolved.TryGetValue(key, out var resolved))
+            _resolved[key] = resolved = files.Resolve(path);
         return resolved;
     }
 
-    /// <summary>Reads the ELF file at <paramref name="realPath"/> (inside the root), once.</summary>
-    public ElfInfo ReadElf(string realPath)
+    /// <summary>Reads the ELF file at <paramref name="realPath"/> (inside <paramref name="files"/>), once.</summary>
+    public ElfInfo ReadElf(HostFiles files, string realPath)
     {
-        if (!_elf.TryGetValue(realPath, out var info))
-            _elf[realPath] = info = ElfReader.Read(Files.HostPath(realPath));
+        var host = files.HostPath(realPath);
+        if (!_elf.TryGetValue(host, out var info))
+            _elf[host] = info = ElfReader.Read(host);
         return info;
     }
 
@@ -43,17 +48,17 @@ internal sealed class ResolutionRun(ResolverOptions options)
     /// The directories to try for <paramref name="directory"/>: each of <paramref name="subdirectories"/>
     /// that exists, then the directory itself; empty when it does not exist.
     /// </summary>
-    public IReadOnlyList<string> Probes(string directory, IReadOnlyList<string> subdirectories)
+    public IReadOnlyList<string> Probes(HostFiles files, string directory, IReadOnlyList<string> subdirectories)
     {
-        var key = directory + "\n" + string.Join('\n', subdirectories);
+        var key = Key(files, directory) + "\n" + string.Join('\n', subdirectories);
         if (_probes.TryGetValue(key, out var probes)) return probes;
         var list = new List<string>();
-        if (IsDirectory(directory))
+        if (IsDirectory(files, directory))
         {
             foreach (var sub in subdirectories)
             {
                 var path = Join(directory, sub);
-                if (IsDirectory(path)) list.Add(path);
+                if (IsDirectory(files, path)) list.Add(path);
             }
             list.Add(directory);
         }
@@ -71,11 +76,13 @@ internal sealed class ResolutionRun(ResolverOptions options)
         return slash <= 0 ? "/" : path[..slash];
     }
 
-    private bool IsDirectory(string path)
+    private static string Key(HostFiles files, string path) => files.Root + "\0" + path;
+
+    private bool IsDirectory(HostFiles files, string path)
     {
         try
         {
-            return Resolve(path) is { } r && Directory.Exists(Files.HostPath(r.RealPath));
+            return Resolve(files, path) is { } r && HostFileStatus.Of(files.HostPath(r.RealPath)).IsDirectory;
         }
         catch (TinyImageException)
         {

@@ -73,28 +73,103 @@ public sealed class HostFiles
         return (resolved, links);
     }
 
+    /// <summary>The status of <paramref name="realPath"/> (a path inside the root whose symlinks are resolved), never following a link.</summary>
+    public HostFileStatus Status(string realPath) => HostFileStatus.Of(HostPath(realPath));
+
     /// <summary>
     /// Adds the regular file at <paramref name="path"/> (inside the root) to <paramref name="tree"/> at
     /// the same path, with every symlink on the way (and every directory a ".." steps out of), and
     /// returns the real path of the file.
     /// </summary>
+    /// <exception cref="TinyImageException">It does not exist, or is not a regular file.</exception>
     public string AddFile(FileTree tree, string path, string reason)
     {
         var leftByDotDot = new List<string>();
         var (realPath, links) = Resolve(path, leftByDotDot)
             ?? throw new TinyImageException($"{path}: no such file; check the path");
         var host = HostPath(realPath);
-        if (Directory.Exists(host))
-            throw new TinyImageException($"{path}: is a directory; use AddDirectory for directories");
+        var status = RequireFile(path, realPath);
         foreach (var (linkPath, target) in links)
             tree.Add(FileEntry.Link(linkPath, target, $"symlink on the path to {path}; {reason}"));
         foreach (var directory in leftByDotDot.Distinct(StringComparer.Ordinal))
             if (tree.Find(directory) is null)
-                tree.Add(FileEntry.Directory(directory, ModeOf(HostPath(directory)), $"directory on the path to {path} (before '..'); {reason}"));
-        tree.Add(FileEntry.HostFile(realPath, host, ModeOf(host), reason));
+                tree.Add(FileEntry.Directory(directory, Status(directory).Mode, $"directory on the path to {path} (before '..'); {reason}"));
+        tree.Add(FileEntry.HostFile(realPath, host, status.Mode, reason));
         return realPath;
     }
 
-    /// <summary>Permission bits of a host file (07777).</summary>
-    public static int ModeOf(string hostPath) => (int)File.GetUnixFileMode(hostPath) & 0xFFF;
+    /// <summary>The status of the file <paramref name="path"/> resolves to (<paramref name="realPath"/>), which must be a regular file.</summary>
+    /// <exception cref="TinyImageException">It is a directory, a FIFO, a socket or a device.</exception>
+    public HostFileStatus RequireFile(string path, string realPath)
+    {
+        var status = Status(realPath);
+        if (status.IsFile) return status;
+        throw new TinyImageException(status.IsDirectory
+            ? $"{path}: is a directory; use AddDirectory for directories"
+            : $"{path}: is {status.Describe()}; only regular files, directories and symlinks go into an image");
+    }
+
+    /// <summary>
+    /// Copies the directory tree at <paramref name="path"/> (inside the root; symlinks on the way to it are followed
+    /// inside the root) to <paramref name="destination"/> in <paramref name="tree"/>. Inside the tree nothing is
+    /// followed: a symlink is copied as a symlink, whatever it points to, and a FIFO, socket or device stops the copy.
+    /// </summary>
+    /// <param name="normaliseModes">Give files 0755 (when the owner may execute them) or 0644, and directories 0755.</param>
+    /// <returns>The regular files copied: where each is in the image and its host path.</returns>
+    public IReadOnlyList<(string ImagePath, string HostPath)> AddDirectory(FileTree tree, string path, string destination, string reason, bool normaliseModes)
+    {
+        var (realPath, _) = Resolve(path) ?? throw new TinyImageException($"{path}: no such directory; check the path");
+        var status = Status(realPath);
+        if (!status.IsDirectory)
+            throw new TinyImageException($"{path}: is {status.Describe()}, not a directory; use AddFile for files");
+        var files = new List<(string, string)>();
+        tree.Add(FileEntry.Directory(destination, normaliseModes ? NormalisedMode(status) : status.Mode, reason));
+        var pending = new Stack<(string Host, string InImage)>();
+        pending.Push((HostPath(realPath), ImagePath.Normalize(destination)));
+        while (pending.Count > 0)
+        {
+            var (directory, inImage) = pending.Pop();
+            IEnumerable<string> names;
+            try
+            {
+                names = System.IO.Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new TinyImageException($"{directory}: cannot list it: {e.Message}; check its permissions", e);
+            }
+            foreach (var name in names)
+            {
+                var host = Path.Combine(directory, name);
+                var entryPath = ImagePath.Combine(inImage, name);
+                var entry = HostFileStatus.Of(host);
+                switch (entry.Kind)
+                {
+                    case HostFileKind.Symlink:
+                        tree.Add(FileEntry.Link(entryPath, new FileInfo(host).LinkTarget ?? "", reason));
+                        break;
+                    case HostFileKind.Directory:
+                        tree.Add(FileEntry.Directory(entryPath, normaliseModes ? NormalisedMode(entry) : entry.Mode, reason));
+                        pending.Push((host, entryPath));
+                        break;
+                    case HostFileKind.File:
+                        tree.Add(FileEntry.HostFile(entryPath, host, normaliseModes ? NormalisedMode(entry) : entry.Mode, reason));
+                        files.Add((entryPath, host));
+                        break;
+                    case HostFileKind.Missing:
+                        break; // removed while listing
+                    default:
+                        throw new TinyImageException($"{host}: is {entry.Describe()}; only regular files, directories and symlinks go into an image, so remove it or add files one by one");
+                }
+            }
+        }
+        return files;
+    }
+
+    /// <summary>The mode of a file from a recipe's own tree in the image: 0755 for directories and owner-executable files, else 0644.</summary>
+    public static int NormalisedMode(HostFileStatus status) =>
+        status.IsDirectory || (status.Mode & 0x40) != 0 ? 0x1ED : 0x1A4;
+
+    /// <summary>Permission bits of a host file (07777), not following a final symlink.</summary>
+    public static int ModeOf(string hostPath) => HostFileStatus.Of(hostPath).Mode;
 }

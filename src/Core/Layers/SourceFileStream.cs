@@ -1,3 +1,5 @@
+using TinyImage.Core.FileSystem;
+
 namespace TinyImage.Core.Layers;
 
 /// <summary>
@@ -24,9 +26,14 @@ internal sealed class SourceFileStream : Stream
     {
         try
         {
-            // bufferSize 0: the tar writer already reads in large chunks, a second buffer would only copy.
-            var file = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize, FileOptions.SequentialScan);
+            // Only a regular file, never through a final symlink, never blocking on a FIFO: a file swapped for something
+            // else after the build looked at it is refused here. bufferSize 0: the tar writer already reads in large chunks.
+            var file = RegularFile.OpenRead(sourcePath, bufferSize);
             return new SourceFileStream(file, imagePath);
+        }
+        catch (TinyImageException e)
+        {
+            throw new TinyImageException($"cannot read '{sourcePath}' for '{imagePath}' in the image: {e.Message}", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

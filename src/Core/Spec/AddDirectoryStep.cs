@@ -1,4 +1,8 @@
 namespace TinyImage.Core.Spec;
 
 /// <summary>A host directory copied recursively, symlinks kept as symlinks.</summary>
-public sealed record AddDirectoryStep(string Source, string Destination) : BuildStep;
+public sealed record AddDirectoryStep(string Source, string Destination) : BuildStep
+{
+    /// <summary>Which tree <see cref="Source"/> is in: the image's root (the default) or the recipe's own files.</summary>
+    public SourceTree Tree { get; init; } = SourceTree.Root;
+}

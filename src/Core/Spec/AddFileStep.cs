@@ -1,4 +1,8 @@
 namespace TinyImage.Core.Spec;
 
 /// <summary>A regular file copied from the host; <see cref="Mode"/> null keeps the host file's mode.</summary>
-public sealed record AddFileStep(string Source, string Destination, int? Mode) : BuildStep;
+public sealed record AddFileStep(string Source, string Destination, int? Mode) : BuildStep
+{
+    /// <summary>Which tree <see cref="Source"/> is in: the image's root (the default) or the recipe's own files.</summary>
+    public SourceTree Tree { get; init; } = SourceTree.Root;
+}

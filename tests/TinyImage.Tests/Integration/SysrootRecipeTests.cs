@@ -57,7 +57,8 @@ public sealed class SysrootRecipeTests
         var build = Run.Tinyrun(dir.Path, "sysroot.tiny.csx");
         Assert.Equal(1, build.ExitCode);
         Assert.Contains("sysroot.tiny.csx(3): AddBinary: ", build.Stderr);
-        Assert.Contains("rootfs/usr/bin/echo' does not exist", build.Stderr);
+        Assert.Contains("'/usr/bin/echo' in root '", build.Stderr);
+        Assert.Contains("rootfs' does not exist", build.Stderr);
     }
 
     private static void Copy(string from, string to)

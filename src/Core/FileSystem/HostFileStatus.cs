@@ -1,0 +1,88 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace TinyImage.Core.FileSystem;
+
+/// <summary>
+/// The status of a host file without following a final symlink (<c>lstat</c>), or of an open handle (<c>fstat</c>),
+/// read with the <c>statx</c> system call: its buffer has the same layout on every Linux architecture, unlike
+/// <c>struct stat</c>, and .NET does not tell a FIFO or a device from a regular file.
+/// </summary>
+/// <param name="Kind">What the path is.</param>
+/// <param name="Mode">Permission bits including setuid, setgid and sticky (07777).</param>
+/// <param name="Uid">Owner.</param>
+/// <param name="Size">Length in bytes of a regular file (a symlink: of its target text).</param>
+public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint Uid, long Size)
+{
+    private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
+    private const uint StatxBasicStats = 0x7ff;
+    private const int SIfMt = 0xF000, SIfReg = 0x8000, SIfDir = 0x4000, SIfLnk = 0xA000;
+    private const int Enoent = 2, Enotdir = 20;
+
+    private static readonly HostFileStatus MissingStatus = new(HostFileKind.Missing, 0, 0, 0);
+
+    /// <summary>The status of <paramref name="hostPath"/> itself (a symlink is reported as one); Missing when it does not exist.</summary>
+    /// <exception cref="TinyImageException">The path cannot be examined (permission denied, I/O error).</exception>
+    public static HostFileStatus Of(string hostPath)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (statx(AtFdCwd, hostPath, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is Enoent or Enotdir) return MissingStatus;
+            throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}; check its permissions");
+        }
+        return FromBuffer(buffer);
+    }
+
+    /// <summary>The status of an open file.</summary>
+    internal static HostFileStatus Of(SafeFileHandle handle, string hostPath)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            if (statx((int)handle.DangerousGetHandle(), "", AtEmptyPath, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+                throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+        return FromBuffer(buffer);
+    }
+
+    // struct statx (native byte order): stx_uid at 20, stx_mode (u16) at 28, stx_size (u64) at 40.
+    private static HostFileStatus FromBuffer(ReadOnlySpan<byte> buffer)
+    {
+        var mode = (int)MemoryMarshal.Read<ushort>(buffer[28..]);
+        var uid = MemoryMarshal.Read<uint>(buffer[20..]);
+        var size = (long)MemoryMarshal.Read<ulong>(buffer[40..]);
+        var kind = (mode & SIfMt) switch
+        {
+            SIfReg => HostFileKind.File,
+            SIfDir => HostFileKind.Directory,
+            SIfLnk => HostFileKind.Symlink,
+            _ => HostFileKind.Special,
+        };
+        return new HostFileStatus(kind, mode & 0xFFF, uid, size);
+    }
+
+    public bool IsFile => Kind == HostFileKind.File;
+
+    public bool IsDirectory => Kind == HostFileKind.Directory;
+
+    /// <summary>A word for error messages: "a FIFO, socket or device".</summary>
+    public string Describe() => Kind switch
+    {
+        HostFileKind.File => "a regular file",
+        HostFileKind.Directory => "a directory",
+        HostFileKind.Symlink => "a symbolic link",
+        HostFileKind.Special => "a FIFO, socket or device",
+        _ => "missing",
+    };
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, ref byte buffer);
+}
