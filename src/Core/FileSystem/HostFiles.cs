@@ -10,10 +10,28 @@ public sealed class HostFiles
 {
     private const int MaxSymlinkHops = 40;
 
-    public HostFiles(string root = "/")
+    private readonly Func<string, string>? _howToInstall;
+
+    /// <param name="root">The host directory that stands for "/".</param>
+    /// <param name="howToInstall">
+    /// Advice for a missing package's files, given the package name ("add \"netbase\" to Install(...)"), from the
+    /// root that knows how it gets packages; null: apt-get on the host, or installing into the sysroot.
+    /// </param>
+    public HostFiles(string root = "/", Func<string, string>? howToInstall = null)
     {
         Root = Path.GetFullPath(root);
+        _howToInstall = howToInstall;
     }
+
+    /// <summary>Where files are, for messages: "on the host" or "in the root /srv/rootfs".</summary>
+    public string Where => Root == "/" ? "on the host" : $"in the root {Root}";
+
+    /// <summary>What to do when the files of <paramref name="package"/> are missing: "install it with: apt-get install netbase".</summary>
+    public string HowToInstall(string package) =>
+        _howToInstall?.Invoke(package) ?? (Root == "/" ? $"install it with: apt-get install {package}" : $"install the package {package} into the root {Root}");
+
+    /// <summary><see cref="Where"/> as a noun: "the host" or "the root /srv/rootfs".</summary>
+    public string Describe() => Root == "/" ? "the host" : $"the root {Root}";
 
     /// <summary>The host directory that stands for "/" of the image's source system.</summary>
     public string Root { get; }

@@ -1,0 +1,113 @@
+using TinyImage.Core.Elf;
+using TinyImage.Core.FileSystem;
+using TinyImage.Core.Spec;
+
+namespace TinyImage.Core.Build.Steps;
+
+/// <summary>
+/// What the steps of one image share while it is assembled: the roots files are read from, the file tree being
+/// built, the ELF files added so far, the accounts, and the resolver. Every read of a root goes through its
+/// <see cref="HostFiles"/>, so no step reads a host path when the image has a root of its own.
+/// </summary>
+internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer)
+{
+    /// <summary>The image's root: the host's "/" or a sysroot. Absolute paths of steps are paths inside it.</summary>
+    public HostFiles Root { get; } = options.Files;
+
+    /// <summary>The host, for the recipe's own files (paths the recipe gave relative to itself).</summary>
+    public HostFiles RecipeFiles { get; } = new("/");
+
+    public LibraryResolver Resolver { get; } = new(options);
+
+    public LibraryLocator Locator { get; } = new(options);
+
+    public ProgramTracer Tracer { get; } = tracer;
+
+    public FileTree Tree { get; } = new();
+
+    /// <summary>The ELF files added so far, in order, with their headers: what WithLibs resolves.</summary>
+    public List<(ElfInput Input, ElfInfo Info)> ElfFiles { get; } = [];
+
+    /// <summary>The OCI architecture of the first ELF file added, if any.</summary>
+    public string? Architecture { get; set; }
+
+    /// <summary>The accounts WithUser added, in order.</summary>
+    public List<(string Name, int Uid, int Gid)> Users { get; } = [];
+
+    /// <summary>The files a step's source is read from: the image's root, or the host for the recipe's own files.</summary>
+    public HostFiles FilesOf(SourceTree tree) => tree == SourceTree.Recipe ? RecipeFiles : Root;
+
+    /// <summary>The headers of the first ELF file added: runtime steps choose modules for its machine.</summary>
+    public ElfInfo? FirstElf => ElfFiles.Count == 0 ? null : ElfFiles[0].Info;
+
+    /// <summary>Notes an ELF file for later WithLibs steps (once per file and place).</summary>
+    public void NoteElf(ElfInput input)
+    {
+        if (ElfFiles.Any(e => e.Input.ImagePath == input.ImagePath && e.Input.Files.HostPath(e.Input.SourcePath) == input.Files.HostPath(input.SourcePath)))
+            return;
+        var real = input.Files.Resolve(input.SourcePath)?.RealPath ?? input.SourcePath;
+        ElfFiles.Add((input, ElfReader.Read(input.Files.HostPath(real))));
+    }
+
+    /// <summary>
+    /// Adds the loader and library closure of <paramref name="executables"/>. A library that only ld.so.conf finds (the
+    /// image has no /etc/ld.so.cache) also gets a link on a default path.
+    /// </summary>
+    public void AddClosure(IEnumerable<ElfInput> executables)
+    {
+        foreach (var file in Resolver.Resolve(executables).Files)
+        {
+            if (file.SourceHostPath is { } source)
+                // Found through the $ORIGIN of a file placed elsewhere in the image: read beside its source, put where the loader looks.
+                Tree.Add(FileEntry.HostFile(file.Path, source, HostFiles.NormalisedMode(HostFileStatus.Of(source)), file.Reason));
+            else
+                Root.AddFile(Tree, file.Path, file.Reason);
+            foreach (var extra in file.ExtraPaths)
+                Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {file.Reason}"));
+        }
+    }
+
+    /// <summary>Adds ELF files (paths inside the root) with the symlinks on their paths, then their library closure.</summary>
+    public void AddElfFiles(IReadOnlyCollection<string> paths, string reason)
+    {
+        if (paths.Count == 0) return;
+        var inputs = new List<ElfInput>();
+        foreach (var path in paths)
+        {
+            Root.AddFile(Tree, path, reason);
+            var input = ElfInput.InPlace(Root, path);
+            NoteElf(input);
+            inputs.Add(input);
+        }
+        AddClosure(inputs);
+    }
+
+    /// <summary>Adds a directory of the root at its real path, with the symlinks on the way to it (e.g. /lib -> usr/lib).</summary>
+    public void AddRootDirectory(string path, string reason)
+    {
+        var (real, links) = Root.Resolve(path) ?? throw new TinyImageException($"{path}: no such directory in {Root.Describe()}");
+        foreach (var (link, target) in links)
+            Tree.Add(FileEntry.Link(link, target, $"symlink on the path to {path}; {reason}"));
+        foreach (var (imagePath, _) in Root.AddDirectory(Tree, real, real, reason, normaliseModes: false))
+            if (ElfReader.IsElf(Root.HostPath(imagePath))) NoteElf(ElfInput.InPlace(Root, imagePath));
+    }
+
+    /// <summary>Adds the symlinks met on the way to <paramref name="path"/> when it exists and is reached through one (e.g. /usr/lib/ssl/certs -> /etc/ssl/certs).</summary>
+    public void AddLinksOnTheWay(string path, string reason)
+    {
+        if (Root.Resolve(path) is not { } resolved) return;
+        foreach (var (link, target) in resolved.Links)
+            Tree.Add(FileEntry.Link(link, target, $"symlink on the path to {path}; {reason}"));
+    }
+
+    /// <summary>True when <paramref name="path"/> is a regular file in the root (through its symlinks).</summary>
+    public bool IsRootFile(string path) => Root.Resolve(path) is { } r && Root.Status(r.RealPath).IsFile;
+
+    /// <summary>The real path (inside the root) of the directory <paramref name="path"/>, or null when it is not one.</summary>
+    public string? RealDirectory(string path) =>
+        Root.Resolve(path) is { } r && Root.Status(r.RealPath).IsDirectory ? r.RealPath : null;
+
+    /// <summary>The recipe line of a step for the reasons kept with the image: file name and line, the same from any directory.</summary>
+    public static string Where(BuildStep step) =>
+        step.Origin is { } origin ? $"{Path.GetFileName(origin.File)}({origin.Line})" : "the command line";
+}

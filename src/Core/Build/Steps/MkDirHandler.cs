@@ -1,0 +1,11 @@
+using TinyImage.Core.FileSystem;
+using TinyImage.Core.Spec;
+
+namespace TinyImage.Core.Build.Steps;
+
+/// <summary><c>MkDir</c>: a directory.</summary>
+internal sealed class MkDirHandler : StepHandler<MkDirStep>
+{
+    protected override void Apply(MkDirStep step, BuildContext context) =>
+        context.Tree.Add(FileEntry.Directory(step.Path, step.Mode, $"MkDir at {BuildContext.Where(step)}"));
+}

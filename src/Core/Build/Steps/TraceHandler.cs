@@ -1,0 +1,31 @@
+using TinyImage.Core.Elf;
+using TinyImage.Core.Spec;
+
+namespace TinyImage.Core.Build.Steps;
+
+/// <summary><c>Trace</c>: runs the last program on the host under strace and adds what it opened; the only step that runs a program.</summary>
+internal sealed class TraceHandler : StepHandler<TraceStep>
+{
+    protected override void Apply(TraceStep step, BuildContext context)
+    {
+        var root = context.Root;
+        if (root.Root != "/")
+            throw new TinyImageException("Trace: a program can only be traced on the host's own root, not inside a sysroot");
+        var files = context.Tracer.Trace(step.Program, step.Arguments);
+        var reason = $"opened by {step.Program} {string.Join(' ', step.Arguments)} under Trace at {BuildContext.Where(step)}";
+        var elf = new List<string>();
+        foreach (var file in files)
+        {
+            if (file.Path == step.Program) continue;
+            var resolved = root.Resolve(file.Path);
+            if (resolved is null || !root.Status(resolved.Value.RealPath).IsFile) continue; // gone, a directory, or not a file
+            var isElf = ElfReader.IsElf(root.HostPath(resolved.Value.RealPath));
+            if (file.Executed)
+                Executables.Add(context, root, file.Path, file.Path, $"run by {step.Program} under Trace at {BuildContext.Where(step)}");
+            else if (!isElf)
+                root.AddFile(context.Tree, file.Path, reason);
+            if (isElf) elf.Add(file.Path);
+        }
+        context.AddElfFiles(elf, reason);
+    }
+}
