@@ -9,7 +9,6 @@ namespace TinyImage.Core.FileSystem;
 public sealed class FileTree
 {
     private const int DefaultDirectoryMode = 0x1ED; // 0755
-    private const int MaxSymlinkHops = 40;
 
     private readonly SortedDictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
 
@@ -70,30 +69,11 @@ public sealed class FileTree
     /// </summary>
     public string ResolveParents(string path)
     {
-        var hops = 0;
-        var resolved = "/";
-        var pending = new Queue<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
-        while (pending.Count > 0)
-        {
-            var name = pending.Dequeue();
-            if (name == ".") continue;
-            if (name == "..") { resolved = ImagePath.Parent(resolved) ?? "/"; continue; }
-            var candidate = ImagePath.Combine(resolved, name);
-            if (pending.Count > 0 && _entries.TryGetValue(candidate, out var e) && e.Kind == EntryKind.Symlink)
-            {
-                if (++hops > MaxSymlinkHops)
-                    throw new TinyImageException($"too many levels of symbolic links resolving '{path}' in the image");
-                var target = e.LinkTarget!;
-                if (target.StartsWith('/')) resolved = "/";
-                var rest = pending.ToArray();
-                pending.Clear();
-                foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries)) pending.Enqueue(part);
-                foreach (var part in rest) pending.Enqueue(part);
-                continue;
-            }
-            resolved = candidate;
-        }
-        return resolved;
+        var (outcome, resolved) = SymlinkWalk.Walk(path, (candidate, isLast) =>
+            !isLast && _entries.TryGetValue(candidate, out var e) && e.Kind == EntryKind.Symlink ? SymlinkWalk.Node.Link(e.LinkTarget!) : SymlinkWalk.Node.Present);
+        return outcome == SymlinkWalk.Outcome.TooManyLinks
+            ? throw new TinyImageException($"too many levels of symbolic links resolving '{path}' in the image")
+            : resolved;
     }
 
     private bool HasChildren(string path)

@@ -8,8 +8,6 @@ namespace TinyImage.Core.FileSystem;
 /// </summary>
 public sealed class HostFiles
 {
-    private const int MaxSymlinkHops = 40;
-
     private readonly Func<string, string>? _howToInstall;
 
     /// <param name="root">The host directory that stands for "/".</param>
@@ -55,40 +53,22 @@ public sealed class HostFiles
     private (string RealPath, IReadOnlyList<(string Path, string Target)> Links)? Resolve(string path, List<string>? leftByDotDot)
     {
         var links = new List<(string, string)>();
-        var hops = 0;
-        var resolved = "/";
-        // ".." is applied to the symlink-free path resolved so far, as the kernel does: "link/../x" is the
-        // link target's parent's x, not a lexical "x" (an RPATH "$ORIGIN/link/../lib" depends on it).
-        var pending = new Queue<string>(path.Split('/', StringSplitOptions.RemoveEmptyEntries));
-        while (pending.Count > 0)
+        var (outcome, resolved) = SymlinkWalk.Walk(path, (candidate, _) =>
         {
-            var name = pending.Dequeue();
-            if (name == ".") continue;
-            if (name == "..")
+            var status = HostFileStatus.Of(HostPath(candidate));
+            return status.Kind switch
             {
-                if (resolved != "/") leftByDotDot?.Add(resolved);
-                resolved = ImagePath.Parent(resolved) ?? "/";
-                continue;
-            }
-            var candidate = ImagePath.Combine(resolved, name);
-            var info = new FileInfo(HostPath(candidate));
-            if (info.LinkTarget is { } target)
-            {
-                if (++hops > MaxSymlinkHops)
-                    throw new TinyImageException($"{path}: too many levels of symbolic links");
-                links.Add((candidate, target));
-                if (target.StartsWith('/')) resolved = "/";
-                var rest = pending.ToArray();
-                pending.Clear();
-                foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries)) pending.Enqueue(part);
-                foreach (var part in rest) pending.Enqueue(part);
-                continue;
-            }
-            if (!info.Exists && !Directory.Exists(info.FullName)) return null;
-            if (pending.Count > 0 && !Directory.Exists(info.FullName)) return null;
-            resolved = candidate;
-        }
-        return (resolved, links);
+                HostFileKind.Missing => SymlinkWalk.Node.Missing,
+                HostFileKind.Symlink => SymlinkWalk.Node.Link(new FileInfo(HostPath(candidate)).LinkTarget ?? ""),
+                _ => new SymlinkWalk.Node(true, status.IsDirectory, null),
+            };
+        }, links, leftByDotDot);
+        return outcome switch
+        {
+            SymlinkWalk.Outcome.Resolved => (resolved, links),
+            SymlinkWalk.Outcome.TooManyLinks => throw new TinyImageException($"{path}: too many levels of symbolic links"),
+            _ => null,
+        };
     }
 
     /// <summary>The status of <paramref name="realPath"/> (a path inside the root whose symlinks are resolved), never following a link.</summary>

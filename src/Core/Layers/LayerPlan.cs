@@ -23,7 +23,6 @@ public static partial class LayerPlan
     public const string LibrariesLayer = "libraries";
     public const string ApplicationLayer = "application";
 
-    private const int MaxSymlinkHops = 40;
 
     /// <summary>Splits <paramref name="entries"/> (sorted, parents first, as <see cref="FileTree.Entries"/> returns them).</summary>
     /// <param name="assignments">Layers the recipe named, in order; a path they list goes there whatever its name.</param>
@@ -95,7 +94,7 @@ public static partial class LayerPlan
         if (explicitRank.TryGetValue(entry.Path, out var assigned)) rank = assigned;
         else if (IsLibcName(name)) rank = 0;
         else if (IsSharedLibraryName(name)) rank = 1;
-        else if (entry.Kind == EntryKind.Symlink && depth < MaxSymlinkHops)
+        else if (entry.Kind == EntryKind.Symlink && depth < SymlinkWalk.MaxHops)
         {
             ranks[entry.Path] = application; // a cycle resolves to the application layer
             rank = application;
@@ -124,28 +123,10 @@ public static partial class LayerPlan
     private static string? Resolve(FileEntry link, Dictionary<string, FileEntry> byPath)
     {
         var start = link.LinkTarget!.StartsWith('/') ? link.LinkTarget : ImagePath.Combine(ImagePath.Parent(link.Path) ?? "/", link.LinkTarget);
-        var parts = new Queue<string>(start.Split('/', StringSplitOptions.RemoveEmptyEntries));
-        var resolved = "/";
-        var hops = 0;
-        while (parts.Count > 0)
-        {
-            var part = parts.Dequeue();
-            if (part == ".") continue;
-            if (part == "..") { resolved = ImagePath.Parent(resolved) ?? "/"; continue; }
-            var candidate = ImagePath.Combine(resolved, part);
-            if (byPath.TryGetValue(candidate, out var e) && e.Kind == EntryKind.Symlink && !string.IsNullOrEmpty(e.LinkTarget))
-            {
-                if (++hops > MaxSymlinkHops) return null;
-                var rest = parts.ToArray();
-                parts.Clear();
-                if (e.LinkTarget.StartsWith('/')) resolved = "/";
-                foreach (var p in e.LinkTarget.Split('/', StringSplitOptions.RemoveEmptyEntries)) parts.Enqueue(p);
-                foreach (var p in rest) parts.Enqueue(p);
-                continue;
-            }
-            resolved = candidate;
-        }
-        return resolved;
+        var (outcome, resolved) = SymlinkWalk.Walk(start, (candidate, _) =>
+            byPath.TryGetValue(candidate, out var e) && e.Kind == EntryKind.Symlink && !string.IsNullOrEmpty(e.LinkTarget)
+                ? SymlinkWalk.Node.Link(e.LinkTarget) : SymlinkWalk.Node.Present);
+        return outcome == SymlinkWalk.Outcome.Resolved ? resolved : null;
     }
 
     private static void AddWithParents(HashSet<string> set, string path)
