@@ -12,7 +12,7 @@ namespace TinyImage.Dsl;
 /// defines two images. Modes are written with octal digits: <c>755</c> or <c>0755</c> means rwxr-xr-x.
 /// Relative host paths are relative to the recipe's directory.
 /// </summary>
-public sealed class ImageBuilder
+public sealed partial class ImageBuilder
 {
     private readonly Recipe _recipe;
 
@@ -50,8 +50,53 @@ public sealed class ImageBuilder
         var root = _recipe.ResolveSource(directory);
         if (!Directory.Exists(root))
             throw Error(file, line, $"Root(\"{directory}\"): '{root}' is not a directory");
-        return Derive(Spec with { Root = root });
+        return Derive(Spec with { Root = root, Packages = null });
     }
+
+    /// <summary>
+    /// Takes everything from Debian packages instead of the host: <c>.Root(Debian.Release("bookworm").Install("curl"))</c>.
+    /// The packages and what they depend on are unpacked (no maintainer script runs) for the platform being built, at
+    /// the versions the recipe's lock file pins. Call it first.
+    /// </summary>
+    public ImageBuilder Root(DebianPackages packages, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (!Spec.Steps.IsEmpty)
+            throw Error(file, line, "Root(...) must come before the files it applies to; call it right after From.Scratch()");
+        if (packages.Names.IsEmpty)
+            throw Error(file, line, "Root(Debian...Install()): name at least one package, e.g. Install(\"curl\")");
+        foreach (var name in packages.Names)
+            if (!PackageName().IsMatch(name ?? ""))
+                throw Error(file, line, $"Install(\"{name}\"): not a Debian package name (lower case letters, digits, + - and ., at least two characters)");
+        return Derive(Spec with { Root = null, Packages = packages });
+    }
+
+    /// <summary>
+    /// The platforms to build the image for: <c>.Platforms(["linux/amd64", "linux/arm64"])</c>, or one, or a comma list
+    /// (<c>"linux/amd64,linux/arm64"</c>, as <c>--platform</c> takes). Files come from each platform's own packages (a
+    /// Debian root) or root; the host's files fit only the host's platform. <c>--platform</c> picks among them.
+    /// </summary>
+    public ImageBuilder Platforms(IEnumerable<string> platforms, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var names = platforms.SelectMany(p => p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (names.Count == 0)
+            throw Error(file, line, "Platforms(...): name at least one, e.g. Platforms([\"linux/amd64\", \"linux/arm64\"])");
+        try
+        {
+            return Derive(Spec with { Platforms = [.. names.Select(Platform.Parse).Distinct()] });
+        }
+        catch (TinyImageException e)
+        {
+            throw Error(file, line, $"Platforms(...): {e.Message}");
+        }
+    }
+
+    /// <inheritdoc cref="Platforms(IEnumerable{string}, string, int)"/>
+    public ImageBuilder Platforms(string platforms, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Platforms([platforms], file, line);
+
+    // Debian Policy 5.6.7: at least two characters, lower case letters, digits, plus, minus and dots, starting alphanumeric.
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9+.-]+$")]
+    private static partial System.Text.RegularExpressions.Regex PackageName();
 
     /// <summary>
     /// Puts what <paramref name="build"/> adds in a layer of its own, named <paramref name="name"/>, between the

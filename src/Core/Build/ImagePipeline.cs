@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Layers;
 using TinyImage.Core.Oci;
@@ -25,12 +24,17 @@ public sealed class ImagePipeline
         _options = options;
     }
 
-    public async Task<BuiltImage> BuildAsync(ImageSpec spec, ImageReference reference, string outputPath, CancellationToken cancellationToken)
+    /// <summary>Builds the image <paramref name="spec"/> describes for <paramref name="platform"/> and writes it to <paramref name="outputPath"/>.</summary>
+    /// <param name="platform">The platform to build; null: the spec's only platform, else the host's.</param>
+    public async Task<BuiltImage> BuildAsync(ImageSpec spec, ImageReference reference, string outputPath, CancellationToken cancellationToken, Platform? platform = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
+        if (spec.Packages is not null)
+            throw new TinyImageException($"{SourceLocation.Prefix(spec.Origin, "images from Debian packages need the package root, which this build was not given")}");
         var resolver = spec.Root is { } root ? _options.Resolver with { Files = new HostFiles(root) } : _options.Resolver;
-        var assembled = new TreeAssembler(resolver).Assemble(spec);
-        var architecture = spec.Config.Architecture ?? assembled.Architecture ?? HostArchitecture();
+        var assembled = new TreeAssembler(resolver, platform: platform).Assemble(spec);
+        var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this
             : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
@@ -106,16 +110,4 @@ public sealed class ImagePipeline
             catch (UnauthorizedAccessException) { }
         }
     }
-
-    private static string HostArchitecture() => RuntimeInformation.OSArchitecture switch
-    {
-        Architecture.X64 => "amd64",
-        Architecture.Arm64 => "arm64",
-        Architecture.X86 => "386",
-        Architecture.Arm => "arm",
-        Architecture.S390x => "s390x",
-        Architecture.Ppc64le => "ppc64le",
-        Architecture.RiscV64 => "riscv64",
-        _ => "amd64",
-    };
 }

@@ -24,11 +24,14 @@ public sealed class TreeAssembler
 
     private readonly ResolverOptions _options;
     private readonly ProgramTracer _tracer;
+    private readonly Platform? _platform;
 
-    public TreeAssembler(ResolverOptions options, ProgramTracer? tracer = null)
+    /// <param name="platform">The platform the image is for: a program for another machine is refused. Null: any.</param>
+    public TreeAssembler(ResolverOptions options, ProgramTracer? tracer = null, Platform? platform = null)
     {
         _options = options;
         _tracer = tracer ?? new ProgramTracer();
+        _platform = platform;
     }
 
     /// <summary>The result: the files, and the OCI architecture of the first ELF file added (null if none).</summary>
@@ -40,7 +43,7 @@ public sealed class TreeAssembler
 
     public Result Assemble(ImageSpec spec)
     {
-        var context = new BuildContext(_options, _tracer);
+        var context = new BuildContext(_options, _tracer) { Platform = _platform };
         var layers = new List<(string Name, HashSet<string> Paths)>();
         foreach (var step in spec.Steps)
         {

@@ -15,6 +15,12 @@ public sealed record ImageSpec
     /// architecture: binaries, libraries and data are taken from inside it, never from the host. Null: "/".
     /// </summary>
     public string? Root { get; init; }
+
+    /// <summary>A root made of Debian packages, unpacked for the platform being built (instead of <see cref="Root"/>).</summary>
+    public DebianPackages? Packages { get; init; }
+
+    /// <summary>The platforms to build, e.g. linux/amd64 and linux/arm64; empty: the host's, unless <c>--platform</c> says otherwise.</summary>
+    public ImmutableArray<Platform> Platforms { get; init; } = [];
     public ImageConfig Config { get; init; } = new();
 
     /// <summary>Checks of the built image that <c>tinyrun test</c> runs in containers.</summary>

@@ -28,6 +28,9 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
     /// <summary>The ELF files added so far, in order, with their headers: what WithLibs resolves.</summary>
     public List<(ElfInput Input, ElfInfo Info)> ElfFiles { get; } = [];
 
+    /// <summary>The platform the image is for; null: any (the first program's).</summary>
+    public Platform? Platform { get; init; }
+
     /// <summary>The OCI architecture of the first ELF file added, if any.</summary>
     public string? Architecture { get; set; }
 

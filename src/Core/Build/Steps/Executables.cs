@@ -16,6 +16,9 @@ internal static class Executables
         if (ElfReader.IsElf(bytes))
         {
             var info = ElfReader.Read(bytes);
+            if (context.Platform is { } platform && info.OciArchitecture != platform.Architecture)
+                throw new TinyImageException(
+                    $"{Shown(files, source)}: is a program for {info.OciArchitecture}, but the image is for {platform}; take it from a root of that platform (.Root(...)) or build for linux/{info.OciArchitecture} (--platform)");
             context.Architecture ??= info.OciArchitecture;
             var inImage = Copy(context, files, source, real, destination, reason);
             context.NoteElf(inImage == source && files == context.Root ? ElfInput.InPlace(files, source) : new ElfInput(inImage, files, real));
