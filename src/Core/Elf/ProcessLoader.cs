@@ -174,7 +174,9 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             foreach (var probe in run.Probes(directory.Path, _defaults.Subdirectories))
             {
                 var candidate = ResolutionRun.Join(probe, name);
-                if (TryCandidate(name, candidate, requester, skipped) is not { } found) continue;
+                var candidateFile = TryCandidate(name, candidate, requester, skipped);
+                if (candidateFile is null) continue;
+                var found = candidateFile.Value;
                 var where = $"{directory.Source} {probe}";
                 if (directory.Rule == SearchRule.LdSoConf)
                     where += " (ld.so reads only /etc/ld.so.cache, so the image needs that cache or the library on a default path)";
@@ -217,7 +219,8 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             var didMain = false;
             for (var l = requester; l is not null; l = l.Loader)
             {
-                if (l.Info.EffectiveRPath is not { } rpath) continue;
+                var rpath = l.Info.EffectiveRPath;
+                if (rpath is null) continue;
                 foreach (var d in Split(rpath, l.Origin, SearchRule.RPath, $"RPATH of {l.Path}")) yield return d;
                 didMain |= l == _main;
             }
@@ -231,9 +234,10 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
         var noDefault = requester.Info.NoDefaultLib;
         foreach (var d in run.ConfDirectories)
         {
+            // Under NODEFLIB glibc drops a cache entry whose path starts with a default directory, so one below it goes too.
+            if (noDefault && _defaults.Directories.Any(def => IsInside(d, def))) continue;
             // A cached library in a default directory loads without the cache too, so it counts as the default path.
             var isDefault = _defaults.Directories.Contains(d);
-            if (noDefault && isDefault) continue;
             yield return isDefault
                 ? new SearchDirectory(d, SearchRule.DefaultPath, "default path")
                 : new SearchDirectory(d, SearchRule.LdSoConf, "ld.so.conf directory");
@@ -242,6 +246,10 @@ internal sealed class ProcessLoader(ResolutionRun run, string executable)
             foreach (var d in _defaults.Directories)
                 yield return new SearchDirectory(d, SearchRule.DefaultPath, "default path");
     }
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="directory"/> or below it.</summary>
+    private static bool IsInside(string path, string directory) =>
+        path == directory || path.StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     private IEnumerable<SearchDirectory> Split(string list, string origin, SearchRule rule, string source)
     {

@@ -59,7 +59,8 @@ public sealed class LoaderCorpusTests(ITestOutputHelper output)
             var interpreter = info?.Interpreter is { } i && File.Exists(i) ? i : LoaderOracle.DefaultInterpreter;
             var oracle = oracles.GetOrAdd(real + "\n" + interpreter, _ => new Lazy<LoaderOracle>(() => LoaderOracle.List(real, interpreter))).Value;
             verdicts[entry] = oracle.Verdict;
-            if (Compare(entry, oracle, resolver, files) is { } difference) differences.Add(difference);
+            var (closure, error) = LoaderComparison.Resolve(resolver, entry);
+            if (LoaderComparison.Compare(entry, oracle, closure, error, files) is { } difference) differences.Add(difference);
         });
 
         var counts = verdicts.Values.GroupBy(v => v).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
@@ -82,57 +83,4 @@ public sealed class LoaderCorpusTests(ITestOutputHelper output)
         info.Type == ElfFileType.Executable ||
         (info.Type == ElfFileType.SharedObject && (info.Interpreter is not null || info.IsStatic));
 
-    /// <summary>Null when our resolver agrees with the loader on <paramref name="entry"/>; otherwise a one-line description.</summary>
-    private static string? Compare(string entry, LoaderOracle oracle, LibraryResolver resolver, HostFiles files)
-    {
-        Closure closure;
-        try
-        {
-            closure = resolver.Resolve([entry]);
-        }
-        catch (TinyImageException e)
-        {
-            return oracle.Verdict == LoaderVerdict.Failed
-                ? null
-                : $"{entry}: we fail ({e.Message}) but the loader {Describe(oracle)}";
-        }
-        catch (Exception e)
-        {
-            return $"{entry}: our resolver crashed with {e.GetType().Name}: {e.Message}";
-        }
-
-        var ours = closure.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        switch (oracle.Verdict)
-        {
-            case LoaderVerdict.Failed:
-                return $"{entry}: the loader fails ({OneLine(oracle.Output)}) but we found [{string.Join(", ", ours)}]";
-            case LoaderVerdict.Static:
-                return ours.Count == 0 && closure.Roots[0].IsStatic ? null : $"{entry}: static for the loader, but we found [{string.Join(", ", ours)}]";
-        }
-
-        if (closure.Roots[0].IsStatic) return $"{entry}: we say static, the loader loads [{string.Join(", ", oracle.Paths)}]";
-        var problems = new List<string>();
-        if (!ours.SetEquals(oracle.Paths))
-        {
-            problems.Add($"paths: only ours [{string.Join(", ", ours.Except(oracle.Paths).Order(StringComparer.Ordinal))}], " +
-                         $"only the loader's [{string.Join(", ", oracle.Paths.Except(ours).Order(StringComparer.Ordinal))}]");
-        }
-        var ourReal = closure.Files.Select(f => files.Resolve(f.Path)?.RealPath ?? "(missing) " + f.Path).ToHashSet(StringComparer.Ordinal);
-        var loaderReal = oracle.Paths.Select(p => HostRealPath.Of(p) ?? "(missing) " + p).ToHashSet(StringComparer.Ordinal);
-        if (!ourReal.SetEquals(loaderReal))
-        {
-            problems.Add($"real files: only ours [{string.Join(", ", ourReal.Except(loaderReal).Order(StringComparer.Ordinal))}], " +
-                         $"only the loader's [{string.Join(", ", loaderReal.Except(ourReal).Order(StringComparer.Ordinal))}]");
-        }
-        if (closure.Files.Count != ours.Count) problems.Add("a path is listed twice");
-        return problems.Count == 0 ? null : $"{entry}: {string.Join("; ", problems)}";
-    }
-
-    private static string Describe(LoaderOracle oracle) => oracle.Verdict switch
-    {
-        LoaderVerdict.Static => "says it is static",
-        _ => $"loads [{string.Join(", ", oracle.Paths.Order(StringComparer.Ordinal))}]",
-    };
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" | ");
 }

@@ -22,6 +22,37 @@ public sealed record LoaderOracle(
     public static LoaderOracle List(string file, string interpreter = DefaultInterpreter, string? chroot = null)
     {
         var (rc, stdout, stderr) = Run(interpreter, ["--list", file], chroot);
+        var listing = Parse(rc, stdout, stderr, interpreter);
+        if (listing.Verdict == LoaderVerdict.Failed && listing.Paths.Count == 0 && listing.NotFound.Count == 0 && stderr.Length == 0)
+        {
+            // ld.so cannot list a static ET_EXEC: it jumps into it and usually crashes. Ask it instead.
+            var (verify, _, _) = Run(interpreter, ["--verify", file], chroot);
+            if (verify == 1) return listing with { Verdict = LoaderVerdict.Static };
+        }
+        return listing;
+    }
+
+    /// <summary>The name in ld.so's "error while loading shared libraries: NAME: reason", or null.</summary>
+    public string? FailedName
+    {
+        get
+        {
+            const string marker = "error while loading shared libraries: ";
+            var at = Output.IndexOf(marker, StringComparison.Ordinal);
+            if (at < 0) return null;
+            var rest = Output[(at + marker.Length)..];
+            var end = rest.IndexOf(": ", StringComparison.Ordinal);
+            return end < 0 ? null : rest[..end];
+        }
+    }
+
+    /// <summary>
+    /// Parses what <c>INTERP --list FILE</c> printed and its exit code. ld.so lists itself only when an
+    /// object needs it by name (libc does); <paramref name="interpreter"/>, which the kernel loads
+    /// anyway, is added to the paths of a successful listing without it.
+    /// </summary>
+    public static LoaderOracle Parse(int rc, string stdout, string stderr, string interpreter)
+    {
         var paths = new HashSet<string>(StringComparer.Ordinal);
         var notFound = new HashSet<string>(StringComparer.Ordinal);
         var isStatic = false;
@@ -38,15 +69,9 @@ public sealed record LoaderOracle(
             if (target.StartsWith('/')) paths.Add(target);
         }
         var output = (stdout + stderr).Trim();
-        if (rc == 0 && notFound.Count == 0)
-            return new LoaderOracle(isStatic ? LoaderVerdict.Static : LoaderVerdict.Loaded, paths, notFound, rc, output);
-        if (paths.Count == 0 && notFound.Count == 0 && stderr.Length == 0)
-        {
-            // ld.so cannot list a static ET_EXEC: it jumps into it and usually crashes. Ask it instead.
-            var (verify, _, _) = Run(interpreter, ["--verify", file], chroot);
-            if (verify == 1) return new LoaderOracle(LoaderVerdict.Static, paths, notFound, rc, output);
-        }
-        return new LoaderOracle(LoaderVerdict.Failed, paths, notFound, rc, output);
+        var verdict = rc == 0 && notFound.Count == 0 ? isStatic ? LoaderVerdict.Static : LoaderVerdict.Loaded : LoaderVerdict.Failed;
+        if (verdict == LoaderVerdict.Loaded) paths.Add(interpreter);
+        return new LoaderOracle(verdict, paths, notFound, rc, output);
     }
 
     /// <summary>Runs a program with no LD_* variables, optionally chrooted (with its own /proc), and kills it after a timeout.</summary>
