@@ -24,9 +24,11 @@ public static class LoaderComparison
     /// Null when our answer (<paramref name="closure"/> or <paramref name="error"/>) agrees with the
     /// loader's on <paramref name="entry"/>; otherwise a one-line description. Agreeing means: both
     /// fail (and our message names the library ld.so stopped at), both say static, or both load the
-    /// same paths, which are the same real files.
+    /// same paths, which are the same real files. When <paramref name="rootIsLibrary"/>, ld.so itself
+    /// is compared as a real file only: listing a library without PT_INTERP, it shows itself under its
+    /// built-in name, while a library's need for it is searched like any other.
     /// </summary>
-    public static string? Compare(string entry, LoaderOracle oracle, Closure? closure, Exception? error, HostFiles files)
+    public static string? Compare(string entry, LoaderOracle oracle, Closure? closure, Exception? error, HostFiles files, bool rootIsLibrary = false)
     {
         if (error is not null and not TinyImageException)
             return $"{entry}: our resolver crashed with {error.GetType().Name}: {error.Message}";
@@ -39,6 +41,12 @@ public static class LoaderComparison
         }
 
         var ours = closure.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var theirs = oracle.Paths.ToHashSet(StringComparer.Ordinal);
+        if (rootIsLibrary && HostRealPath.Of(LoaderOracle.DefaultInterpreter) is { } loader)
+        {
+            ours.RemoveWhere(p => HostRealPath.Of(p) == loader);
+            theirs.RemoveWhere(p => HostRealPath.Of(p) == loader);
+        }
         switch (oracle.Verdict)
         {
             case LoaderVerdict.Failed:
@@ -49,10 +57,10 @@ public static class LoaderComparison
 
         if (closure.Roots[0].IsStatic) return $"{entry}: we say static, the loader loads [{string.Join(", ", oracle.Paths)}]";
         var problems = new List<string>();
-        if (!ours.SetEquals(oracle.Paths))
+        if (!ours.SetEquals(theirs))
         {
-            problems.Add($"paths: only ours [{string.Join(", ", ours.Except(oracle.Paths).Order(StringComparer.Ordinal))}], " +
-                         $"only the loader's [{string.Join(", ", oracle.Paths.Except(ours).Order(StringComparer.Ordinal))}]");
+            problems.Add($"paths: only ours [{string.Join(", ", ours.Except(theirs).Order(StringComparer.Ordinal))}], " +
+                         $"only the loader's [{string.Join(", ", theirs.Except(ours).Order(StringComparer.Ordinal))}]");
         }
         var ourReal = closure.Files.Select(f => files.Resolve(f.Path)?.RealPath ?? "(missing) " + f.Path).ToHashSet(StringComparer.Ordinal);
         var loaderReal = oracle.Paths.Select(p => HostRealPath.Of(p) ?? "(missing) " + p).ToHashSet(StringComparer.Ordinal);
@@ -61,7 +69,7 @@ public static class LoaderComparison
             problems.Add($"real files: only ours [{string.Join(", ", ourReal.Except(loaderReal).Order(StringComparer.Ordinal))}], " +
                          $"only the loader's [{string.Join(", ", loaderReal.Except(ourReal).Order(StringComparer.Ordinal))}]");
         }
-        if (closure.Files.Count != ours.Count) problems.Add("a path is listed twice");
+        if (closure.Files.Count != closure.Files.Select(f => f.Path).Distinct(StringComparer.Ordinal).Count()) problems.Add("a path is listed twice");
         return problems.Count == 0 ? null : $"{entry}: {string.Join("; ", problems)}";
     }
 

@@ -18,11 +18,12 @@ public sealed record LoaderOracle(
     /// <summary>
     /// Lists <paramref name="file"/> (a host path without symlinks, so that ld.so's $ORIGIN for it is the
     /// one the kernel would give) with <paramref name="interpreter"/>, run in <paramref name="chroot"/> when given.
+    /// <paramref name="isLibrary"/> says the file has no PT_INTERP, so the interpreter counts only when listed.
     /// </summary>
-    public static LoaderOracle List(string file, string interpreter = DefaultInterpreter, string? chroot = null)
+    public static LoaderOracle List(string file, string interpreter = DefaultInterpreter, string? chroot = null, bool isLibrary = false)
     {
         var (rc, stdout, stderr) = Run(interpreter, ["--list", file], chroot);
-        var listing = Parse(rc, stdout, stderr, interpreter);
+        var listing = Parse(rc, stdout, stderr, isLibrary ? null : interpreter);
         if (listing.Verdict == LoaderVerdict.Failed && listing.Paths.Count == 0 && listing.NotFound.Count == 0 && stderr.Length == 0)
         {
             // ld.so cannot list a static ET_EXEC: it jumps into it and usually crashes. Ask it instead.
@@ -48,10 +49,10 @@ public sealed record LoaderOracle(
 
     /// <summary>
     /// Parses what <c>INTERP --list FILE</c> printed and its exit code. ld.so lists itself only when an
-    /// object needs it by name (libc does); <paramref name="interpreter"/>, which the kernel loads
-    /// anyway, is added to the paths of a successful listing without it.
+    /// object needs it by name (libc does); <paramref name="interpreter"/> (FILE's PT_INTERP, which the
+    /// kernel loads anyway; null for a library) is added to the paths of a successful listing without it.
     /// </summary>
-    public static LoaderOracle Parse(int rc, string stdout, string stderr, string interpreter)
+    public static LoaderOracle Parse(int rc, string stdout, string stderr, string? interpreter)
     {
         var paths = new HashSet<string>(StringComparer.Ordinal);
         var notFound = new HashSet<string>(StringComparer.Ordinal);
@@ -70,7 +71,7 @@ public sealed record LoaderOracle(
         }
         var output = (stdout + stderr).Trim();
         var verdict = rc == 0 && notFound.Count == 0 ? isStatic ? LoaderVerdict.Static : LoaderVerdict.Loaded : LoaderVerdict.Failed;
-        if (verdict == LoaderVerdict.Loaded) paths.Add(interpreter);
+        if (verdict == LoaderVerdict.Loaded && interpreter is not null) paths.Add(interpreter);
         return new LoaderOracle(verdict, paths, notFound, rc, output);
     }
 
