@@ -174,6 +174,9 @@ public sealed class ElfFixture : IDisposable
         Exe("nf/app-exe", "plainm", ["nf/lib/libplainm.so"], "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags",
             $"-Wl,-rpath,{P("nf/lib")}:/lib/x86_64-linux-gnu");
 
+        // A 4000-byte RPATH string, for a dynamic segment that names it many times over.
+        Exe("lr/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}:/{new string('x', 4000)}");
+
         // A root with its own ld.so.cache (ldconfig -r) listing a directory below a default one and one elsewhere:
         // glibc drops a cache entry for a NODEFLIB requester when its path starts with a default directory.
         BuildCacheRoot();
