@@ -23,13 +23,8 @@ internal static class DynamicStringTokens
                 text.Append(input[i]);
                 continue;
             }
-            var rest = input.AsSpan(i + 1);
-            int length;
-            string? value;
-            if ((length = Match(rest, "ORIGIN")) > 0) value = origin;
-            else if ((length = Match(rest, "PLATFORM")) > 0) value = platform;
-            else if ((length = Match(rest, "LIB")) > 0) value = lib;
-            else
+            var (length, value) = Token(input.AsSpan(i + 1), origin, lib, platform);
+            if (length == 0)
             {
                 text.Append('$');
                 continue;
@@ -39,6 +34,17 @@ internal static class DynamicStringTokens
             i += length;
         }
         return text.ToString();
+    }
+
+    /// <summary>The token at the start of <paramref name="text"/> (after a '$'): its length and value, or length 0 when there is none.</summary>
+    private static (int Length, string? Value) Token(ReadOnlySpan<char> text, string? origin, string? lib, string? platform)
+    {
+        var length = Match(text, "ORIGIN");
+        if (length > 0) return (length, origin);
+        length = Match(text, "PLATFORM");
+        if (length > 0) return (length, platform);
+        length = Match(text, "LIB");
+        return (length, length > 0 ? lib : null);
     }
 
     /// <summary>glibc's <c>is_dst</c>: the token, braced, or unbraced and followed by the end or '/'. Returns the length consumed, or 0.</summary>

@@ -21,6 +21,7 @@ public static class ElfReader
 {
     private const int MaxInterpreterLength = 4096;
     private const int MaxStringLength = 4096;
+    private const int MaxTotalStringLength = 1 << 20;
     private const int MaxDynamicEntries = 1 << 16;
     private const ushort PnXnum = 0xFFFF;
 
@@ -236,16 +237,26 @@ public static class ElfReader
             };
         }
 
+        /// <summary>
+        /// The dynamic string table, read one string at a time into one buffer. The strings read from a
+        /// file add up to at most <see cref="MaxTotalStringLength"/>: without that bound, 60,000 entries
+        /// naming one long string would turn a 1 MB file into gigabytes of strings.
+        /// </summary>
         private sealed class StringTable(Parser parser, ulong offset, ulong size)
         {
+            private readonly byte[] _buffer = new byte[MaxStringLength];
+            private long _total;
+
             public string Get(ulong index)
             {
                 if (index >= size) throw parser.Fail($"string offset {index} past end of dynamic string table");
-                var buf = new byte[(int)Math.Min((ulong)MaxStringLength, size - index)];
+                var buf = _buffer.AsSpan(0, (int)Math.Min((ulong)MaxStringLength, size - index));
                 var n = parser.ReadAt((long)(offset + index), buf);
-                var nul = Array.IndexOf(buf, (byte)0, 0, n);
+                var nul = buf[..n].IndexOf((byte)0);
                 if (nul < 0) throw parser.Fail("unterminated string in dynamic string table");
-                return Encoding.UTF8.GetString(buf, 0, nul);
+                if ((_total += nul + 1) > MaxTotalStringLength)
+                    throw parser.Fail($"its dynamic strings (DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH) add up to more than {MaxTotalStringLength >> 20} MiB, which no loadable file has");
+                return Encoding.UTF8.GetString(buf[..nul]);
             }
         }
 

@@ -246,9 +246,10 @@ internal sealed class ProcessLoader(ResolutionRun run, ElfInput input)
         var noDefault = requester.Info.NoDefaultLib;
         foreach (var d in run.ConfDirectories)
         {
+            // Under NODEFLIB glibc drops a cache entry whose path starts with a default directory, so one below it goes too.
+            if (noDefault && _defaults.Directories.Any(def => IsInside(d, def))) continue;
             // A cached library in a default directory loads without the cache too, so it counts as the default path.
             var isDefault = _defaults.Directories.Contains(d);
-            if (noDefault && isDefault) continue;
             yield return isDefault
                 ? new SearchDirectory(d, SearchRule.DefaultPath, "default path")
                 : new SearchDirectory(d, SearchRule.LdSoConf, "ld.so.conf directory");
@@ -257,6 +258,10 @@ internal sealed class ProcessLoader(ResolutionRun run, ElfInput input)
             foreach (var d in _defaults.Directories)
                 yield return new SearchDirectory(d, SearchRule.DefaultPath, "default path");
     }
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="directory"/> or below it.</summary>
+    private static bool IsInside(string path, string directory) =>
+        path == directory || path.StartsWith(directory.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     private IEnumerable<SearchDirectory> Split(string list, LoadedObject owner, SearchRule rule, string source)
     {

@@ -8,13 +8,20 @@ using Xunit.Abstractions;
 namespace TinyImage.Tests.Corpus;
 
 /// <summary>
-/// Every ELF executable of the test machine's /usr/bin and /usr/sbin: our closure must be exactly
-/// what glibc's ld.so loads (<c>ld.so --list</c>), both as the paths it opens and as real files;
-/// where the loader refuses a file or misses a library, our resolver must fail too.
+/// Every ELF executable of the test machine's /usr/bin and /usr/sbin, and every shared library of
+/// /usr/lib/x86_64-linux-gnu: our closure must be exactly what glibc's ld.so loads (<c>ld.so
+/// --list</c>), both as the paths it opens and as real files; where the loader refuses a file or
+/// misses a library, our resolver must fail too. With the test dependencies installed
+/// (scripts/install-test-deps.sh) a Debian 12 machine has over a thousand executables and several
+/// hundred libraries there; the floors make sure a bug that skips files cannot pass as agreement.
 /// </summary>
 public sealed class LoaderCorpusTests(ITestOutputHelper output)
 {
     private static readonly string[] Directories = ["/usr/bin", "/usr/sbin"];
+    private const string LibraryDirectory = "/usr/lib/x86_64-linux-gnu";
+    private const int MinimumExecutables = 600;
+    private const int MinimumLoadedExecutables = 500;
+    private const int MinimumLibraries = 300;
 
     [Fact]
     public void ClosureOfEveryExecutableEqualsWhatTheLoaderLoads()
@@ -59,7 +66,8 @@ public sealed class LoaderCorpusTests(ITestOutputHelper output)
             var interpreter = info?.Interpreter is { } i && File.Exists(i) ? i : LoaderOracle.DefaultInterpreter;
             var oracle = oracles.GetOrAdd(real + "\n" + interpreter, _ => new Lazy<LoaderOracle>(() => LoaderOracle.List(real, interpreter))).Value;
             verdicts[entry] = oracle.Verdict;
-            if (Compare(entry, oracle, resolver, files) is { } difference) differences.Add(difference);
+            var (closure, error) = LoaderComparison.Resolve(resolver, entry);
+            if (LoaderComparison.Compare(entry, oracle, closure, error, files) is { } difference) differences.Add(difference);
         });
 
         var counts = verdicts.Values.GroupBy(v => v).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
@@ -73,8 +81,22 @@ public sealed class LoaderCorpusTests(ITestOutputHelper output)
         var sorted = differences.Order(StringComparer.Ordinal).ToList();
         foreach (var d in sorted) output.WriteLine(d);
 
-        Assert.True(verdicts.Count > 0, $"no ELF executable found in {string.Join(", ", Directories)}");
+        Assert.True(verdicts.Count >= MinimumExecutables && verdicts.Values.Count(v => v == LoaderVerdict.Loaded) >= MinimumLoadedExecutables,
+            $"only {verdicts.Count} ELF executables checked in {string.Join(", ", Directories)} ({verdicts.Values.Count(v => v == LoaderVerdict.Loaded)} with libraries); " +
+            $"expected at least {MinimumExecutables} ({MinimumLoadedExecutables}): install the test dependencies (scripts/install-test-deps.sh)");
         Assert.True(sorted.Count == 0, $"{sorted.Count} of {verdicts.Count} executables differ from ld.so --list:\n{string.Join("\n", sorted)}");
+    }
+
+    private static bool HasInterpreter(string file)
+    {
+        try
+        {
+            return ElfReader.Read(file).Interpreter is not null;
+        }
+        catch (TinyImageException)
+        {
+            return false; // unreadable for us: the loader must refuse it too, which Compare checks
+        }
     }
 
     /// <summary>An executable the kernel can start: ET_EXEC, or ET_DYN with PT_INTERP or without libraries (static-pie).</summary>
@@ -82,57 +104,38 @@ public sealed class LoaderCorpusTests(ITestOutputHelper output)
         info.Type == ElfFileType.Executable ||
         (info.Type == ElfFileType.SharedObject && (info.Interpreter is not null || info.IsStatic));
 
-    /// <summary>Null when our resolver agrees with the loader on <paramref name="entry"/>; otherwise a one-line description.</summary>
-    private static string? Compare(string entry, LoaderOracle oracle, LibraryResolver resolver, HostFiles files)
+    [Fact]
+    public void ClosureOfEverySharedLibraryEqualsWhatTheLoaderLoads()
     {
-        Closure closure;
-        try
+        // ld.so --list works on a library too: it loads it as the main object, with its RPATH, RUNPATH and NODEFLIB.
+        Assert.True(File.Exists(LoaderOracle.DefaultInterpreter), $"{LoaderOracle.DefaultInterpreter} is missing: the corpus test needs a glibc x86_64 host");
+        var clock = Stopwatch.StartNew();
+        var libraries = Directory.EnumerateFiles(LibraryDirectory, "*.so*")
+            .Where(f => new FileInfo(f).LinkTarget is null && ElfReader.IsElf(f))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var resolver = new LibraryResolver();
+        var differences = new ConcurrentBag<string>();
+        var verdicts = new ConcurrentDictionary<string, LoaderVerdict>(StringComparer.Ordinal);
+        Parallel.ForEach(libraries, new ParallelOptions { MaxDegreeOfParallelism = 2 }, library =>
         {
-            closure = resolver.Resolve([entry]);
-        }
-        catch (TinyImageException e)
-        {
-            return oracle.Verdict == LoaderVerdict.Failed
-                ? null
-                : $"{entry}: we fail ({e.Message}) but the loader {Describe(oracle)}";
-        }
-        catch (Exception e)
-        {
-            return $"{entry}: our resolver crashed with {e.GetType().Name}: {e.Message}";
-        }
+            var oracle = LoaderOracle.List(library, isLibrary: !HasInterpreter(library));
+            verdicts[library] = oracle.Verdict;
+            var (closure, error) = LoaderComparison.Resolve(resolver, library);
+            if (LoaderComparison.Compare(library, oracle, closure, error, resolver.Options.Files, rootIsLibrary: true) is { } difference)
+                differences.Add(difference);
+        });
 
-        var ours = closure.Files.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
-        switch (oracle.Verdict)
-        {
-            case LoaderVerdict.Failed:
-                return $"{entry}: the loader fails ({OneLine(oracle.Output)}) but we found [{string.Join(", ", ours)}]";
-            case LoaderVerdict.Static:
-                return ours.Count == 0 && closure.Roots[0].IsStatic ? null : $"{entry}: static for the loader, but we found [{string.Join(", ", ours)}]";
-        }
+        var counts = verdicts.Values.GroupBy(v => v).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
+        output.WriteLine($"checked {verdicts.Count} shared libraries in {LibraryDirectory}: {string.Join(", ", counts)}");
+        foreach (var e in verdicts.Where(v => v.Value == LoaderVerdict.Failed).Select(v => v.Key).Order(StringComparer.Ordinal))
+            output.WriteLine($"  the loader refuses (and so do we): {e}");
+        output.WriteLine($"{differences.Count} differences from the real loader, in {clock.Elapsed.TotalSeconds:F1} s");
+        var sorted = differences.Order(StringComparer.Ordinal).ToList();
+        foreach (var d in sorted) output.WriteLine(d);
 
-        if (closure.Roots[0].IsStatic) return $"{entry}: we say static, the loader loads [{string.Join(", ", oracle.Paths)}]";
-        var problems = new List<string>();
-        if (!ours.SetEquals(oracle.Paths))
-        {
-            problems.Add($"paths: only ours [{string.Join(", ", ours.Except(oracle.Paths).Order(StringComparer.Ordinal))}], " +
-                         $"only the loader's [{string.Join(", ", oracle.Paths.Except(ours).Order(StringComparer.Ordinal))}]");
-        }
-        var ourReal = closure.Files.Select(f => files.Resolve(f.Path)?.RealPath ?? "(missing) " + f.Path).ToHashSet(StringComparer.Ordinal);
-        var loaderReal = oracle.Paths.Select(p => HostRealPath.Of(p) ?? "(missing) " + p).ToHashSet(StringComparer.Ordinal);
-        if (!ourReal.SetEquals(loaderReal))
-        {
-            problems.Add($"real files: only ours [{string.Join(", ", ourReal.Except(loaderReal).Order(StringComparer.Ordinal))}], " +
-                         $"only the loader's [{string.Join(", ", loaderReal.Except(ourReal).Order(StringComparer.Ordinal))}]");
-        }
-        if (closure.Files.Count != ours.Count) problems.Add("a path is listed twice");
-        return problems.Count == 0 ? null : $"{entry}: {string.Join("; ", problems)}";
+        Assert.True(verdicts.Count >= MinimumLibraries,
+            $"only {verdicts.Count} shared libraries checked in {LibraryDirectory}; expected at least {MinimumLibraries}: install the test dependencies (scripts/install-test-deps.sh)");
+        Assert.True(sorted.Count == 0, $"{sorted.Count} of {verdicts.Count} libraries differ from ld.so --list:\n{string.Join("\n", sorted)}");
     }
-
-    private static string Describe(LoaderOracle oracle) => oracle.Verdict switch
-    {
-        LoaderVerdict.Static => "says it is static",
-        _ => $"loads [{string.Join(", ", oracle.Paths.Order(StringComparer.Ordinal))}]",
-    };
-
-    private static string OneLine(string text) => text.ReplaceLineEndings(" | ");
 }

@@ -18,10 +18,42 @@ public sealed record LoaderOracle(
     /// <summary>
     /// Lists <paramref name="file"/> (a host path without symlinks, so that ld.so's $ORIGIN for it is the
     /// one the kernel would give) with <paramref name="interpreter"/>, run in <paramref name="chroot"/> when given.
+    /// <paramref name="isLibrary"/> says the file has no PT_INTERP, so the interpreter counts only when listed.
     /// </summary>
-    public static LoaderOracle List(string file, string interpreter = DefaultInterpreter, string? chroot = null)
+    public static LoaderOracle List(string file, string interpreter = DefaultInterpreter, string? chroot = null, bool isLibrary = false)
     {
         var (rc, stdout, stderr) = Run(interpreter, ["--list", file], chroot);
+        var listing = Parse(rc, stdout, stderr, isLibrary ? null : interpreter);
+        if (listing.Verdict == LoaderVerdict.Failed && listing.Paths.Count == 0 && listing.NotFound.Count == 0 && stderr.Length == 0)
+        {
+            // ld.so cannot list a static ET_EXEC: it jumps into it and usually crashes. Ask it instead.
+            var (verify, _, _) = Run(interpreter, ["--verify", file], chroot);
+            if (verify == 1) return listing with { Verdict = LoaderVerdict.Static };
+        }
+        return listing;
+    }
+
+    /// <summary>The name in ld.so's "error while loading shared libraries: NAME: reason", or null.</summary>
+    public string? FailedName
+    {
+        get
+        {
+            const string marker = "error while loading shared libraries: ";
+            var at = Output.IndexOf(marker, StringComparison.Ordinal);
+            if (at < 0) return null;
+            var rest = Output[(at + marker.Length)..];
+            var end = rest.IndexOf(": ", StringComparison.Ordinal);
+            return end < 0 ? null : rest[..end];
+        }
+    }
+
+    /// <summary>
+    /// Parses what <c>INTERP --list FILE</c> printed and its exit code. ld.so lists itself only when an
+    /// object needs it by name (libc does); <paramref name="interpreter"/> (FILE's PT_INTERP, which the
+    /// kernel loads anyway; null for a library) is added to the paths of a successful listing without it.
+    /// </summary>
+    public static LoaderOracle Parse(int rc, string stdout, string stderr, string? interpreter)
+    {
         var paths = new HashSet<string>(StringComparer.Ordinal);
         var notFound = new HashSet<string>(StringComparer.Ordinal);
         var isStatic = false;
@@ -38,15 +70,9 @@ public sealed record LoaderOracle(
             if (target.StartsWith('/')) paths.Add(target);
         }
         var output = (stdout + stderr).Trim();
-        if (rc == 0 && notFound.Count == 0)
-            return new LoaderOracle(isStatic ? LoaderVerdict.Static : LoaderVerdict.Loaded, paths, notFound, rc, output);
-        if (paths.Count == 0 && notFound.Count == 0 && stderr.Length == 0)
-        {
-            // ld.so cannot list a static ET_EXEC: it jumps into it and usually crashes. Ask it instead.
-            var (verify, _, _) = Run(interpreter, ["--verify", file], chroot);
-            if (verify == 1) return new LoaderOracle(LoaderVerdict.Static, paths, notFound, rc, output);
-        }
-        return new LoaderOracle(LoaderVerdict.Failed, paths, notFound, rc, output);
+        var verdict = rc == 0 && notFound.Count == 0 ? isStatic ? LoaderVerdict.Static : LoaderVerdict.Loaded : LoaderVerdict.Failed;
+        if (verdict == LoaderVerdict.Loaded && interpreter is not null) paths.Add(interpreter);
+        return new LoaderOracle(verdict, paths, notFound, rc, output);
     }
 
     /// <summary>Runs a program with no LD_* variables, optionally chrooted (with its own /proc), and kills it after a timeout.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using TinyImage.Tests.Corpus;
 
 namespace TinyImage.Tests.Elf;
 
@@ -157,6 +158,57 @@ public sealed class ElfFixture : IDisposable
 
         // DF_1_NODEFLIB on the executable: libc is not searched in the default directories.
         Exe("nd/app", "sib", ["ri/lib/libsib.so"], "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}");
+
+        // Finding 16: RPATH=rr/a plus RUNPATH=rr/b on the executable; libfromb.so (in rr/b) needs libonlya.so, only in rr/a.
+        // The executable's RPATH is ignored because it has a RUNPATH, so ld.so cannot find libonlya.so.
+        Lib("rr/a/libonlya.so", "onlya", soname: "libonlya.so");
+        Lib("rr/b/libfromb.so", "fromb", soname: "libfromb.so", calls: ["onlya"], link: ["rr/a/libonlya.so"]);
+        Exe("rr/app", "fromb", ["rr/b/libfromb.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("rr/a")}:{P("rr/b")}");
+        AddRunPathFromDebug(P("rr/app"), P("rr/a").Length + 1);
+
+        // Finding 16: DF_1_NODEFLIB is the requester's flag. A NODEFLIB library cannot get libm from the default
+        // path although its program could; a plain library of a NODEFLIB program can.
+        Lib("nf/lib/libnodefm.so", "nodefm", soname: "libnodefm.so", extra: ["-Wl,-z,nodefaultlib", "-lm"]);
+        Exe("nf/app-lib", "nodefm", ["nf/lib/libnodefm.so"], "-Wl,--enable-new-dtags", $"-Wl,-rpath,{P("nf/lib")}");
+        Lib("nf/lib/libplainm.so", "plainm", soname: "libplainm.so", extra: ["-lm"]);
+        Exe("nf/app-exe", "plainm", ["nf/lib/libplainm.so"], "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags",
+            $"-Wl,-rpath,{P("nf/lib")}:/lib/x86_64-linux-gnu");
+
+        // A 4000-byte RPATH string, for a dynamic segment that names it many times over.
+        Exe("lr/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}:/{new string('x', 4000)}");
+
+        // A root with its own ld.so.cache (ldconfig -r) listing a directory below a default one and one elsewhere:
+        // glibc drops a cache entry for a NODEFLIB requester when its path starts with a default directory.
+        BuildCacheRoot();
+    }
+
+    /// <summary>The root of <see cref="BuildCacheRoot"/>.</summary>
+    public string CacheRoot => P("nc/root");
+
+    /// <summary>
+    /// nc/root: the host's ld.so at /lib64, an /etc/ld.so.conf naming /usr/lib/x86_64-linux-gnu/extra (below a
+    /// default directory) and /opt/conf, one library in each, the cache ldconfig makes of them, and
+    /// programs without libc: /app-under and /app-elsewhere (NODEFLIB) and /app-plain.
+    /// </summary>
+    private void BuildCacheRoot()
+    {
+        var root = CacheRoot;
+        Source("nc/empty.c", "int tinyimage_cache_root;");
+        Source("nc/start.c", "void _start(void){ __asm__ volatile (\"syscall\" : : \"a\"(60L), \"D\"(0L) : \"rcx\", \"r11\", \"memory\"); for (;;) {} }");
+        Gcc("-shared", "-nostdlib", "-fPIC", "-o", $"{root}/usr/lib/x86_64-linux-gnu/extra/libunder.so", "-Wl,-soname,libunder.so", P("nc/empty.c"));
+        Gcc("-shared", "-nostdlib", "-fPIC", "-o", $"{root}/opt/conf/libelsewhere.so", "-Wl,-soname,libelsewhere.so", P("nc/empty.c"));
+        foreach (var (name, lib, nodeflib) in new[] { ("app-under", "usr/lib/x86_64-linux-gnu/extra/libunder.so", true),
+                     ("app-elsewhere", "opt/conf/libelsewhere.so", true), ("app-plain", "usr/lib/x86_64-linux-gnu/extra/libunder.so", false) })
+        {
+            string[] flags = nodeflib ? ["-Wl,-z,nodefaultlib"] : [];
+            Gcc(["-nostdlib", "-fPIC", "-o", $"{root}/{name}", P("nc/start.c"), "-Wl,--no-as-needed", $"{root}/{lib}", .. flags]);
+        }
+        Directory.CreateDirectory($"{root}/lib64");
+        File.Copy(HostRealPath.Of(LoaderOracle.DefaultInterpreter)!, $"{root}{LoaderOracle.DefaultInterpreter}");
+        Directory.CreateDirectory($"{root}/etc");
+        File.WriteAllText($"{root}/etc/ld.so.conf", "/usr/lib/x86_64-linux-gnu/extra\n/opt/conf\n");
+        var (rc, _, stderr) = Run("ldconfig", ["-X", "-r", root]);
+        if (rc != 0 || !File.Exists($"{root}/etc/ld.so.cache")) throw new InvalidOperationException($"ldconfig -r {root} failed ({rc}): {stderr}");
     }
 
     private void Lib(string output, string function, string soname, string[]? calls = null, string[]? link = null, string[]? extra = null)
@@ -208,23 +260,30 @@ public sealed class ElfFixture : IDisposable
     }
 
     /// <summary>Turns the DT_DEBUG entry of <paramref name="exe"/> into a DT_RUNPATH pointing <paramref name="skip"/> characters into its DT_RPATH string.</summary>
-    private static void AddRunPathFromDebug(string exe, int skip)
+    private static void AddRunPathFromDebug(string exe, int skip) => AddRunPath(exe, skip, 21);
+
+    /// <summary>
+    /// Gives <paramref name="file"/> a DT_RUNPATH beside its DT_RPATH (ld writes only one of them): the
+    /// first dynamic entry with one of <paramref name="spareTags"/> becomes a DT_RUNPATH pointing
+    /// <paramref name="skip"/> characters into the DT_RPATH string.
+    /// </summary>
+    public static void AddRunPath(string file, int skip, params long[] spareTags)
     {
-        var bytes = File.ReadAllBytes(exe);
+        var bytes = File.ReadAllBytes(file);
         var (offset, size) = DynamicSegment(bytes);
-        int? debug = null;
+        int? spare = null;
         ulong? rpath = null;
         for (var at = offset; at + 16 <= offset + size; at += 16)
         {
             var tag = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(at));
-            if (tag == 21) debug = at;
+            if (spare is null && spareTags.Contains(tag)) spare = at;
             if (tag == 15) rpath = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at + 8));
             if (tag == 0) break;
         }
-        if (debug is null || rpath is null) throw new InvalidOperationException($"{exe}: no DT_DEBUG or DT_RPATH to patch");
-        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(debug.Value), 29);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(debug.Value + 8), rpath.Value + (ulong)skip);
-        File.WriteAllBytes(exe, bytes);
+        if (spare is null || rpath is null) throw new InvalidOperationException($"{file}: no DT_RPATH or no entry tagged {string.Join(" or ", spareTags)} to patch");
+        BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(spare.Value), 29);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(spare.Value + 8), rpath.Value + (ulong)skip);
+        File.WriteAllBytes(file, bytes);
     }
 
     /// <summary>File offset and size of PT_DYNAMIC in a 64-bit little-endian ELF image.</summary>

@@ -112,6 +112,33 @@ public sealed class LibraryResolverTests(ElfFixture fixture)
     }
 
     [Fact]
+    public void Finding16_RPathOfAnObjectWithRunPathIsNotInheritedEither()
+    {
+        // RPATH=rr/a and RUNPATH=rr/b on the program; libfromb.so (from rr/b) needs libonlya.so, which only rr/a has.
+        var exe = fixture.P("rr/app");
+        var e = Assert.Throws<TinyImageException>(() => Resolve(exe));
+        Assert.Contains($"cannot find libonlya.so (needed by {fixture.P("rr/b/libfromb.so")})", e.Message);
+        Assert.DoesNotContain("RPATH", e.Message);
+        AssertLoaderFails(exe, "libonlya.so => not found");
+    }
+
+    [Fact]
+    public void Finding16_NoDefaultLibIsTheFlagOfTheObjectThatNeedsTheLibrary()
+    {
+        // A NODEFLIB library of a plain program: libm is not searched for in the default directories.
+        var nodefLibrary = fixture.P("nf/app-lib");
+        var e = Assert.Throws<TinyImageException>(() => Resolve(nodefLibrary));
+        Assert.Contains($"cannot find libm.so.6 (needed by {fixture.P("nf/lib/libnodefm.so")})", e.Message);
+        AssertLoaderFails(nodefLibrary, "libm.so.6 => not found");
+
+        // A plain library of a NODEFLIB program: libm comes from the default path.
+        var nodefProgram = fixture.P("nf/app-exe");
+        var closure = Resolve(nodefProgram);
+        Assert.Contains(closure.Files, f => f.NeededName == "libm.so.6" && f.Rule == SearchRule.DefaultPath);
+        AssertLoaderAgrees(nodefProgram, closure);
+    }
+
+    [Fact]
     public void OriginOfExecutableFollowsSymlinks()
     {
         var link = fixture.P("oe/link/app");

@@ -170,6 +170,29 @@ public sealed class LoaderEdgeCaseTests(ElfFixture fixture)
         Assert.True(host.Verdict == LoaderVerdict.Failed, $"ld.so --list {exe} exited {host.ExitCode}: {host.Output}");
     }
 
+    [Fact]
+    public void Finding16_NoDefaultLibSkipsCachedLibrariesBelowADefaultDirectory()
+    {
+        // glibc tests a cache entry's path against each default directory as a prefix (dl-load.c), so for a NODEFLIB
+        // requester a library cached in /usr/lib/x86_64-linux-gnu/extra is skipped like one in /usr/lib/x86_64-linux-gnu.
+        // Checked in a root with its own ld.so.cache, made by ldconfig -r.
+        var root = fixture.CacheRoot;
+        var resolver = new LibraryResolver(new ResolverOptions { Files = new HostFiles(root) });
+        var under = LoaderOracle.List("/app-under", chroot: root);
+        Assert.True(under.Verdict == LoaderVerdict.Failed && under.FailedName == "libunder.so", $"ld.so --list /app-under in {root}: {under.Output}");
+        var e = Assert.Throws<TinyImageException>(() => resolver.Resolve(["/app-under"]));
+        Assert.Contains("cannot find libunder.so", e.Message);
+
+        // A directory that is not below a default one stays, and without NODEFLIB both do.
+        foreach (var (exe, lib) in new[] { ("/app-elsewhere", "/opt/conf/libelsewhere.so"), ("/app-plain", "/usr/lib/x86_64-linux-gnu/extra/libunder.so") })
+        {
+            var listing = LoaderOracle.List(exe, chroot: root);
+            Assert.True(listing.Verdict == LoaderVerdict.Loaded, $"ld.so --list {exe} in {root}: {listing.Output}");
+            Assert.Equal([Interp, lib], listing.Paths.Order(StringComparer.Ordinal));
+            Assert.Equal([Interp, lib], resolver.Resolve([exe]).Files.Select(f => f.Path).Order(StringComparer.Ordinal));
+        }
+    }
+
     /// <summary>A temporary file name, deleted afterwards.</summary>
     private sealed class TempFile : IDisposable
     {
