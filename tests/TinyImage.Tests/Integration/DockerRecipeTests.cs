@@ -74,6 +74,31 @@ public sealed class DockerRecipeTests
     }
 
     [Fact]
+    public void Finding17_An_image_the_engine_refuses_to_load_is_a_one_line_error_saying_what_to_do()
+    {
+        // The engine answers /images/load with 200 and puts its refusal in the JSON stream: Docker before 23 cannot
+        // load zstd layers. Without a check of that stream, tinyrun said "(loaded into Docker)" and exited 0.
+        var engine = Run.Docker("version", "--format", "{{.Server.Version}}").Stdout.Trim();
+        Assert.True(int.TryParse(engine.Split('.')[0], out var major) && major < 23,
+            $"this test needs an engine that refuses zstd layers (Docker before 23, as Debian's docker.io 20.10); this one is {engine}");
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        var tag = images.Tag("zstd");
+        dir.Write("zstd.tiny.csx", $"From.Scratch().AddText(\"/etc/zstd\", \"refused\").Tag(\"{tag}\")\n");
+
+        var build = Run.Tinyrun(dir.Path, "zstd.tiny.csx", "--compression", "zstd", "--load");
+
+        Assert.True(build.ExitCode == 1, build.ToString());
+        Assert.DoesNotContain("loaded into Docker", build.Stdout);
+        var message = build.Stderr.TrimEnd().Split('\n')[^1];
+        Assert.StartsWith("tinyrun: the Docker engine at ", message);
+        Assert.Contains($" refused {dir.Combine("out/zstd.tar")}: ", message);
+        Assert.Contains($"its layers are zstd, which Docker {engine} cannot load: build with --compression gzip (the default), or use Docker 23 or newer", message);
+        Assert.DoesNotContain("   at ", build.Stderr);
+        Assert.NotEqual(0, Run.Docker("image", "inspect", tag).ExitCode);
+    }
+
+    [Fact]
     public void The_scratch_image_loads_and_has_size_0()
     {
         using var dir = new TempDirectory();
