@@ -52,7 +52,8 @@ public static class Run
         return Process("docker", args);
     }
 
-    private static string TinyrunDll => Path.Combine(AppContext.BaseDirectory, "tinyrun.dll");
+    /// <summary>The built tinyrun, to start with dotnet.</summary>
+    public static string TinyrunDll => Path.Combine(AppContext.BaseDirectory, "tinyrun.dll");
 
     private static string FindRepoRoot()
     {

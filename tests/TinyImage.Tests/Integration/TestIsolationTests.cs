@@ -19,7 +19,7 @@ public sealed class TestIsolationTests
         // No XDG_CACHE_HOME: without a TINYRUN_CACHE of its own, tinyrun would use $HOME/.cache/tinyrun.
         var environment = new Dictionary<string, string> { ["HOME"] = home.Path, ["XDG_CACHE_HOME"] = "" };
 
-        var build = Run.Process("dotnet", [Path.Combine(AppContext.BaseDirectory, "tinyrun.dll"), "home.tiny.csx", "-o", "home.tar"], dir.Path, environment);
+        var build = Run.Process("dotnet", [Run.TinyrunDll, "home.tiny.csx", "-o", "home.tar"], dir.Path, environment);
 
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Empty(Directory.EnumerateFileSystemEntries(home.Path, "*", SearchOption.AllDirectories));
