@@ -119,7 +119,8 @@ public sealed class DockerRecipeTests
         using var dir = new TempDirectory();
         using var images = new EngineImages();
         var web = images.Tag("hello-web");
-        var build = Run.Tinyrun(Run.RepoRoot, "recipes/hello-web.tiny.csx", "--load", "--tag", web, "--output", dir.Combine("web.tar"));
+        var goCache = new Dictionary<string, string> { ["GOCACHE"] = Path.Combine(TestRunCache.Directory, "go-build") }; // not the user's ~/.cache/go-build
+        var build = Run.Tinyrun(goCache, Run.RepoRoot, "recipes/hello-web.tiny.csx", "--load", "--tag", web, "--output", dir.Combine("web.tar"));
         Assert.True(build.ExitCode == 0, build.ToString());
 
         var port = FreeLoopbackPort();
