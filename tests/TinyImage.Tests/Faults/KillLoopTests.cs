@@ -53,10 +53,13 @@ public sealed class KillLoopTests(ITestOutputHelper output)
             var before = problems.Count;
             var cold = random.Next(2) == 0;
             if (cold && Directory.Exists(Path.Combine(cache, "layers"))) Directory.Delete(Path.Combine(cache, "layers"), recursive: true);
-            var delay = TimeSpan.FromMilliseconds(random.Next((int)(cold ? coldDuration : warmDuration).TotalMilliseconds + 1));
-            var wasKilled = StartAndKill(dir.Path, cache, delay);
+            // Half of the kills land anywhere in the build, half while it writes the archive.
+            var whileWriting = random.Next(2) == 0;
+            var delay = TimeSpan.FromMilliseconds(whileWriting ? random.Next(300) : random.Next((int)(cold ? coldDuration : warmDuration).TotalMilliseconds + 1));
+            var wasKilled = StartAndKill(dir.Path, cache, delay, whileWriting);
             if (wasKilled) killed++;
-            var what = $"iteration {done} ({(cold ? "cold" : "warm")} layer cache, kill -9 after {delay.TotalMilliseconds:0} ms{(wasKilled ? "" : ", too late: the build had finished")})";
+            var what = $"iteration {done} ({(cold ? "cold" : "warm")} layer cache, kill -9 {delay.TotalMilliseconds:0} ms after the " +
+                       $"{(whileWriting ? "archive's writing began" : "start")}{(wasKilled ? "" : ", too late: the build had finished")})";
 
             if (!File.Exists(archive) || Hash(archive) != cleanHash)
                 problems.Add($"{what}: the previous archive changed or is gone");
@@ -101,8 +104,12 @@ public sealed class KillLoopTests(ITestOutputHelper output)
         Run.Process("dotnet", [Run.TinyrunDll, "fault.tiny.csx", "--quiet"], directory,
             new Dictionary<string, string> { [TestRunCache.Variable] = cache }, TimeSpan.FromMinutes(10));
 
-    /// <summary>Starts a build and sends it SIGKILL after <paramref name="delay"/>; false when it had already finished.</summary>
-    private static bool StartAndKill(string directory, string cache, TimeSpan delay)
+    /// <summary>
+    /// Starts a build and sends it SIGKILL after <paramref name="delay"/>, counted from the start, or with
+    /// <paramref name="afterOutputStarts"/> from the moment it starts writing in out/ (a new entry there, or the archive
+    /// changed), the short window a random delay over the whole build seldom hits. False when it had already finished.
+    /// </summary>
+    private static bool StartAndKill(string directory, string cache, TimeSpan delay, bool afterOutputStarts)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -112,9 +119,15 @@ public sealed class KillLoopTests(ITestOutputHelper output)
             Environment = { [TestRunCache.Variable] = cache },
         };
         foreach (var arg in new[] { Run.TinyrunDll, "fault.tiny.csx", "--quiet" }) start.ArgumentList.Add(arg);
+        var outDirectory = Path.Combine(directory, "out");
+        var archive = File.GetLastWriteTimeUtc(Path.Combine(outDirectory, "fault.tar"));
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet");
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
+        if (afterOutputStarts)
+            while (!process.HasExited && Directory.GetFileSystemEntries(outDirectory).Length == 1
+                   && File.GetLastWriteTimeUtc(Path.Combine(outDirectory, "fault.tar")) == archive)
+                Thread.Sleep(2);
         var finished = process.WaitForExit(delay);
         if (!finished) process.Kill(); // SIGKILL on Linux
         process.WaitForExit();
