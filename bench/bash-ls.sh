@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Builds the bash+ls image several ways, in one hyperfine run, and prints the medians:
-#   tinyrun to a file (warm layer cache, and cold: a fresh TINYRUN_CACHE each run), tinyrun --load, `docker build`
-#   of a FROM-scratch Dockerfile that COPYs the same files, the seed's `tar -c rootfs | docker import -`, and
-#   `tar | gzip -6` of the same files (the cost of just reading and compressing them). Then a rebuild after changing
-#   only the application binary (the library layers are cache hits), and a 1 GiB build (MB/s and peak RSS).
+# Builds the bash+ls image several ways and prints the medians (hyperfine, 1 warm-up, 7 runs):
+#   files: tinyrun to a file (warm layer cache, and cold: the layer cache emptied before each run) against
+#     `tar | gzip -6` of the same files (the cost of just reading and compressing them);
+#   engine: tinyrun --load when the engine lacks the image (it is removed before each run, so it is really loaded)
+#     and when it already has it (the load is skipped), `docker load -i` of the same archive (the engine's share),
+#     against `docker build` (classic builder, FROM scratch + COPY of the same files; --no-cache, and cached) and
+#     `tar -c rootfs | docker import -`;
+#   a rebuild after changing only the application binary (the library layers are cache hits), and a 1 GiB build
+#   (MB/s and peak RSS).
+# Every --prepare is given once per command (hyperfine runs a single --prepare before every command).
+# Images get names of this run only (tinyimage-bench-<random>/...) and are removed at the end.
 # Needs hyperfine, GNU time and a Docker engine (scripts/install-test-deps.sh, scripts/start-docker.sh).
 # Results go to bench/results/.
 set -euo pipefail
@@ -13,8 +19,17 @@ command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get ins
 scripts/start-docker.sh
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+bench="tinyimage-bench-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+ls_tag="$bench/ls:t" build_tag="$bench/build:t" import_tag="$bench/import:t"
+cleanup() {
+  docker rmi -f "$ls_tag" "$build_tag" "$import_tag" >/dev/null 2>&1 || true
+  docker image prune -f --filter "label=tinyimage-bench=$bench" >/dev/null 2>&1 || true  # earlier builds and imports
+  rm -rf "$work"
+}
+trap cleanup EXIT
 export TINYRUN_CACHE="$work/cache"
+# File times of this run only: the engine has no layer of this image from elsewhere (docker load skips known layers).
+export SOURCE_DATE_EPOCH=$(date +%s)
 ./tinyrun recipes/bash-ls.tiny.csx --output "$work/ls.tar" >/dev/null   # builds the runner, warms caches
 
 # The same files as a rootfs directory, for the alternatives.
@@ -26,14 +41,27 @@ done
 printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/bash"]\n' > "$work/Dockerfile"
 
 mkdir -p bench/results
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores" | tee bench/results/load.txt
+{
+  echo "before: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, $(pgrep -cf 'dotnet|testhost' || true) dotnet processes (builds and tests of other agents)"
+  echo "engine: $(docker version --format 'Docker {{.Server.Version}}'), $(docker info --format '{{.Images}} images, {{.ContainersRunning}} running containers')"
+} | tee bench/results/machine.txt
 hyperfine --warmup 1 --runs 7 --export-markdown bench/results/bash-ls.md --export-json bench/results/bash-ls.json \
-  -n "tinyrun (file, warm cache)" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
+  -n "tinyrun (file, warm layer cache)" --prepare "true" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
   -n "tinyrun (file, cold layer cache)" --prepare "rm -rf $work/cache/layers" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
-  -n "tinyrun --load" "./tinyrun recipes/bash-ls.tiny.csx --load --output $work/out.tar" \
-  -n "docker build" "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none -t bench-ls-build $work" \
-  -n "tar | docker import" "tar -C $work/rootfs -c . | docker import -c 'CMD [\"/bin/bash\"]' - bench-ls-import" \
-  -n "tar | gzip -6" "tar -C $work/rootfs -c . | gzip -6 > $work/x.tar.gz"
+  -n "tar | gzip -6" --prepare "true" "tar -C $work/rootfs -c . | gzip -6 > $work/x.tar.gz"
+hyperfine --warmup 1 --runs 7 --export-markdown bench/results/load.md --export-json bench/results/load.json \
+  -n "tinyrun --load, engine lacks the image (loaded)" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
+    "./tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
+  -n "tinyrun --load, engine has it (load skipped)" --prepare "true" \
+    "./tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
+  -n "docker load -i of the same archive, engine lacks the image" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
+    "docker load -q -i $work/out.tar" \
+  -n "docker build --no-cache" --prepare "true" \
+    "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none --label tinyimage-bench=$bench -t $build_tag $work" \
+  -n "docker build (cached)" --prepare "true" \
+    "DOCKER_BUILDKIT=0 docker build -q --network none --label tinyimage-bench=$bench -t $build_tag $work" \
+  -n "tar | docker import" --prepare "true" \
+    "tar -C $work/rootfs -c . | docker import -c 'CMD [\"/bin/bash\"]' -c 'LABEL tinyimage-bench=$bench' - $import_tag"
 
 # A rebuild after changing only the application: a recipe whose binary is a copy that changes every run.
 mkdir -p "$work/app"
@@ -72,5 +100,5 @@ printf 'From.Scratch().AddDirectory(Args["dir"], "/data").Tag("big:latest");\n' 
   start=$(date +%s.%N); tar -C "$work/big" -c . | gzip -6 > "$work/big.tar.gz"; end=$(date +%s.%N)
   python3 -c "import sys; print(f'tar | gzip -6 of the 1 GiB: {float(sys.argv[2])-float(sys.argv[1]):.2f} s')" "$start" "$end"
 } | tee bench/results/big.txt
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a bench/results/load.txt
-cat bench/results/bash-ls.md bench/results/rebuild.md
+echo "after: load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a bench/results/machine.txt
+cat bench/results/bash-ls.md bench/results/load.md bench/results/rebuild.md

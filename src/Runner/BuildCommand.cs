@@ -130,7 +130,7 @@ internal static class BuildCommand
                 else
                 {
                     reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
-                    await daemon.LoadAsync(image.OutputPath, cancellationToken).ConfigureAwait(false);
+                    await daemon.LoadAsync(image, cancellationToken).ConfigureAwait(false);
                 }
             }
             Reporter.Result(Summary(image, loaded: daemon is not null));

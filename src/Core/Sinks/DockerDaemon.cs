@@ -2,6 +2,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using TinyImage.Core.Oci;
 
 namespace TinyImage.Core.Sinks;
 
@@ -32,9 +33,13 @@ public sealed class DockerDaemon : IDisposable
     public static string DefaultEndpoint() =>
         Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
 
-    /// <summary>Loads a <c>docker load</c> archive, streaming it from <paramref name="archivePath"/>; returns the engine's messages.</summary>
-    public async Task<IReadOnlyList<string>> LoadAsync(string archivePath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads <paramref name="image"/>'s archive as <c>docker load</c> does, streaming it; returns the engine's messages.
+    /// The engine answers 200 and then reports a refusal inside its message stream: that is an error here too.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> LoadAsync(BuiltImage image, CancellationToken cancellationToken)
     {
+        var archivePath = image.OutputPath;
         var collector = new MessageCollector();
         await using var archive = File.OpenRead(archivePath);
         try
@@ -47,11 +52,30 @@ public sealed class DockerDaemon : IDisposable
         }
         catch (DockerApiException e)
         {
-            throw new TinyImageException($"the Docker engine at {Endpoint} refused {archivePath}: {e.ResponseBody.Trim()}");
+            throw new TinyImageException($"the Docker engine at {Endpoint} refused {archivePath}: {e.ResponseBody.Trim()}{await AdviceAsync(image, cancellationToken).ConfigureAwait(false)}");
         }
         if (collector.Error is { } error)
-            throw new TinyImageException($"the Docker engine at {Endpoint} could not load {archivePath}: {error}");
+            throw new TinyImageException($"the Docker engine at {Endpoint} refused {archivePath}: {error}{await AdviceAsync(image, cancellationToken).ConfigureAwait(false)}");
         return collector.Messages;
+    }
+
+    /// <summary>What to do about a refused image, when we know: zstd layers need Docker 23 or newer.</summary>
+    private async Task<string> AdviceAsync(BuiltImage image, CancellationToken cancellationToken)
+    {
+        if (!image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd)) return "";
+        string? version = null;
+        try
+        {
+            version = (await _client.System.GetVersionAsync(cancellationToken).ConfigureAwait(false)).Version;
+        }
+        catch (Exception e) when (e is DockerApiException || IsUnreachable(e))
+        {
+            // Not knowing the version only makes the advice less precise.
+        }
+        int? major = int.TryParse(version?.Split('.')[0], out var m) ? m : null;
+        if (major >= 23) return "";
+        return $"; its layers are zstd, which {(major is null ? "a Docker engine older than 23" : $"Docker {version}")} cannot load: " +
+               "build with --compression gzip (the default), or use Docker 23 or newer";
     }
 
     /// <summary>The ID (config digest) of the image <paramref name="reference"/> names in the engine, or null when it has none.</summary>

@@ -39,6 +39,25 @@ public sealed class RecipeBuildTests
     }
 
     [Fact]
+    public void Finding17_An_exception_thrown_in_a_loaded_file_names_that_files_line_compiled_and_from_the_cache()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("lib/names.csx", "// helpers\nstring NameOf(string? given)\n{\n    return given!.ToLower();\n}\n");
+        dir.Write("main.tiny.csx", "#load \"lib/names.csx\"\nFrom.Scratch().Tag(NameOf(null));\n");
+
+        var compiled = Run.Tinyrun(dir.Path, "main.tiny.csx");
+        var cached = Run.Tinyrun(dir.Path, "main.tiny.csx");
+
+        foreach (var result in new[] { compiled, cached })
+        {
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("tinyrun: lib/names.csx(4): the recipe threw NullReferenceException", result.Stderr);
+            Assert.DoesNotContain("main.tiny.csx", result.Stderr);
+        }
+        Assert.False(Directory.Exists(dir.Combine("out")));
+    }
+
+    [Fact]
     public void A_failing_Sh_step_fails_the_build_with_its_exit_code_and_output()
     {
         using var dir = new TempDirectory();

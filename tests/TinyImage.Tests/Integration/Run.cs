@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace TinyImage.Tests.Integration;
 
-/// <summary>Runs external programs (tinyrun, docker, ldd) for the tests, with a time limit.</summary>
+/// <summary>
+/// Runs external programs (tinyrun, docker, ldd) for the tests, with a time limit, and with this test run's own cache
+/// (<see cref="TestRunCache"/>) unless the test gives another <c>TINYRUN_CACHE</c>.
+/// </summary>
 public static class Run
 {
     /// <summary>The repository's root (where TinyImage.sln is).</summary>
@@ -18,6 +21,7 @@ public static class Run
             WorkingDirectory = workingDirectory ?? RepoRoot,
         };
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment[TestRunCache.Variable] = TestRunCache.Directory;
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
@@ -48,7 +52,8 @@ public static class Run
         return Process("docker", args);
     }
 
-    private static string TinyrunDll => Path.Combine(AppContext.BaseDirectory, "tinyrun.dll");
+    /// <summary>The built tinyrun, to start with dotnet.</summary>
+    public static string TinyrunDll => Path.Combine(AppContext.BaseDirectory, "tinyrun.dll");
 
     private static string FindRepoRoot()
     {

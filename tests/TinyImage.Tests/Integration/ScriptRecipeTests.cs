@@ -12,31 +12,26 @@ public sealed class ScriptRecipeTests
         dir.Write("count.sh", "#!/usr/bin/env bash\nfor i in {1..3}; do printf '%s ' \"$i\"; done; echo\n");
         File.SetUnixFileMode(dir.Combine("greet.sh"), (UnixFileMode)0x1ED);
         File.SetUnixFileMode(dir.Combine("count.sh"), (UnixFileMode)0x1ED);
-        dir.Write("scripts.tiny.csx", """
+        using var images = new EngineImages();
+        var tag = images.Tag("scripts");
+        dir.Write("scripts.tiny.csx", $$"""
             From.Scratch()
                 .AddBinary("greet.sh", "/app/greet.sh")
                 .AddBinary("count.sh", "/app/count.sh")
                 .WithLibs()
-                .Tag("tinyimage-scripts:1")
+                .Tag("{{tag}}")
             """);
         var build = Run.Tinyrun(dir.Path, "scripts.tiny.csx", "--load");
         Assert.True(build.ExitCode == 0, build.ToString());
-        try
-        {
-            var files = ImageArchive.Read(dir.Combine("out/tinyimage-scripts.tar")).NonDirectories();
-            Assert.Contains("/usr/bin/dash", files);      // /bin/sh -> dash
-            Assert.Contains("/usr/bin/env", files);       // #!/usr/bin/env bash
-            Assert.Contains("/usr/bin/bash", files);      // ... and what env runs
-            var greet = Run.Docker("run", "--rm", "--network", "none", "tinyimage-scripts:1", "/app/greet.sh");
-            Assert.True(greet.ExitCode == 0, greet.ToString());
-            Assert.Equal("hello from /app/greet.sh\n", greet.Stdout);
-            var count = Run.Docker("run", "--rm", "--network", "none", "tinyimage-scripts:1", "/app/count.sh");
-            Assert.True(count.ExitCode == 0, count.ToString());
-            Assert.Equal("1 2 3 \n", count.Stdout);
-        }
-        finally
-        {
-            Run.Docker("rmi", "-f", "tinyimage-scripts:1");
-        }
+        var files = ImageArchive.Read(dir.Combine("out/scripts.tar")).NonDirectories();
+        Assert.Contains("/usr/bin/dash", files);      // /bin/sh -> dash
+        Assert.Contains("/usr/bin/env", files);       // #!/usr/bin/env bash
+        Assert.Contains("/usr/bin/bash", files);      // ... and what env runs
+        var greet = Run.Docker("run", "--rm", "--network", "none", tag, "/app/greet.sh");
+        Assert.True(greet.ExitCode == 0, greet.ToString());
+        Assert.Equal("hello from /app/greet.sh\n", greet.Stdout);
+        var count = Run.Docker("run", "--rm", "--network", "none", tag, "/app/count.sh");
+        Assert.True(count.ExitCode == 0, count.ToString());
+        Assert.Equal("1 2 3 \n", count.Stdout);
     }
 }

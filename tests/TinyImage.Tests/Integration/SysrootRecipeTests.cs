@@ -21,31 +21,26 @@ public sealed class SysrootRecipeTests
         // An absolute link means the root's file, never the host's (the host has no /opt/tinyimage-only).
         Copy("/usr/bin/echo", root + "/opt/tinyimage-only/echo");
         Link(root + "/usr/bin/alt", "/opt/tinyimage-only/echo");
-        dir.Write("sysroot.tiny.csx", """
+        using var images = new EngineImages();
+        var tag = images.Tag("sysroot");
+        dir.Write("sysroot.tiny.csx", $$"""
             From.Scratch()
                 .Root("rootfs")
                 .AddBinary("/usr/bin/alt", "/app/alt")
                 .AddBinary("/bin/tool")
                 .WithLibs()
                 .Entrypoint("/bin/tool")
-                .Tag("tinyimage-sysroot-test:1")
+                .Tag("{{tag}}")
             """);
 
         var build = Run.Tinyrun(dir.Path, "sysroot.tiny.csx", "--load");
         Assert.True(build.ExitCode == 0, build.ToString());
-        try
-        {
-            var files = ImageArchive.Read(dir.Combine("out/tinyimage-sysroot-test.tar")).NonDirectories();
-            Assert.Equal(["/app/alt", "/bin", "/lib", "/lib64", "/usr/bin/tool", $"{Multiarch}/ld-linux-x86-64.so.2", $"{Multiarch}/libc.so.6", "/usr/lib64/ld-linux-x86-64.so.2"],
-                files.Order(StringComparer.Ordinal));
-            var run = Run.Docker("run", "--rm", "--network", "none", "tinyimage-sysroot-test:1", "from the root");
-            Assert.True(run.ExitCode == 0, run.ToString());
-            Assert.Equal("from the root\n", run.Stdout);
-        }
-        finally
-        {
-            Run.Docker("rmi", "-f", "tinyimage-sysroot-test:1");
-        }
+        var files = ImageArchive.Read(dir.Combine("out/sysroot.tar")).NonDirectories();
+        Assert.Equal(["/app/alt", "/bin", "/lib", "/lib64", "/usr/bin/tool", $"{Multiarch}/ld-linux-x86-64.so.2", $"{Multiarch}/libc.so.6", "/usr/lib64/ld-linux-x86-64.so.2"],
+            files.Order(StringComparer.Ordinal));
+        var run = Run.Docker("run", "--rm", "--network", "none", tag, "from the root");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("from the root\n", run.Stdout);
     }
 
     [Fact]

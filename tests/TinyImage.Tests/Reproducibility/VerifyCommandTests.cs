@@ -30,6 +30,7 @@ public sealed class VerifyCommandTests
         var built = Run.Tinyrun(env, dir.Path, recipe, "-o", dir.Combine("image.tar"));
         Assert.True(built.ExitCode == 0, built.Stderr);
 
+        var saved = Environment.GetEnvironmentVariable("TINYRUN_CACHE"); // the test run's own cache: put it back
         Environment.SetEnvironmentVariable("TINYRUN_CACHE", dir.Combine("cache"));
         try
         {
@@ -39,7 +40,7 @@ public sealed class VerifyCommandTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("TINYRUN_CACHE", null);
+            Environment.SetEnvironmentVariable("TINYRUN_CACHE", saved);
         }
     }
 
