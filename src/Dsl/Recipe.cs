@@ -14,11 +14,14 @@ public sealed class Recipe
 {
     private readonly List<ImageBuilder> _builders = [];
     private readonly HashSet<ImageBuilder> _extended = new(ReferenceEqualityComparer.Instance);
+    private readonly CancellationToken _cancellationToken;
 
     /// <param name="path">The recipe file; relative paths in the recipe are relative to its directory.</param>
     /// <param name="arguments">The values of <c>--arg name=value</c>, read by the recipe as <see cref="Args"/>.</param>
-    public Recipe(string path, IReadOnlyDictionary<string, string>? arguments = null)
+    /// <param name="cancellationToken">Cancels the run (Ctrl-C): a running <see cref="Sh"/> command is killed, with all it started.</param>
+    public Recipe(string path, IReadOnlyDictionary<string, string>? arguments = null, CancellationToken cancellationToken = default)
     {
+        _cancellationToken = cancellationToken;
         Path = System.IO.Path.GetFullPath(path);
         Directory = System.IO.Path.GetDirectoryName(Path)!;
         From = new ImageFactory(this);
@@ -39,32 +42,61 @@ public sealed class Recipe
 
     /// <summary>
     /// Runs <paramref name="command"/> with /bin/sh in the recipe's directory, now, and fails the build
-    /// with the exit code and output when it fails.
+    /// with the exit code and output when it fails. The command reads no input (end of file), and it and
+    /// everything it starts are killed when the build is cancelled or tinyrun ends, even by <c>kill -9</c>.
     /// </summary>
     public void Sh(string command, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var location = Locate(file, line);
+        _cancellationToken.ThrowIfCancellationRequested();
         var start = new ProcessStartInfo("/bin/sh")
         {
             WorkingDirectory = Directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
         };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(command);
+        foreach (var argument in new[] { "-c", ShellSupervisor, "tinyrun-sh", command }) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)
             ?? throw new TinyImageException(SourceLocation.Prefix(location, "cannot start /bin/sh"));
-        process.StandardInput.Close(); // a build step reads no input: a command that asks for some gets end-of-file, not a hang
+        // process.StandardInput stays open, unwritten, until the command ends: the supervisor's lifeline to tinyrun.
         var output = new OutputTail(MaxShownOutputLines);
         process.OutputDataReceived += (_, e) => output.Add(e.Data);
         process.ErrorDataReceived += (_, e) => output.Add(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        process.WaitForExit();
+        using (_cancellationToken.Register(() => KillTree(process)))
+            process.WaitForExit();
+        _cancellationToken.ThrowIfCancellationRequested();
         if (process.ExitCode != 0)
         {
             var shown = output.ToString();
             throw new TinyImageException(SourceLocation.Prefix(location,
                 $"Sh(\"{command}\") failed with exit code {process.ExitCode}; fix the command. Its output{output.Omitted}:\n    {(shown.Length == 0 ? "(no output)" : shown.Replace("\n", "\n    "))}"));
         }
+    }
+
+    /// <summary>
+    /// The /bin/sh script that runs an <see cref="Sh"/> command (<c>$1</c>): in a session of its own (setsid), so that
+    /// one signal to its process group reaches everything it started; with input from /dev/null. Its own input is a
+    /// pipe from tinyrun that nobody writes to: reading it ends only when tinyrun has gone, however it went (kill -9
+    /// included), and then the command's whole group is killed. INT, TERM and HUP (Ctrl-C, a closed terminal) kill
+    /// the group too; otherwise it exits with the command's status.
+    /// </summary>
+    private const string ShellSupervisor = """
+        exec 3<&0 </dev/null
+        if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c "$1" 3<&- & else /bin/sh -c "$1" 3<&- & fi
+        pid=$!
+        trap 'kill -KILL -"$pid" "$pid" 2>/dev/null' INT TERM HUP
+        { read -r _ <&3; kill -KILL -"$pid" "$pid" 2>/dev/null; } &
+        watcher=$!
+        exec 3<&-
+        while :; do wait "$pid"; status=$?; kill -0 "$pid" 2>/dev/null || break; done
+        kill "$watcher" 2>/dev/null
+        exit "$status"
+        """;
+
+    private static void KillTree(Process process)
+    {
+        try { process.Kill(entireProcessTree: true); }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or AggregateException) { }
     }
 
     private const int MaxShownOutputLines = 60;

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using Microsoft.Win32.SafeHandles;
 using TinyImage.Core;
 using TinyImage.Core.Build;
+using TinyImage.Core.FileSystem;
 using TinyImage.Core.Layers;
 using TinyImage.Core.Sinks;
 using TinyImage.Core.Oci;
@@ -12,6 +14,9 @@ namespace TinyImage.Runner;
 internal static class BuildCommand
 {
     private const string RecipeSuffix = ".tiny.csx";
+
+    /// <summary>The <c>--output</c> that writes the archive to stdout.</summary>
+    private const string StandardOutput = "-";
 
     public static Command Create()
     {
@@ -35,7 +40,7 @@ internal static class BuildCommand
         };
         var output = new Option<string?>("--output", "-o")
         {
-            Description = "Where to write the image archive (default out/<name>.tar); a directory when the recipe defines several images.",
+            Description = "Where to write the image archive (default out/<name>.tar); a directory when the recipe defines several images; - for stdout.",
         };
         var load = new Option<bool>("--load") { Description = "Also load the image into the Docker engine at DOCKER_HOST or /var/run/docker.sock." };
         var tag = new Option<string?>("--tag", "-t") { Description = "Name the image NAME:TAG instead of the recipe's Tag (one image only)." };
@@ -68,6 +73,16 @@ internal static class BuildCommand
                 Console.Error.WriteLine("tinyrun: --load needs the tar format; drop --format oci-dir, or load the directory with skopeo copy oci:DIR docker-daemon:NAME");
                 return Program.ExitUsage;
             }
+            if (settings.Output == StandardOutput && settings.Format == ImageFormat.OciDirectory)
+            {
+                Console.Error.WriteLine("tinyrun: -o - writes a tar archive to stdout but --format oci-dir writes a directory; give a directory with -o DIR, or drop --format oci-dir");
+                return Program.ExitUsage;
+            }
+            if (settings.Output == StandardOutput && !Console.IsOutputRedirected)
+            {
+                Console.Error.WriteLine("tinyrun: -o - writes the archive to stdout, which is a terminal; redirect it: -o - > image.tar, or -o - | docker load");
+                return Program.ExitUsage;
+            }
             return await RunAsync(settings, new Reporter(parse.GetValue(quiet), parse.GetValue(verbose)), cancellationToken).ConfigureAwait(false);
         });
     }
@@ -84,8 +99,31 @@ internal static class BuildCommand
         return Program.ExitOk;
     }
 
-    /// <summary>Builds (and with <see cref="Settings.Load"/>, loads) every image of the recipe; prints a summary line for each.</summary>
+    /// <summary>
+    /// Builds (and with <see cref="Settings.Load"/>, loads) every image of the recipe; prints a summary line for each.
+    /// With <c>-o -</c> the one image's archive is built in a temporary directory, loaded if asked, then copied to
+    /// stdout; results and anything the recipe prints go to stderr.
+    /// </summary>
     internal static async Task<IReadOnlyList<(ImageSpec Spec, BuiltImage Image)>> BuildAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
+    {
+        if (settings.Output != StandardOutput) return await BuildAsync(settings, reporter, archiveStream: null, cancellationToken).ConfigureAwait(false);
+        // fd 1 itself, not Console.OpenStandardOutput(): a Console stream holds Console's lock while a write blocks (a
+        // reader that stalls), and every Console write, a signal handler's message included, would wait for it.
+        using var archiveStream = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        Console.SetOut(Console.Error); // stdout carries the archive, and nothing else
+        var scratch = Directory.CreateTempSubdirectory("tinyrun-stdout-").FullName;
+        try
+        {
+            return await BuildAsync(settings with { Output = scratch + "/" }, reporter, archiveStream, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            try { Directory.Delete(scratch, recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
+
+    private static async Task<IReadOnlyList<(ImageSpec Spec, BuiltImage Image)>> BuildAsync(Settings settings, Reporter reporter, Stream? archiveStream, CancellationToken cancellationToken)
     {
         var built = new List<(ImageSpec, BuiltImage)>();
         var (recipePath, output, load, tagOverride) = (settings.Recipe, settings.Output, settings.Load, settings.Tag);
@@ -99,10 +137,14 @@ internal static class BuildCommand
             throw new TinyImageException($"{recipePath}: --tag names one image but the recipe defines {specs.Count}; set .Tag(...) in the recipe instead");
 
         var named = Name(specs, recipePath, overrideReference);
+        if (archiveStream is not null && named.Count > 1)
+            throw new TinyImageException($"{recipePath}: -o - writes one archive to stdout but the recipe defines {named.Count} images; give a directory with -o DIR");
         var outputs = named.GroupBy(n => Path.GetFullPath(OutputPath(output, n.Reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar")))
             .FirstOrDefault(g => g.Count() > 1);
         if (outputs is not null)
             throw new TinyImageException($"{recipePath}: {string.Join(" and ", outputs.Select(n => n.Reference))} would both be written to {outputs.Key}; give the images different names (the file is named after the last part of the name)");
+        foreach (var (_, reference) in named)
+            RefuseUnreplaceableOutput(OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar"), settings.Format);
         // Ask the engine, on other threads while the images are built, which image each name has now.
         var inEngine = named.ToDictionary(n => n.Reference, n => daemon is null ? Task.FromResult<string?>(null)
             : Task.Run(() => daemon.ImageIdAsync(n.Reference.ToString(), cancellationToken), cancellationToken));
@@ -120,20 +162,39 @@ internal static class BuildCommand
             var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken).ConfigureAwait(false);
             foreach (var layer in image.Layers)
                 reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} {settings.Compression.ToString().ToLowerInvariant()}");
+            var shown = archiveStream is null ? Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath) : "stdout";
             if (daemon is not null)
             {
-                // An image is its config: when the engine's image of this name has our config's digest, it is this image.
-                if (await inEngine[reference].ConfigureAwait(false) == image.ConfigDigest.ToString())
+                var notLoaded = archiveStream is null ? $"the archive {shown} was written but not loaded" : "nothing was loaded or written to stdout";
+                try
                 {
-                    reporter.Detail($"{reference} is already in the Docker engine ({image.ConfigDigest})");
+                    // An image is its config: when the engine's image of this name has our config's digest, it is this image.
+                    if (await inEngine[reference].ConfigureAwait(false) == image.ConfigDigest.ToString())
+                    {
+                        reporter.Detail($"{reference} is already in the Docker engine ({image.ConfigDigest})");
+                    }
+                    else
+                    {
+                        reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
+                        await daemon.LoadAsync(image, cancellationToken).ConfigureAwait(false);
+                    }
                 }
-                else
+                catch (TinyImageException e)
                 {
-                    reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
-                    await daemon.LoadAsync(image, cancellationToken).ConfigureAwait(false);
+                    throw new TinyImageException($"{e.Message}; {notLoaded}", e);
+                }
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TinyImageException($"the Docker engine at {daemon.Endpoint} did not answer in time (is it hung? docker info tells); {notLoaded}", e);
                 }
             }
-            Reporter.Result(Summary(image, loaded: daemon is not null));
+            if (archiveStream is not null)
+            {
+                await using var archive = File.OpenRead(image.OutputPath);
+                await archive.CopyToAsync(archiveStream, cancellationToken).ConfigureAwait(false);
+                await archiveStream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            Reporter.Result(Summary(image, shown, loaded: daemon is not null));
             built.Add((spec, image));
         }
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
@@ -188,7 +249,25 @@ internal static class BuildCommand
         return output;
     }
 
-    private static string Summary(BuiltImage image, bool loaded) =>
+    /// <summary>
+    /// Refuses an output that exists and is not what a build replaces: a regular file for an archive, a directory
+    /// for an OCI layout (whose content <see cref="OciDirectoryWriter"/> checks). Renaming over a device
+    /// (<c>-o /dev/null</c> as root), a symbolic link (<c>-o /dev/stdout</c>), a FIFO or a socket would replace it.
+    /// </summary>
+    private static void RefuseUnreplaceableOutput(string target, ImageFormat format)
+    {
+        var path = Path.GetFullPath(target.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : target);
+        if (UnixFileStatus.Of(path, followLinks: false) is not { } status) return;
+        var directory = format == ImageFormat.OciDirectory;
+        if (directory ? status.IsDirectory : status.IsRegularFile) return;
+        var what = status.IsSymbolicLink ? "a symbolic link" : status.IsDirectory ? "a directory" : status.IsRegularFile ? "a file"
+            : "not a regular file (a device, a FIFO or a socket)";
+        throw new TinyImageException(directory
+            ? $"the output '{target}' is {what}; --format oci-dir only replaces a directory (an OCI layout): give another path"
+            : $"the output '{target}' is {what}; a build only replaces a regular file: give another path, or -o - to write the archive to stdout");
+    }
+
+    private static string Summary(BuiltImage image, string shown, bool loaded) =>
         $"{image.Reference}  {image.ManifestDigest}  {Sizes.Format(image.CompressedSize)} compressed, {Sizes.Format(image.ContentSize)} of files  " +
-        $"{image.FileCount} file{(image.FileCount == 1 ? "" : "s")}  -> {Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath)}{(loaded ? " (loaded into Docker)" : "")}";
+        $"{image.FileCount} file{(image.FileCount == 1 ? "" : "s")}  -> {shown}{(loaded ? " (loaded into Docker)" : "")}";
 }

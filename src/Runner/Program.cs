@@ -22,7 +22,7 @@ internal static class Program
               tinyrun deps /bin/ls                           the shared-library tree of a program
               tinyrun inspect out/hello.tar                  what an image archive holds
 
-            Exit codes: 0 success, 1 build or recipe error, 2 usage error.
+            Exit codes: 0 success, 1 build or recipe error, 2 usage error, 130 (143) cancelled by Ctrl-C (SIGTERM).
             """);
         BuildCommand.AddTo(root, asRoot: true);
         root.Subcommands.Add(BuildCommand.Create());
@@ -39,11 +39,12 @@ internal static class Program
             Console.Error.WriteLine("Run 'tinyrun --help' for usage.");
             return ExitUsage;
         }
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        using var lifetime = new ProcessLifetime();
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cancel.Token).ConfigureAwait(false);
+            // Signals are handled by ProcessLifetime alone: System.CommandLine's own handling (ProcessTerminationTimeout) is off.
+            var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return await parsed.InvokeAsync(configuration, lifetime.Token).ConfigureAwait(false);
         }
         catch (RecipeCompilationException e)
         {
@@ -61,10 +62,20 @@ internal static class Program
             Console.Error.WriteLine($"tinyrun: {e.Message}; nothing was written");
             return ExitFailure;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            Console.Error.WriteLine("tinyrun: cancelled; no output was written");
+            // Outputs are written to temporary names and renamed when complete; a load is all or nothing.
+            if (lifetime.Signal is { } signal)
+            {
+                Console.Error.WriteLine($"tinyrun: cancelled ({signal}); every output is either complete or as it was before");
+                return lifetime.InterruptedExitCode;
+            }
+            Console.Error.WriteLine($"tinyrun: stopped: {e.Message} (a timeout?); every output is either complete or as it was before");
             return ExitFailure;
+        }
+        finally
+        {
+            lifetime.Finish();
         }
     }
 }

@@ -11,8 +11,10 @@ namespace TinyImage.Runner;
 /// <c>$TINYRUN_CACHE</c>, else <c>$XDG_CACHE_HOME/tinyrun</c>, else <c>~/.cache/tinyrun</c>, a private (0700)
 /// directory holds, per recipe path, an index naming the sources it was compiled from (with their
 /// SHA-256) and the content-addressed assembly. An entry is used only when every source, the
-/// TinyImage and Roslyn builds, the runtime and the assembly's own hash all match; anything else is a
-/// miss, and the recipe is compiled again. Every file is written to a temporary name and renamed.
+/// TinyImage and Roslyn builds, the runtime and the assembly's own hash all match; anything else (a damaged
+/// index included) is a miss, and the recipe is compiled again. The hash only shows an entry is whole, not who
+/// wrote it: entries are trusted because nobody else can write the directory, which is checked on every open.
+/// Every file is written (0600) to a temporary name and renamed.
 /// </summary>
 internal sealed class RecipeCache
 {
@@ -27,23 +29,9 @@ internal sealed class RecipeCache
         _toolchain = toolchain;
     }
 
-    /// <summary>Opens (creating if needed) the user's cache directory.</summary>
-    public static RecipeCache Open()
-    {
-        var directory = CacheLocation.Root();
-        try
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var mode = File.GetUnixFileMode(directory);
-            if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
-                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TinyImageException($"cannot use the recipe cache {directory}: {e.Message}; fix its permissions, set TINYRUN_CACHE, or pass --no-cache", e);
-        }
-        return new RecipeCache(directory, Toolchain());
-    }
+    /// <summary>Opens (creating if needed) the user's cache directory; refuses one that others could write (see <see cref="PrivateDirectory"/>).</summary>
+    public static RecipeCache Open() =>
+        new(PrivateDirectory.Ensure(CacheLocation.Root(), "the recipe cache", "set TINYRUN_CACHE to a directory of your own, or pass --no-cache"), Toolchain());
 
     public string Location => _directory;
 
@@ -53,9 +41,9 @@ internal sealed class RecipeCache
         try
         {
             var indexPath = IndexPath(fullPath);
-            if (!File.Exists(indexPath)) return null;
-            var index = JsonSerializer.Deserialize(File.ReadAllBytes(indexPath), CacheJsonContext.Default.CacheIndex);
-            if (index is null || index.Format != FormatVersion || index.Toolchain != _toolchain || index.Sources.Count == 0) return null;
+            if (new FileInfo(indexPath) is not { Exists: true, Length: <= CacheIndex.MaxBytes }) return null;
+            var index = CacheIndex.TryParse(File.ReadAllBytes(indexPath));
+            if (index is null || index.Format != FormatVersion || index.Toolchain != _toolchain) return null;
             var sources = index.Sources.Select(s => new RecipeSource(s.Path, s.Sha256)).ToList();
             if (!sources.All(s => s.IsUnchanged())) return null;
             var assembly = File.ReadAllBytes(Path.Combine(_directory, index.Assembly + ".dll"));
@@ -63,7 +51,7 @@ internal sealed class RecipeCache
             if (Hash(assembly, pdb) != index.Assembly) return null; // corrupt or half-written: never run it
             return new CompiledRecipe(assembly, pdb, sources);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
@@ -95,7 +83,13 @@ internal sealed class RecipeCache
         var temp = Path.Combine(_directory, $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
-            File.WriteAllBytes(temp, bytes);
+            using (var file = new FileStream(temp, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                file.Write(bytes);
+            }
             File.Move(temp, path, overwrite: true);
         }
         finally

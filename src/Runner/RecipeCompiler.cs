@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Emit;
 using Microsoft.CodeAnalysis.Scripting;
 using TinyImage.Core;
@@ -35,7 +36,7 @@ internal static class RecipeCompiler
             .WithOptimizationLevel(OptimizationLevel.Release)
             .WithReferences(typeof(Recipe).Assembly, typeof(TinyImageException).Assembly)
             .WithImports(DefaultImports)
-            .WithSourceResolver(new RecipeSourceResolver(directory))
+            .WithSourceResolver(new RecipeSourceResolver(directory, fullPath))
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(directory));
 
         var script = CSharpScript.Create(code, options, globalsType: typeof(Recipe));
@@ -44,6 +45,9 @@ internal static class RecipeCompiler
             throw new RecipeCompilationException(errors.Select(d => Format(d, shownPath, fullPath)).ToList());
 
         var compilation = script.GetCompilation();
+        // Roslyn emits nothing, and says nothing, for a script without code.
+        if (compilation.SyntaxTrees.All(t => t.GetRoot(cancellationToken) is CompilationUnitSyntax { Members.Count: 0 }))
+            throw new TinyImageException($"{shownPath}: the recipe has no code (it is empty or only comments), so it defines no image; start one with From.Scratch(), e.g. From.Scratch().AddBinary(\"/bin/ls\").WithLibs()");
         using var assembly = new MemoryStream();
         using var pdb = new MemoryStream();
         var emitted = compilation.Emit(assembly, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb), cancellationToken: cancellationToken);

@@ -31,10 +31,12 @@ internal sealed class RecipeEvaluator(bool useCache, Action<string> log)
             log($"recipe from the cache ({cache!.Location})");
         }
 
-        var recipe = new Recipe(fullPath, arguments);
+        var recipe = new Recipe(fullPath, arguments, cancellationToken);
         try
         {
-            await compiled.RunAsync(recipe).ConfigureAwait(false);
+            // Recipe code never checks the token (a `while (true) {}` would ignore Ctrl-C): it runs on a thread of its
+            // own, and a cancelled run stops waiting for it. The abandoned thread ends with the process.
+            await Task.Run(() => compiled.RunAsync(recipe), CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (TinyImageException)
         {

@@ -31,11 +31,13 @@ public sealed record ImagePipelineOptions
 
     /// <summary>
     /// Defaults, with file and image times taken from SOURCE_DATE_EPOCH when it is set, and the layer cache in
-    /// <c>layers/</c> under the runner's cache root (<c>$TINYRUN_CACHE</c>, <c>$XDG_CACHE_HOME/tinyrun</c>, <c>~/.cache/tinyrun</c>).
+    /// <c>layers/</c> under the runner's cache root (<c>$TINYRUN_CACHE</c>, <c>$XDG_CACHE_HOME/tinyrun</c>, <c>~/.cache/tinyrun</c>),
+    /// created if needed and refused when others could write it (<see cref="PrivateDirectory"/>).
     /// </summary>
     public static ImagePipelineOptions FromEnvironment()
     {
-        var options = new ImagePipelineOptions { LayerCacheDirectory = LayerCache.DefaultDirectory() };
+        var layerCache = PrivateDirectory.Ensure(LayerCache.DefaultDirectory(), "the layer cache", "set TINYRUN_CACHE to a directory of your own");
+        var options = new ImagePipelineOptions { LayerCacheDirectory = layerCache };
         var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
         if (string.IsNullOrEmpty(epoch)) return options;
         if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > 253402300799)

@@ -6,8 +6,15 @@ namespace TinyImage.Core.FileSystem;
 /// </summary>
 public sealed record FileEntry
 {
-    /// <summary>Absolute, normalized path in the image, e.g. <c>/usr/bin/bash</c>.</summary>
-    public required string Path { get; init; }
+    private readonly string _path = "";
+    private readonly string? _linkTarget;
+
+    /// <summary>Absolute, normalized path in the image, e.g. <c>/usr/bin/bash</c>; never with a NUL (<see cref="ImagePath.RefuseNul"/>).</summary>
+    public required string Path
+    {
+        get => _path;
+        init { ImagePath.RefuseNul(value, "a path in the image"); _path = value; }
+    }
 
     public required EntryKind Kind { get; init; }
 
@@ -26,8 +33,12 @@ public sealed record FileEntry
     /// <summary>For a file whose bytes are given inline (e.g. <c>AddText</c>).</summary>
     public byte[]? Content { get; init; }
 
-    /// <summary>For a symlink: its target, exactly as it is to be stored.</summary>
-    public string? LinkTarget { get; init; }
+    /// <summary>For a symlink: its target, exactly as it is to be stored; never with a NUL.</summary>
+    public string? LinkTarget
+    {
+        get => _linkTarget;
+        init { if (value is not null) ImagePath.RefuseNul(value, "the link target"); _linkTarget = value; }
+    }
 
     /// <summary>Why the entry is in the image, e.g. "needed by /usr/bin/bash (libtinfo.so.6, default path)".</summary>
     public string Reason { get; init; } = "";

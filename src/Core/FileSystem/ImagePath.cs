@@ -34,6 +34,18 @@ public static class ImagePath
             yield return path[..i];
     }
 
+    /// <summary>
+    /// Refuses a NUL character in <paramref name="value"/>, a path or a link target: every tar reader and the kernel stop
+    /// a name at the first NUL, so "/a\0b" would silently become "/a". (Any other character can be in a file name.)
+    /// </summary>
+    /// <param name="what">What the value is, for the message: "a path in the image", "the link target".</param>
+    /// <exception cref="TinyImageException">The value holds a NUL.</exception>
+    public static void RefuseNul(string value, string what)
+    {
+        if (value.Contains('\0'))
+            throw new TinyImageException($"'{value.Replace("\0", "\\0", StringComparison.Ordinal)}': {what} cannot contain a NUL character (\\0), which ends a file name; remove it");
+    }
+
     public static string Combine(string directory, string name) =>
         directory == "/" ? "/" + name : directory + "/" + name;
 }

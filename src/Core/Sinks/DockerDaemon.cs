@@ -107,7 +107,7 @@ public sealed class DockerDaemon : IDisposable
                     }
                 },
             };
-            using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+            using var http = new HttpClient(handler) { Timeout = QueryTimeout() };
             using var response = await http.GetAsync($"http://docker/images/{reference}/json", cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
             response.EnsureSuccessStatusCode();
@@ -119,11 +119,21 @@ public sealed class DockerDaemon : IDisposable
         {
             return null;
         }
+        catch (TaskCanceledException e) when (e.InnerException is TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TinyImageException($"the Docker engine at {Endpoint} accepted a connection but did not answer within {QueryTimeout().TotalSeconds:0} s (is it hung? docker info tells)", e);
+        }
         catch (Exception e) when (IsUnreachable(e))
         {
             throw Unreachable(e);
         }
     }
+
+    /// <summary>How long a short question to the engine may take: <c>TINYRUN_ENGINE_TIMEOUT</c> seconds, else 30.</summary>
+    private static TimeSpan QueryTimeout() =>
+        Environment.GetEnvironmentVariable("TINYRUN_ENGINE_TIMEOUT") is not { Length: > 0 } text ? TimeSpan.FromSeconds(30)
+        : int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds)
+        : throw new TinyImageException($"TINYRUN_ENGINE_TIMEOUT='{text}' is not a number of seconds; set it to e.g. 30 or unset it");
 
     /// <summary>
     /// Runs <paramref name="command"/> (the whole argv; empty runs the image's own entrypoint and
