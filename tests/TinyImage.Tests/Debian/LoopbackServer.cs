@@ -1,29 +1,28 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace TinyImage.Tests.Debian;
 
 /// <summary>
-/// A small HTTP server on 127.0.0.1 serving the files of a directory (a test mirror), with hooks to replace what a
-/// path serves (tampered bytes) and a log of the paths asked for. Only loopback traffic.
+/// A small HTTP/1.1 server on 127.0.0.1 (a port the system picks) serving the files of a directory (a test mirror),
+/// with hooks to replace what a path serves (tampered bytes, or 404) and a log of the paths asked for. One request per
+/// connection. Written on TcpListener because HttpListener's managed implementation fails when several run at once.
 /// </summary>
 public sealed class LoopbackServer : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly string _root;
+    private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private bool _disposed;
 
     public LoopbackServer(string root)
     {
-        _root = root;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        Uri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(Uri.ToString());
+        _root = Path.GetFullPath(root);
         _listener.Start();
+        Uri = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
         _loop = Task.Run(ServeAsync);
     }
 
@@ -37,48 +36,58 @@ public sealed class LoopbackServer : IDisposable
 
     private async Task ServeAsync()
     {
-        while (_listener.IsListening)
+        while (!_stop.IsCancellationRequested)
         {
-            HttpListenerContext context;
-            try { context = await _listener.GetContextAsync(); }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            _ = Task.Run(() => Answer(context));
+            TcpClient client;
+            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { return; }
+            _ = Task.Run(() => AnswerAsync(client));
         }
     }
 
-    private void Answer(HttpListenerContext context)
+    private async Task AnswerAsync(TcpClient client)
     {
-        using var response = context.Response;
-        try
+        using (client)
         {
-            var relative = Uri.UnescapeDataString(context.Request.Url!.AbsolutePath.TrimStart('/'));
-            Requests.Enqueue(relative);
-            byte[]? body;
-            if (Overrides.TryGetValue(relative, out var replaced)) body = replaced;
-            else
+            try
             {
-                var path = Path.GetFullPath(Path.Combine(_root, relative));
-                body = path.StartsWith(_root, StringComparison.Ordinal) && File.Exists(path) ? File.ReadAllBytes(path) : null;
+                var stream = client.GetStream();
+                var head = new StringBuilder();
+                var buffer = new byte[1];
+                while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && head.Length < 16384)
+                {
+                    if (await stream.ReadAsync(buffer, _stop.Token) == 0) return;
+                    head.Append((char)buffer[0]);
+                }
+                var target = head.ToString().Split(' ')[1];
+                var relative = Uri.UnescapeDataString(target.Split('?')[0].TrimStart('/'));
+                Requests.Enqueue(relative);
+                byte[]? body;
+                if (Overrides.TryGetValue(relative, out var replaced)) body = replaced;
+                else
+                {
+                    var path = Path.GetFullPath(Path.Combine(_root, relative));
+                    body = path.StartsWith(_root + "/", StringComparison.Ordinal) && File.Exists(path) ? await File.ReadAllBytesAsync(path) : null;
+                }
+                var status = body is null ? "404 Not Found" : "200 OK";
+                body ??= [];
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {status}\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n"), _stop.Token);
+                await stream.WriteAsync(body, _stop.Token);
             }
-            if (body is null)
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or IndexOutOfRangeException)
             {
-                response.StatusCode = 404;
-                return;
+                // the client went away, or sent no request line
             }
-            response.ContentLength64 = body.Length;
-            response.OutputStream.Write(body);
-        }
-        catch (Exception e) when (e is HttpListenerException or IOException)
-        {
-            // the client went away
         }
     }
 
     public void Dispose()
     {
-        if (!_listener.IsListening) return;
+        if (_disposed) return;
+        _disposed = true;
+        _stop.Cancel();
         _listener.Stop();
-        _listener.Close();
         try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
+        _stop.Dispose();
     }
 }
