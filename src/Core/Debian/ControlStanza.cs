@@ -33,6 +33,15 @@ public sealed class ControlStanza
         return null;
     }
 
+    /// <summary>ToText writes the stanza back as deb822 text (<c>Name: value</c> lines, continuation lines as read), ending in a newline.</summary>
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        foreach (var (name, value, _) in _fields)
+            text.Append(name).Append(':').Append(value.Length > 0 && value[0] != '\n' ? " " : "").Append(value).Append('\n');
+        return text.ToString();
+    }
+
     /// <summary>ReadAll parses every stanza of <paramref name="text"/>; <paramref name="sourceName"/> names it in errors.</summary>
     /// <exception cref="TinyImageException">A malformed line, or a field given twice in one stanza.</exception>
     public static IReadOnlyList<ControlStanza> ReadAll(string text, string sourceName)

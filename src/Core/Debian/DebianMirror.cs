@@ -14,6 +14,7 @@ internal sealed class DebianMirror : IDisposable
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
 
     private readonly HttpClient? _client;
+    private readonly Lazy<OpenPgpKeyring> _keyring;
 
     private DebianMirror(Uri uri, IReadOnlyList<string> components, Func<OpenPgpKeyring> keyring, string configuredAt, int maxConnections)
     {
@@ -32,8 +33,6 @@ internal sealed class DebianMirror : IDisposable
         else if (Uri.Scheme != "file")
             throw new TinyImageException($"{configuredAt}: the mirror '{uri}' is neither http, https nor file; give another mirror");
     }
-
-    private readonly Lazy<OpenPgpKeyring> _keyring;
 
     /// <summary>Uri is the mirror's root, ending in '/'.</summary>
     public Uri Uri { get; }

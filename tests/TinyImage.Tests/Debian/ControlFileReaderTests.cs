@@ -22,6 +22,15 @@ public sealed class ControlFileReaderTests
     }
 
     [Fact]
+    public void ToText_writes_a_stanza_that_reads_back_the_same()
+    {
+        var text = "Package: hello\nVersion: 2.10-3\nDepends: libc6 (>= 2.34)\nDescription: example package\n The GNU hello program.\n .\n Seriously.\n";
+        var stanza = ControlStanza.ReadAll(text, "t")[0];
+        Assert.Equal(text, stanza.ToText());
+        Assert.Equal(stanza.Fields, ControlStanza.ReadAll(stanza.ToText(), "t")[0].Fields);
+    }
+
+    [Fact]
     public void A_last_line_without_newline_is_read() =>
         Assert.Equal("b", ControlStanza.ReadAll("A: a\nB: b", "t")[0]["B"]);
 

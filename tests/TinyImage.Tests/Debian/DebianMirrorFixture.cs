@@ -35,9 +35,3 @@ public sealed class DebianMirrorFixture : IDisposable
 
     public void Dispose() => _cache.Dispose();
 }
-
-[CollectionDefinition(Name)]
-public sealed class DebianMirrorCollection : ICollectionFixture<DebianMirrorFixture>
-{
-    public const string Name = "Debian mirror";
-}
