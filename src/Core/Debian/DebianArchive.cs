@@ -64,6 +64,7 @@ public sealed class DebianArchive
         ArgumentException.ThrowIfNullOrEmpty(architecture);
         ArgumentNullException.ThrowIfNull(options);
         var cache = new DebianCache(options.CacheDirectory);
+        cache.RemoveStaleTemporaries();
         using var mirror = DebianMirror.For(suite, options);
         try
         {

@@ -54,6 +54,30 @@ public sealed class DebianCache
         Path.Combine(Prepare("tmp"), "." + hint + "." + Path.GetRandomFileName());
 
     /// <summary>
+    /// RemoveStaleTemporaries deletes what interrupted runs left in <c>tmp/</c> more than a day ago (best effort; a
+    /// running build's temporaries are younger).
+    /// </summary>
+    internal void RemoveStaleTemporaries()
+    {
+        var directory = Path.Combine(Directory, "tmp");
+        if (!System.IO.Directory.Exists(directory)) return;
+        var limit = DateTime.UtcNow.AddDays(-1);
+        try
+        {
+            foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+            {
+                if (entry.LastWriteTimeUtc > limit) continue;
+                if (entry is DirectoryInfo stale && stale.LinkTarget is null) PackageFetcher.TryDeleteDirectory(stale.FullName);
+                else TemporaryFiles.TryDelete(entry.FullName);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // best effort: leftovers are harmless
+        }
+    }
+
+    /// <summary>
     /// StoreVerifiedAsync writes what <paramref name="write"/> writes to a temporary file, checks its size and SHA-256,
     /// and renames it to <paramref name="destination"/>; on a mismatch it deletes the temporary file and says so.
     /// </summary>

@@ -52,6 +52,7 @@ public sealed class PackageRoot
         ArgumentNullException.ThrowIfNull(packageLock);
         ArgumentNullException.ThrowIfNull(options);
         var cache = new DebianCache(options.CacheDirectory);
+        cache.RemoveStaleTemporaries();
         var unpacked = await new PackageFetcher(cache, options).EnsureUnpackedAsync(packageLock, cancellationToken).ConfigureAwait(false);
         var ordered = InstallOrder(unpacked, packageLock.Request.Architecture);
         var tree = new RootTree();

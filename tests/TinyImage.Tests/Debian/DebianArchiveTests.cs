@@ -233,6 +233,22 @@ public sealed class DebianArchiveTests
         Assert.Contains("libtiny1 1.2-1", unsatisfiable.Message);
     }
 
+    [Fact]
+    public async Task Temporaries_that_interrupted_runs_left_are_removed_after_a_day()
+    {
+        using var archive = new LoopbackArchive();
+        var tmp = Path.Combine(archive.Options.CacheDirectory, "tmp");
+        Directory.CreateDirectory(Path.Combine(tmp, ".root.old"));
+        File.WriteAllText(Path.Combine(tmp, ".x.deb.old"), "half");
+        File.WriteAllText(Path.Combine(tmp, ".y.deb.running"), "half");
+        Directory.SetLastWriteTimeUtc(Path.Combine(tmp, ".root.old"), DateTime.UtcNow.AddDays(-2));
+        File.SetLastWriteTimeUtc(Path.Combine(tmp, ".x.deb.old"), DateTime.UtcNow.AddDays(-2));
+
+        await archive.OpenAsync();
+
+        Assert.Equal([".y.deb.running"], Directory.GetFileSystemEntries(tmp).Select(Path.GetFileName));
+    }
+
     private static List<string> CachedFiles(LoopbackArchive archive) =>
         Directory.Exists(archive.Options.CacheDirectory)
             ? Directory.EnumerateFileSystemEntries(archive.Options.CacheDirectory, "*", SearchOption.AllDirectories)
