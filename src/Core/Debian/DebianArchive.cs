@@ -99,8 +99,18 @@ public sealed class DebianArchive
         return new PackageLock(request, ReleaseSha256, Release.Date, packages);
     }
 
+    /// <summary>Resolve resolves <paramref name="request"/>, which must name this archive's suite, architecture and components.</summary>
+    /// <exception cref="TinyImageException">A request for another suite, architecture or components; or see <see cref="Resolve(IReadOnlyList{string}, bool)"/>.</exception>
+    public PackageLock Resolve(PackageRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Suite != Suite || request.Architecture != Architecture || !request.Components.SequenceEqual(Components, StringComparer.Ordinal))
+            throw new TinyImageException($"the request {request} is not for {Suite} {Architecture} {string.Join(',', Components)}; open the archive it names");
+        return Resolve(request.Names, request.IncludeRecommends);
+    }
+
     /// <summary>
-    /// IsCurrent is true when <paramref name="packageLock"/> is what <see cref="Resolve"/> gives for its request today
+    /// IsCurrent is true when <paramref name="packageLock"/> is what <see cref="Resolve(PackageRequest)"/> gives for its request today
     /// (same packages); false means <c>tinyrun lock</c> would change it.
     /// </summary>
     public bool IsCurrent(PackageLock packageLock)

@@ -37,7 +37,7 @@ internal sealed class DebianMirror : IDisposable
     /// <summary>Uri is the mirror's root, ending in '/'.</summary>
     public Uri Uri { get; }
 
-    /// <summary>Components are those to read (<c>main</c> unless the source or the options say otherwise).</summary>
+    /// <summary>Components are those to read: <see cref="DebianOptions.Components"/>, else <c>main</c>.</summary>
     public IReadOnlyList<string> Components { get; }
 
     /// <summary>Keyring holds the keys that may sign the suite's InRelease (read when first needed).</summary>
@@ -73,7 +73,8 @@ internal sealed class DebianMirror : IDisposable
             throw new TinyImageException(
                 $"no apt source serves the suite '{suite}' (read {sources.AptDirectory}/sources.list and sources.list.d); add one, or give a mirror");
         }
-        var components = options.Components ?? (source is { Components.Count: > 0 } ? source.Components : ["main"]);
+        // The recipe's choice (default main), never the machine's sources: a lock must mean the same on every machine.
+        var components = options.Components is { Count: > 0 } chosen ? chosen : ["main"];
         return new DebianMirror(uri, components, () => LoadKeyring(options, source, sources), configuredAt, options.MaxParallelDownloads);
     }
 

@@ -15,7 +15,7 @@ public sealed record DebianOptions
     /// <summary>CacheDirectory holds verified indexes, .deb files, unpacked packages and roots; see <see cref="DebianCache.DefaultDirectory"/>.</summary>
     public string CacheDirectory { get; init; } = DebianCache.DefaultDirectory();
 
-    /// <summary>Components to read (<c>main</c>, <c>contrib</c>); null takes the apt source's, else <c>main</c>.</summary>
+    /// <summary>Components to read (<c>main</c>, <c>contrib</c>); null is <c>main</c>. Not taken from apt's sources, so a lock means the same on every machine.</summary>
     public IReadOnlyList<string>? Components { get; init; }
 
     /// <summary>MaxParallelDownloads bounds the .deb downloads (and unpacks) in flight.</summary>

@@ -205,6 +205,22 @@ public sealed class DebianArchiveTests
     }
 
     [Fact]
+    public async Task A_request_means_the_same_whatever_the_machines_sources_list_and_finds_its_lock()
+    {
+        using var archive = new LoopbackArchive();
+        var sources = Path.Combine(archive.Options.AptDirectory, "sources.list.d", "test.sources");
+        File.WriteAllText(sources, File.ReadAllText(sources).Replace("Components: main", "Components: main contrib non-free"));
+        var opened = await archive.OpenAsync();
+        var request = new PackageRequest(LoopbackArchive.Suite, "amd64", ["main"], ["tinyapp"], false);
+
+        var packageLock = opened.Resolve(request);
+
+        Assert.Equal(["main"], opened.Components);
+        Assert.Equal(packageLock, new PackageLockFile([packageLock]).Find(request));
+        Assert.Throws<TinyImageException>(() => opened.Resolve(request with { Architecture = "arm64" }));
+    }
+
+    [Fact]
     public async Task An_expired_Release_file_is_refused()
     {
         using var archive = new LoopbackArchive();
