@@ -53,11 +53,11 @@ public sealed class PlatformTests
     [Fact]
     public void Debian_package_names_are_checked_at_the_recipes_line()
     {
-        var debian = Debian.Release("bookworm");
+        var debian = TinyImage.Dsl.Debian.Release("bookworm");
         Assert.Equal(["hello", "libc6"], new Recipe("/tmp/p.tiny.csx").From.Scratch().Root(debian.Install("hello", "libc6")).Spec.Packages!.Names.ToArray());
         var error = Assert.Throws<TinyImageException>(() => new Recipe("/tmp/p.tiny.csx").From.Scratch().Root(debian.Install("Hello World")));
         Assert.Contains("PlatformTests.cs(", error.Message);
         Assert.Contains("not a Debian package name", error.Message);
-        Assert.Contains("release name", Assert.Throws<TinyImageException>(() => Debian.Release("Book Worm")).Message);
+        Assert.Contains("release name", Assert.Throws<TinyImageException>(() => TinyImage.Dsl.Debian.Release("Book Worm")).Message);
     }
 }
