@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Win32.SafeHandles;
 using TinyImage.Core;
 using TinyImage.Core.Build;
+using TinyImage.Core.Debian;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Layers;
 using TinyImage.Core.Sinks;
@@ -52,8 +53,10 @@ internal static class BuildCommand
         format.AcceptOnlyFromAmong("tar", "oci-dir");
         var compression = new Option<string>("--compression") { Description = "Layer compression: gzip (default) or zstd (needs Docker 23 or newer to load).", DefaultValueFactory = _ => "gzip" };
         compression.AcceptOnlyFromAmong("gzip", "zstd");
+        var platform = new Option<string?>("--platform") { Description = "Build for this platform, e.g. linux/arm64 (default: the recipe's only .Platforms, else the host's)." };
+        var locked = new Option<bool>("--locked") { Description = "Fail when the recipe's lock file (NAME.tiny.lock) lacks a package set or would change (for CI)." };
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression }) command.Options.Add(option);
+        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(recipe);
@@ -67,6 +70,8 @@ internal static class BuildCommand
             {
                 Format = parse.GetValue(format) == "oci-dir" ? ImageFormat.OciDirectory : ImageFormat.Archive,
                 Compression = parse.GetValue(compression) == "zstd" ? LayerCompression.Zstd : LayerCompression.Gzip,
+                Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
+                LockMode = parse.GetValue(locked) ? LockMode.Locked : LockMode.Update,
             };
             if (settings.Load && settings.Format == ImageFormat.OciDirectory)
             {
@@ -91,6 +96,11 @@ internal static class BuildCommand
     {
         public ImageFormat Format { get; init; } = ImageFormat.Archive;
         public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
+
+        /// <summary>The platform to build (--platform); null: the recipe's only one, else the host's.</summary>
+        public Platform? Platform { get; init; }
+
+        public LockMode LockMode { get; init; } = LockMode.Update;
     }
 
     private static async Task<int> RunAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
@@ -153,13 +163,15 @@ internal static class BuildCommand
         {
             Format = settings.Format,
             Layers = defaults.Layers with { Compression = settings.Compression },
+            Roots = Roots(recipePath, settings.LockMode, reporter),
         });
         foreach (var (spec, reference) in named)
         {
             var target = OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar");
-            reporter.Step($"building {reference}");
+            var platform = PlatformOf(spec, settings.Platform);
+            reporter.Step($"building {reference}{(platform is null ? "" : $" for {platform}")}");
             reporter.Detail($"recipe evaluated; building {reference}");
-            var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken).ConfigureAwait(false);
+            var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken, platform).ConfigureAwait(false);
             foreach (var layer in image.Layers)
                 reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} {settings.Compression.ToString().ToLowerInvariant()}");
             var shown = archiveStream is null ? Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath) : "stdout";
@@ -200,6 +212,35 @@ internal static class BuildCommand
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
             ? "roslyn: loaded" : "roslyn: not loaded");
         return built;
+    }
+
+    /// <summary>The roots of images from Debian packages, pinned by the lock file beside the recipe; downloads are reported as steps.</summary>
+    internal static RootProvider Roots(string recipePath, LockMode mode, Reporter reporter)
+    {
+        var lastShown = DateTime.MinValue;
+        var progress = new Progress<PackageDownloadProgress>(p =>
+        {
+            // Plain lines, at most one a second (and the last), so a log stays short and a terminal stays readable.
+            if (p.PackagesLeft > 0 && DateTime.UtcNow - lastShown < TimeSpan.FromSeconds(1)) return;
+            lastShown = DateTime.UtcNow;
+            reporter.Step($"packages: {Sizes.Format(p.BytesDone)} of {Sizes.Format(p.BytesTotal)} downloaded, {p.PackagesLeft} to go");
+        });
+        return new RootProvider(new DebianOptions { Progress = progress }, RootProvider.LockPathFor(Path.GetFullPath(recipePath)), mode);
+    }
+
+    /// <summary>The platform to build <paramref name="spec"/> for: --platform (one of the recipe's, if it names some), else its only one, else null (the host's).</summary>
+    internal static Platform? PlatformOf(ImageSpec spec, Platform? requested)
+    {
+        if (requested is not null)
+        {
+            if (spec.Platforms.Length > 0 && !spec.Platforms.Contains(requested))
+                throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"the image is for {string.Join(", ", spec.Platforms)}, not {requested}; pick one of those with --platform"));
+            return requested;
+        }
+        if (spec.Platforms.Length > 1)
+            throw new TinyImageException(SourceLocation.Prefix(spec.Origin,
+                $"the image is for {string.Join(" and ", spec.Platforms)}, and an archive holds one platform; pick one with --platform {spec.Platforms[0]} (an image index of several comes with registry pushes)"));
+        return spec.Platforms.Length == 1 ? spec.Platforms[0] : null;
     }
 
     internal static Dictionary<string, string> ParseArguments(IEnumerable<string> values)

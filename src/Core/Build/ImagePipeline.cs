@@ -30,9 +30,20 @@ public sealed class ImagePipeline
     {
         ArgumentNullException.ThrowIfNull(spec);
         platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
-        if (spec.Packages is not null)
-            throw new TinyImageException($"{SourceLocation.Prefix(spec.Origin, "images from Debian packages need the package root, which this build was not given")}");
-        var resolver = spec.Root is { } root ? _options.Resolver with { Files = new HostFiles(root) } : _options.Resolver;
+        HostFiles files;
+        if (spec.Packages is not null && _options.Roots is null)
+            throw new TinyImageException(SourceLocation.Prefix(spec.Origin, "an image from Debian packages needs ImagePipelineOptions.Roots (a RootProvider) to open them"));
+        try
+        {
+            files = _options.Roots is { } roots
+                ? await roots.OpenAsync(spec, platform, _options.Resolver.Files, cancellationToken).ConfigureAwait(false)
+                : spec.Root is { } root ? new HostFiles(root) : _options.Resolver.Files;
+        }
+        catch (TinyImageException e) when (spec.Origin is { } origin && !e.Message.StartsWith(origin.ToString(), StringComparison.Ordinal))
+        {
+            throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
+        }
+        var resolver = _options.Resolver with { Files = files };
         var assembled = new TreeAssembler(resolver, platform: platform).Assemble(spec);
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();

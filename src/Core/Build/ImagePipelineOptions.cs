@@ -30,6 +30,12 @@ public sealed record ImagePipelineOptions
     public IReadOnlyList<LayerAssignment> LayerAssignments { get; init; } = [];
 
     /// <summary>
+    /// Opens the roots of images built from Debian packages (and their lock file); null: such images cannot be built
+    /// (a sysroot or the host still can).
+    /// </summary>
+    public RootProvider? Roots { get; init; }
+
+    /// <summary>
     /// Defaults, with file and image times taken from SOURCE_DATE_EPOCH when it is set, and the layer cache in
     /// <c>layers/</c> under the runner's cache root (<c>$TINYRUN_CACHE</c>, <c>$XDG_CACHE_HOME/tinyrun</c>, <c>~/.cache/tinyrun</c>),
     /// created if needed and refused when others could write it (<see cref="PrivateDirectory"/>).
