@@ -56,6 +56,19 @@ public sealed class SignalTests
     }
 
     [Fact]
+    public void Sh_commands_that_end_at_once_never_leave_tinyrun_waiting()
+    {
+        // The supervisor kills its watcher as soon as the command ends; a watcher that survived (a signal lost while
+        // it was being forked) would hold the output pipes, and Sh would wait for their end forever.
+        using var dir = new TempDirectory();
+        dir.Write("quick.tiny.csx", "for (var i = 0; i < 100; i++) Sh(\"true\");\nFrom.Scratch()\n");
+
+        var result = Run.Tinyrun(Cache(dir), dir.Path, "quick.tiny.csx", "--quiet");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
     public void Finding10_SecondSignalExitsAtOnce()
     {
         using var dir = new TempDirectory();
