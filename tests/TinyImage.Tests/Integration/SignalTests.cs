@@ -78,7 +78,8 @@ public sealed class SignalTests
         new Random(8).NextBytes(bytes);
         File.WriteAllBytes(dir.Combine("noise.bin"), bytes);
         dir.Write("big.tiny.csx", "From.Scratch().AddFile(\"noise.bin\", \"/noise.bin\").Tag(\"big:1\")\n");
-        using var tinyrun = new RunningTinyrun(dir.Path, Cache(dir), "big.tiny.csx", "-o", "-");
+        Directory.CreateDirectory(dir.Combine("tmp")); // where the archive is built, and left when tinyrun stops at once
+        using var tinyrun = new RunningTinyrun(dir.Path, new Dictionary<string, string>(Cache(dir)) { ["TMPDIR"] = dir.Combine("tmp") }, "big.tiny.csx", "-o", "-");
         tinyrun.WaitUntil(tinyrun.IsBlockedWritingAPipe, Start, "writing the archive to a full stdout");
 
         tinyrun.Signal("INT"); // cancels, but the write goes on blocking
