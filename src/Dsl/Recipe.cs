@@ -78,18 +78,20 @@ public sealed class Recipe
     /// one signal to its process group reaches everything it started; with input from /dev/null. Its own input is a
     /// pipe from tinyrun that nobody writes to: reading it ends only when tinyrun has gone, however it went (kill -9
     /// included), and then the command's whole group is killed. INT, TERM and HUP (Ctrl-C, a closed terminal) kill
-    /// the group too; otherwise it exits with the command's status.
+    /// the group too; otherwise it exits with the command's status. The watcher is started before the trap is set
+    /// (a shell forked with a trap set can lose a signal that arrives before it resets it), killed with KILL, and
+    /// holds none of the command's output pipes, so that it can never keep Sh waiting for their end.
     /// </summary>
     private const string ShellSupervisor = """
         exec 3<&0 </dev/null
         if command -v setsid >/dev/null 2>&1; then setsid /bin/sh -c "$1" 3<&- & else /bin/sh -c "$1" 3<&- & fi
         pid=$!
-        trap 'kill -KILL -"$pid" "$pid" 2>/dev/null' INT TERM HUP
-        { read -r _ <&3; kill -KILL -"$pid" "$pid" 2>/dev/null; } &
+        { read -r _ <&3; kill -KILL -"$pid" "$pid"; } >/dev/null 2>&1 &
         watcher=$!
         exec 3<&-
+        trap 'kill -KILL -"$pid" "$pid" 2>/dev/null' INT TERM HUP
         while :; do wait "$pid"; status=$?; kill -0 "$pid" 2>/dev/null || break; done
-        kill "$watcher" 2>/dev/null
+        kill -KILL "$watcher" 2>/dev/null
         exit "$status"
         """;
 

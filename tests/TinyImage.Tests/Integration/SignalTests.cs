@@ -56,6 +56,19 @@ public sealed class SignalTests
     }
 
     [Fact]
+    public void Sh_commands_that_end_at_once_never_leave_tinyrun_waiting()
+    {
+        // The supervisor kills its watcher as soon as the command ends; a watcher that survived (a signal lost while
+        // it was being forked) would hold the output pipes, and Sh would wait for their end forever.
+        using var dir = new TempDirectory();
+        dir.Write("quick.tiny.csx", "for (var i = 0; i < 100; i++) Sh(\"true\");\nFrom.Scratch()\n");
+
+        var result = Run.Tinyrun(Cache(dir), dir.Path, "quick.tiny.csx", "--quiet");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+    }
+
+    [Fact]
     public void Finding10_SecondSignalExitsAtOnce()
     {
         using var dir = new TempDirectory();
@@ -65,7 +78,8 @@ public sealed class SignalTests
         new Random(8).NextBytes(bytes);
         File.WriteAllBytes(dir.Combine("noise.bin"), bytes);
         dir.Write("big.tiny.csx", "From.Scratch().AddFile(\"noise.bin\", \"/noise.bin\").Tag(\"big:1\")\n");
-        using var tinyrun = new RunningTinyrun(dir.Path, Cache(dir), "big.tiny.csx", "-o", "-");
+        Directory.CreateDirectory(dir.Combine("tmp")); // where the archive is built, and left when tinyrun stops at once
+        using var tinyrun = new RunningTinyrun(dir.Path, new Dictionary<string, string>(Cache(dir)) { ["TMPDIR"] = dir.Combine("tmp") }, "big.tiny.csx", "-o", "-");
         tinyrun.WaitUntil(tinyrun.IsBlockedWritingAPipe, Start, "writing the archive to a full stdout");
 
         tinyrun.Signal("INT"); // cancels, but the write goes on blocking
