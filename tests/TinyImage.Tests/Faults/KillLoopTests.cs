@@ -134,14 +134,19 @@ public sealed class KillLoopTests(ITestOutputHelper output)
         return !finished;
     }
 
-    /// <summary>What a build writes before renaming it into place, in out/ and anywhere in the cache.</summary>
+    /// <summary>
+    /// What a build writes before renaming it into place, in out/ and anywhere in the cache: <c>*.tmp</c> (archives,
+    /// layer blobs), <c>.tmp-*</c> (compiled recipes), <c>.tinyimage-layers-*</c> (layers written without a cache).
+    /// </summary>
     private static List<string> TemporaryEntries(string directory, string cache) =>
         new[] { Path.Combine(directory, "out"), cache }.Where(Directory.Exists)
             .SelectMany(d => Directory.EnumerateFileSystemEntries(d, "*", SearchOption.AllDirectories))
-            .Where(p => Path.GetFileName(p) is var name && (name.EndsWith(".tmp", StringComparison.Ordinal)
-                || name.StartsWith(".tmp-", StringComparison.Ordinal) || name.StartsWith(".tinyimage-", StringComparison.Ordinal)))
-            .Where(p => !Path.GetDirectoryName(p)!.Split('/').Any(part => part.StartsWith(".tinyimage-", StringComparison.Ordinal)))
+            .Where(p => IsTemporary(Path.GetFileName(p)) && !Path.GetDirectoryName(p)!.Split('/').Any(IsTemporary))
             .Order(StringComparer.Ordinal).ToList();
+
+    private static bool IsTemporary(string name) =>
+        name.EndsWith(".tmp", StringComparison.Ordinal) || name.StartsWith(".tmp-", StringComparison.Ordinal)
+        || name.StartsWith(".tinyimage-layers-", StringComparison.Ordinal);
 
     private static void Delete(string path)
     {

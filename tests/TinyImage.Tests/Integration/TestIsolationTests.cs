@@ -37,6 +37,26 @@ public sealed class TestIsolationTests
     }
 
     [Fact]
+    public void Finding18_The_cache_of_a_finished_test_run_is_removed_and_that_of_a_running_one_is_kept()
+    {
+        var finished = Directory.CreateTempSubdirectory("tinyimage-test-cache-").FullName; // as a killed test host leaves it
+        File.WriteAllText(Path.Combine(finished, "run.lock"), "");
+        Directory.CreateDirectory(Path.Combine(finished, "layers/gzip"));
+        File.WriteAllText(Path.Combine(finished, "layers/gzip/blob"), "left behind");
+        try
+        {
+            TestRunCache.RemoveFinishedRuns();
+
+            Assert.False(Directory.Exists(finished));
+            Assert.True(File.Exists(Path.Combine(TestRunCache.Directory, "run.lock"))); // this run's: locked, kept
+        }
+        finally
+        {
+            if (Directory.Exists(finished)) Directory.Delete(finished, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Finding18_Disposing_the_tests_images_removes_their_names_and_no_other()
     {
         using var dir = new TempDirectory();
