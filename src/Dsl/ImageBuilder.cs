@@ -214,6 +214,13 @@ public sealed partial class ImageBuilder
         Step(new WithCaCertificatesStep(), file, line);
 
     /// <summary>
+    /// <see cref="WithCaCertificates(string, int)"/>, also trusting the PEM certificates <paramref name="extraCertificates"/>
+    /// (the recipe's own files, e.g. a company CA), appended to the bundle.
+    /// </summary>
+    public ImageBuilder WithCaCertificates(IEnumerable<string> extraCertificates, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new WithCaCertificatesStep { Extra = [.. extraCertificates.Select(c => _recipe.ResolveSource(c))] }, file, line);
+
+    /// <summary>
     /// Adds every time zone: the /usr/share/zoneinfo tree (package tzdata, about 4 MB). No /etc/localtime
     /// is set, so the local time is UTC unless the container sets TZ (e.g. <c>-e TZ=Europe/Paris</c>).
     /// </summary>

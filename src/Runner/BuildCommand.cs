@@ -228,7 +228,10 @@ internal static class BuildCommand
         return new RootProvider(new DebianOptions { Progress = progress }, RootProvider.LockPathFor(Path.GetFullPath(recipePath)), mode);
     }
 
-    /// <summary>The platform to build <paramref name="spec"/> for: --platform (one of the recipe's, if it names some), else its only one, else null (the host's).</summary>
+    /// <summary>
+    /// The platform to build <paramref name="spec"/> for: --platform (one of the recipe's, if it names some), else its only
+    /// one, else the host's when it is among several, else null (the host's, when it names none).
+    /// </summary>
     internal static Platform? PlatformOf(ImageSpec spec, Platform? requested)
     {
         if (requested is not null)
@@ -238,8 +241,12 @@ internal static class BuildCommand
             return requested;
         }
         if (spec.Platforms.Length > 1)
-            throw new TinyImageException(SourceLocation.Prefix(spec.Origin,
+        {
+            // An archive holds one platform: the host's when the recipe builds for it, so it runs here.
+            var host = Platform.Host();
+            return spec.Platforms.Contains(host) ? host : throw new TinyImageException(SourceLocation.Prefix(spec.Origin,
                 $"the image is for {string.Join(" and ", spec.Platforms)}, and an archive holds one platform; pick one with --platform {spec.Platforms[0]} (an image index of several comes with registry pushes)"));
+        }
         return spec.Platforms.Length == 1 ? spec.Platforms[0] : null;
     }
 
