@@ -26,6 +26,10 @@ done
 [ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 [ -f /etc/services ] || need+=(netbase)
 [ -d /usr/share/zoneinfo/Europe ] || need+=(tzdata)
+# arm64 images (from Debian's arm64 packages) run under qemu in the Debian recipe tests.
+[ -x /usr/bin/qemu-aarch64-static ] || need+=(qemu-user-static)
+command -v update-binfmts >/dev/null 2>&1 || need+=(binfmt-support)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -33,4 +37,14 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${need[*]}" >&2
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Register qemu for arm64 binaries (binfmt_misc must be mounted; the engine's containers use the host's kernel).
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
+  $sudo mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+fi
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+  $sudo update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || $sudo update-binfmts --import qemu-aarch64 >/dev/null
 fi
