@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Oci;
 
@@ -13,9 +12,13 @@ namespace TinyImage.Core.Layers;
 /// <remarks>
 /// Layout: <c>DIR/COMPRESSOR/DIFFIDHEX</c> is the blob and <c>DIFFIDHEX.digest</c> beside it holds
 /// <c>sha256:HEX SIZE</c>. Both are written to temporary names and renamed, blob first, so a reader sees either no
-/// entry or a whole one. An entry whose blob does not match its digest file (a crash, a disk error, a hand edit) is
-/// deleted and rebuilt, never used. Blobs are immutable once written; concurrent builds writing the same entry write
-/// the same bytes. Nothing is evicted: delete the directory to reclaim the space.
+/// entry or a whole one. A hit is used only after the blob is checked against what the key promises: it must hash to
+/// its digest file AND decompress to exactly the tar the key names (diff_id and size), in one streaming pass
+/// (<see cref="LayerBlobVerifier"/>). An entry that fails (a crash, a disk error, a hand edit, another valid blob put in
+/// its place) is deleted and rebuilt, never used. The compressed bytes themselves cannot be checked without
+/// compressing again, so the compressor is trusted to be the one the directory names. Blobs are immutable once
+/// written; concurrent builds writing the same entry write the same bytes. A hit sets the blob's access time, so that
+/// eviction can take the least recently used first. Nothing is evicted: delete the directory to reclaim the space.
 /// </remarks>
 public sealed class LayerCache
 {
@@ -54,7 +57,7 @@ public sealed class LayerCache
         var blobPath = Path.Combine(directory, content.DiffId.Hex);
         var digestPath = blobPath + DigestSuffix;
 
-        var cached = await TryReadAsync(blobPath, digestPath, cancellationToken).ConfigureAwait(false);
+        var cached = await TryReadAsync(blobPath, digestPath, writer.Options.Compression, content, cancellationToken).ConfigureAwait(false);
         if (cached is { } hit)
             return (content.ToLayer(hit.Digest, hit.Size, blobPath, writer.MediaType), true);
 
@@ -83,8 +86,12 @@ public sealed class LayerCache
         return (written with { BlobPath = blobPath }, false);
     }
 
-    /// <summary>The intact entry's digest and size, or null (missing, half-written or corrupt; a corrupt one is deleted).</summary>
-    private static async Task<(Digest Digest, long Size)?> TryReadAsync(string blobPath, string digestPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// The digest and size of the entry, when it is intact and holds <paramref name="content"/>; else null (missing,
+    /// half-written, corrupt or other content; such an entry is deleted).
+    /// </summary>
+    private static async Task<(Digest Digest, long Size)?> TryReadAsync(
+        string blobPath, string digestPath, LayerCompression compression, LayerContent content, CancellationToken cancellationToken)
     {
         string text;
         try
@@ -105,10 +112,10 @@ public sealed class LayerCache
                 var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
                 await using (file.ConfigureAwait(false))
                 {
-                    if (file.Length == size)
+                    if (file.Length == size && await LayerBlobVerifier.MatchesAsync(file, compression, expected, content, cancellationToken).ConfigureAwait(false))
                     {
-                        var hash = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
-                        if (Digest.FromHash(hash) == expected) return (expected, size);
+                        TouchAccessTime(blobPath);
+                        return (expected, size);
                     }
                 }
             }
@@ -120,6 +127,14 @@ public sealed class LayerCache
         TemporaryFiles.TryDelete(digestPath);
         TemporaryFiles.TryDelete(blobPath);
         return null;
+    }
+
+    /// <summary>Marks a blob as just used (its access time), for least-recently-used eviction; best effort.</summary>
+    private static void TouchAccessTime(string blobPath)
+    {
+        try { File.SetLastAccessTimeUtc(blobPath, DateTime.UtcNow); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     private string Prepare(string compressor)
