@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using TinyImage.Core;
+using TinyImage.Core.FileSystem;
 using TinyImage.Core.Sources;
 
 namespace TinyImage.Runner;
@@ -9,6 +10,9 @@ namespace TinyImage.Runner;
 /// <summary><c>tinyrun inspect IMAGE.tar</c>: the config, the layers with sizes, and the files (with why each is there, for our images).</summary>
 internal static class InspectCommand
 {
+    private const string WhiteoutPrefix = ".wh.";
+    private const string OpaqueWhiteout = ".wh..wh..opq";
+
     public static Command Create()
     {
         var archive = new Argument<string>("archive") { Description = "An image archive: written by tinyrun, by `docker save`, or an OCI archive." };
@@ -77,29 +81,46 @@ internal static class InspectCommand
         return text.ToString();
     }
 
-    /// <summary>Applies a layer to the file system seen so far: later entries replace earlier ones; whiteouts delete.</summary>
+    /// <summary>
+    /// Applies a layer to the file system seen so far, as an engine unpacks it: its whiteouts (<c>.wh.NAME</c> removes
+    /// NAME, <c>.wh..wh..opq</c> empties its directory) remove what the layers below hold, never what this layer
+    /// itself adds; then its entries replace earlier ones (a directory over a directory keeps the contents).
+    /// </summary>
     private static void Apply(SortedDictionary<string, (LayerEntry Entry, int Layer)> files, IReadOnlyList<LayerEntry> entries, int layer)
     {
         foreach (var entry in entries)
         {
-            var slash = entry.Path.LastIndexOf('/');
-            var (parent, name) = (entry.Path[..slash], entry.Path[(slash + 1)..]);
-            if (name == ".wh..wh..opq") { RemoveUnder(files, parent); continue; }
-            if (name.StartsWith(".wh.", StringComparison.Ordinal))
+            var (parent, name) = Split(entry.Path);
+            if (name == OpaqueWhiteout) RemoveUnder(files, parent);
+            else if (name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
             {
-                var removed = parent + "/" + name[4..];
+                var removed = ImagePath.Combine(parent, name[WhiteoutPrefix.Length..]);
                 files.Remove(removed);
                 RemoveUnder(files, removed);
-                continue;
             }
-            if (entry.IsDirectory && files.TryGetValue(entry.Path, out var existing) && existing.Entry.IsDirectory) continue;
+        }
+        foreach (var entry in entries)
+        {
+            if (entry.Path == "/" || Split(entry.Path).Name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal)) continue;
+            if (files.TryGetValue(entry.Path, out var existing))
+            {
+                if (entry.IsDirectory && existing.Entry.IsDirectory) continue;
+                if (existing.Entry.IsDirectory) RemoveUnder(files, entry.Path);
+            }
             files[entry.Path] = (entry, layer);
         }
     }
 
+    private static (string Parent, string Name) Split(string path)
+    {
+        var slash = path.LastIndexOf('/');
+        return (slash == 0 ? "/" : path[..slash], path[(slash + 1)..]);
+    }
+
     private static void RemoveUnder(SortedDictionary<string, (LayerEntry Entry, int Layer)> files, string directory)
     {
-        foreach (var path in files.Keys.Where(k => k.StartsWith(directory + "/", StringComparison.Ordinal)).ToList()) files.Remove(path);
+        var prefix = directory == "/" ? "/" : directory + "/";
+        foreach (var path in files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList()) files.Remove(path);
     }
 
     private static Dictionary<string, string> Reasons(JsonElement? explanation)

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text.Json;
+using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Core.Sources;
 
@@ -44,7 +45,7 @@ public sealed class ArchiveImage
             using var reader = new TarReader(stream);
             while (reader.GetNextEntry(copyData: false) is { } entry)
             {
-                var path = "/" + entry.Name.TrimStart('.').Trim('/');
+                var path = ImagePath.Normalize(entry.Name);
                 var link = entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink ? entry.LinkName : null;
                 entries.Add(new LayerEntry(path, entry.EntryType == TarEntryType.Directory, entry.Length, link));
             }
