@@ -54,7 +54,6 @@ internal static class InspectCommand
             }
         }
 
-        var reasons = Reasons(image.Explanation);
         var files = new SortedDictionary<string, (LayerEntry Entry, int Layer)>(StringComparer.Ordinal);
         text.AppendLine($"layers ({image.Layers.Count}):");
         for (var i = 0; i < image.Layers.Count; i++)
@@ -75,7 +74,7 @@ internal static class InspectCommand
             var name = path[(path.LastIndexOf('/') + 1)..];
             var label = entry.IsDirectory ? name + "/" : entry.LinkTarget is { } link ? $"{name} -> {link}" : $"{name}  {Sizes.Format(entry.Size)}";
             var layerNote = image.Layers.Count > 1 && !entry.IsDirectory ? $"  [layer {layerNumber}]" : "";
-            var why = reasons.TryGetValue(path, out var reason) ? "  " + reason : "";
+            var why = image.Reasons.TryGetValue(path, out var reason) ? "  " + reason : "";
             text.AppendLine($"  {new string(' ', depth * 2)}{label}{layerNote}{why}");
         }
         return text.ToString();
@@ -121,16 +120,6 @@ internal static class InspectCommand
     {
         var prefix = directory == "/" ? "/" : directory + "/";
         foreach (var path in files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList()) files.Remove(path);
-    }
-
-    private static Dictionary<string, string> Reasons(JsonElement? explanation)
-    {
-        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (explanation is { ValueKind: JsonValueKind.Array } list)
-            foreach (var item in list.EnumerateArray())
-                if (item.TryGetProperty("path", out var path) && item.TryGetProperty("reason", out var reason))
-                    reasons[path.GetString()!] = reason.GetString()!;
-        return reasons;
     }
 
     private static string? Get(JsonElement element, string name) =>

@@ -12,25 +12,28 @@ public sealed class ArchiveImage
 {
     private readonly Func<ArchiveLayer, Stream> _open;
 
-    internal ArchiveImage(string reference, JsonElement config, IReadOnlyList<ArchiveLayer> layers, JsonElement? explanation, Func<ArchiveLayer, Stream> open)
+    internal ArchiveImage(string reference, JsonElement config, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons, Func<ArchiveLayer, Stream> open)
     {
         Reference = reference;
         Config = config;
         Layers = layers;
-        Explanation = explanation;
+        Reasons = reasons;
         _open = open;
     }
 
     /// <summary>The image's name in the archive ("hello:latest"), or "(untagged)".</summary>
     public string Reference { get; }
 
-    /// <summary>The image config document.</summary>
+    /// <summary>
+    /// The image config document: an object whose <c>os</c>, <c>architecture</c>, <c>created</c> and <c>config</c>
+    /// members (Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts, Labels) have their documented types, or are absent or null.
+    /// </summary>
     public JsonElement Config { get; }
 
     public IReadOnlyList<ArchiveLayer> Layers { get; }
 
-    /// <summary>TinyImage's record of why each file is in the image, when the archive carries one.</summary>
-    public JsonElement? Explanation { get; }
+    /// <summary>Why each file (by absolute path) is in the image, from TinyImage's record in the archive; empty when it has none.</summary>
+    public IReadOnlyDictionary<string, string> Reasons { get; }
 
     /// <summary>The layer's content as an uncompressed tar stream (gzip is undone here).</summary>
     public Stream OpenLayer(ArchiveLayer layer) => _open(layer);

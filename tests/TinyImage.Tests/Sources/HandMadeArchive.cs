@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
+using TinyImage.Core.Oci;
 
 namespace TinyImage.Tests.Sources;
 
@@ -37,6 +38,35 @@ internal static class HandMadeArchive
         members.Add(("manifest.json", Encoding.UTF8.GetBytes(manifest)));
         return Write(path, members);
     }
+
+    /// <summary>
+    /// Writes an OCI archive (index.json, blobs/sha256/…) of one image whose documents are given as text, so they can
+    /// be anything: "{MANIFEST}", "{CONFIG}" and "{LAYER}" in them become the digests of the manifest, config and layer.
+    /// </summary>
+    public static string Oci(string path, string index, string manifest, string config, byte[] layer)
+    {
+        var layerDigest = Digest.Compute(layer).ToString();
+        var configBytes = Encoding.UTF8.GetBytes(config);
+        var configDigest = Digest.Compute(configBytes).ToString();
+        var manifestBytes = Encoding.UTF8.GetBytes(manifest.Replace("{CONFIG}", configDigest).Replace("{LAYER}", layerDigest));
+        var manifestDigest = Digest.Compute(manifestBytes).ToString();
+        return Write(path, [
+            ("oci-layout", """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray()),
+            ("index.json", Encoding.UTF8.GetBytes(index.Replace("{MANIFEST}", manifestDigest))),
+            (Blob(manifestDigest), manifestBytes),
+            (Blob(configDigest), configBytes),
+            (Blob(layerDigest), layer),
+        ]);
+    }
+
+    /// <summary>A well-formed manifest for <see cref="Oci"/>.</summary>
+    public const string OciManifest = """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{CONFIG}","size":1},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{LAYER}","size":1}]}""";
+
+    /// <summary>A well-formed index for <see cref="Oci"/>.</summary>
+    public const string OciIndex = """{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{MANIFEST}","size":1,"annotations":{"io.containerd.image.name":"docker.io/library/hand:1"}}]}""";
+
+    /// <summary>The archive member of a blob.</summary>
+    public static string Blob(string digest) => "blobs/sha256/" + digest["sha256:".Length..];
 
     /// <summary>Writes a tar of the members, in order, and returns its path.</summary>
     public static string Write(string path, IEnumerable<(string Name, byte[] Data)> members)
