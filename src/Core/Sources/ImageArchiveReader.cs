@@ -13,7 +13,8 @@ namespace TinyImage.Core.Sources;
 /// </summary>
 public static partial class ImageArchiveReader
 {
-    private const int MaxDocumentSize = 16 << 20;
+    /// <summary>The most TinyImage's record of why each file is there may hold: it grows with the number of files.</summary>
+    private const int MaxExplanationSize = 16 << 20;
     private const string ExplanationMember = Oci.ImageArchiveWriter.ExplanationMember;
 
     public static IReadOnlyList<ArchiveImage> Read(string path)
@@ -22,6 +23,8 @@ public static partial class ImageArchiveReader
             throw new TinyImageException($"{path}: is a directory; give an image archive (.tar) written by tinyrun, docker save or skopeo");
         if (!File.Exists(path))
             throw new TinyImageException($"{path}: no such file");
+        if (UntrustedFiles.IsRegularFile(path) == false)
+            throw new TinyImageException($"{path}: not a regular file; give an image archive (.tar) written by tinyrun, docker save or skopeo");
         var members = Scan(path);
         try
         {
@@ -138,17 +141,17 @@ public static partial class ImageArchiveReader
     {
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!members.ContainsKey(ExplanationMember)) return reasons;
-        using var document = ReadDocument(path, members, ExplanationMember);
+        using var document = ReadDocument(path, members, ExplanationMember, MaxExplanationSize);
         foreach (var item in ArchiveJson.Root(document.RootElement, path, ExplanationMember).Items())
             reasons[item.Property("path").String()] = item.Property("reason").String();
         return reasons;
     }
 
-    private static JsonDocument ReadDocument(string path, Dictionary<string, (long Offset, long Length)> members, string member)
+    private static JsonDocument ReadDocument(
+        string path, Dictionary<string, (long Offset, long Length)> members, string member, int limit = UntrustedFiles.MaxDocumentSize)
     {
         var (offset, length) = Member(members, member, path);
-        if (length > MaxDocumentSize)
-            throw new TinyImageException($"{path}: {ArchiveJson.Display(member)} is {length} bytes, too large for an image document");
+        if (length > limit) throw UntrustedFiles.TooLarge($"{path}: {ArchiveJson.Display(member)}", limit);
         var bytes = new byte[length];
         using var file = File.OpenRead(path);
         file.Position = offset;

@@ -9,8 +9,15 @@ public sealed class InspectCommandTests
 {
     private static string Files(string archive)
     {
-        var text = string.Concat(ImageArchiveReader.Read(archive).Select(image => InspectCommand.Describe(image, showFiles: true)));
+        var text = Describe(archive);
         return text[(text.IndexOf("files:\n", StringComparison.Ordinal) + "files:\n".Length)..];
+    }
+
+    private static string Describe(string archive)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        foreach (var image in ImageArchiveReader.Read(archive)) InspectCommand.Describe(image, showFiles: true, output);
+        return output.ToString();
     }
 
     [Theory]
@@ -148,10 +155,61 @@ public sealed class InspectCommandTests
     {
         var e = Assert.Throws<TinyImage.Core.TinyImageException>(() =>
         {
-            foreach (var image in ImageArchiveReader.Read(archive)) InspectCommand.Describe(image, showFiles: true);
+            Describe(archive);
         });
         Assert.DoesNotContain("\n", e.Message);
         Assert.StartsWith($"{archive}: {document}", e.Message);
         Assert.Contains(member, e.Message);
+    }
+
+    [Fact]
+    public void Finding12_InspectOfDeepPaths_GivesOutputLinearInTheEntries()
+    {
+        using var dir = new TempDirectory();
+        const int depth = 3000; // paths up to 6,000 characters: 9 MB of output from the quadratic indentation before
+        var entries = new List<(string, string)>();
+        var path = new System.Text.StringBuilder();
+        for (var i = 0; i < depth; i++) entries.Add((path.Append("a/").ToString(), ""));
+        entries.Add((path + "deepest", "x"));
+        var archive = HandMadeArchive.DockerSave(dir.Combine("deep.tar"), HandMadeArchive.Layer(true, [.. entries]));
+
+        var result = Run.Tinyrun(dir.Path, "inspect", archive);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.True(result.Stdout.Length < 512 * 1024, $"{result.Stdout.Length} characters of output");
+        Assert.Contains("\n" + new string(' ', 2 + 64) + "(depth 40) a/\n", result.Stdout);
+        Assert.Contains($"\n  ({depth - MergedLayers.MaxPathLength / 2 + 1} entries not shown: paths longer than {MergedLayers.MaxPathLength} characters", result.Stdout);
+    }
+
+    [Fact]
+    public void Finding12_MergedLayers_KeepWhatTheBudgetAllows_AndCountTheRest()
+    {
+        var merged = new MergedLayers(budget: 3 * (64 + 2));
+        merged.AddLayer(new[] { "/a", "/b", "/c", "/d", "/e" }.Select(p => new LayerEntry(p, false, 1, null)), 1);
+        merged.AddLayer([new LayerEntry("/.wh.a", false, 0, null), new LayerEntry("/f", false, 1, null)], 2);
+
+        Assert.Equal(["/b", "/c", "/f"], merged.Files.Select(f => f.Entry.Path));
+        Assert.Equal(2, merged.NotKept);
+    }
+
+    [Fact]
+    public void Finding12_AConfigOverTheLimit_IsRefused()
+    {
+        using var dir = new TempDirectory();
+        var config = HandMadeArchive.Config[..^1] + ",\"padding\":\"" + new string('x', 5 << 20) + "\"}";
+        var archive = HandMadeArchive.Write(dir.Combine("big-config.tar"), [
+            ("config.json", System.Text.Encoding.UTF8.GetBytes(config)),
+            ("manifest.json", System.Text.Encoding.UTF8.GetBytes(DockerManifest)),
+            ("layer1.tar", HandMadeArchive.Layer(false, ("a", "a"))),
+        ]);
+
+        AssertOneLineError(archive, "config.json", "larger than 4 MiB");
+    }
+
+    [Fact]
+    public void Finding12_AnArchiveThatIsNotARegularFile_IsRefused()
+    {
+        var e = Assert.Throws<TinyImage.Core.TinyImageException>(() => ImageArchiveReader.Read("/dev/zero"));
+        Assert.Equal("/dev/zero: not a regular file; give an image archive (.tar) written by tinyrun, docker save or skopeo", e.Message);
     }
 }
