@@ -1,14 +1,21 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using TinyImage.Core;
 using TinyImage.Core.Sources;
 
 namespace TinyImage.Runner;
 
 /// <summary><c>tinyrun inspect IMAGE.tar</c>: the config, the layers with sizes, and the files (with why each is there, for our images).</summary>
+/// <remarks>
+/// Output is written as it is made, and what is kept is bounded (<see cref="MergedLayers"/>): a small archive of
+/// hostile layers (deep paths, endless entries) gives bounded memory and output, with a line saying what is not shown.
+/// </remarks>
 internal static class InspectCommand
 {
+    /// <summary>Deeper files are not indented further; their line says their depth.</summary>
+    private const int MaxIndentedDepth = 32;
+
     public static Command Create()
     {
         var archive = new Argument<string>("archive") { Description = "An image archive: written by tinyrun, by `docker save`, or an OCI archive." };
@@ -23,18 +30,18 @@ internal static class InspectCommand
             """) { archive, noFiles };
         command.SetAction(parse =>
         {
+            using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
             foreach (var image in ImageArchiveReader.Read(parse.GetValue(archive)!))
-                Console.Write(Describe(image, showFiles: !parse.GetValue(noFiles)));
+                Describe(image, showFiles: !parse.GetValue(noFiles), output);
             return Program.ExitOk;
         });
         return command;
     }
 
-    internal static string Describe(ArchiveImage image, bool showFiles)
+    internal static void Describe(ArchiveImage image, bool showFiles, TextWriter output)
     {
-        var text = new StringBuilder();
         var config = image.Config;
-        text.AppendLine($"{image.Reference}  {Get(config, "os")}/{Get(config, "architecture")}  created {Get(config, "created") ?? "(not set)"}");
+        output.WriteLine($"{Printable(image.Reference)}  {Get(config, "os")}/{Get(config, "architecture")}  created {Get(config, "created") ?? "(not set)"}");
         if (config.TryGetProperty("config", out var run) && run.ValueKind == JsonValueKind.Object)
         {
             foreach (var key in new[] { "Entrypoint", "Cmd", "Env", "WorkingDir", "User", "ExposedPorts", "Labels" })
@@ -46,72 +53,52 @@ internal static class InspectCommand
                     JsonValueKind.Object => string.Join(", ", value.EnumerateObject().Select(p => p.Value.ValueKind == JsonValueKind.String ? $"{p.Name}={p.Value.GetString()}" : p.Name)),
                     _ => value.ToString(),
                 };
-                if (shown is not ("" or "[]")) text.AppendLine($"  {key,-11} {shown}");
+                if (shown is not ("" or "[]")) output.WriteLine($"  {key,-11} {Printable(shown)}");
             }
         }
 
-        var reasons = Reasons(image.Explanation);
-        var files = new SortedDictionary<string, (LayerEntry Entry, int Layer)>(StringComparer.Ordinal);
-        text.AppendLine($"layers ({image.Layers.Count}):");
+        var files = new MergedLayers();
+        output.WriteLine($"layers ({image.Layers.Count}):");
         for (var i = 0; i < image.Layers.Count; i++)
         {
             var layer = image.Layers[i];
-            var entries = image.ReadEntries(layer);
-            var unpacked = entries.Sum(e => e.Size);
-            var count = entries.Count(e => !e.IsDirectory);
-            Apply(files, entries, i + 1);
-            text.AppendLine($"  {i + 1}. {layer.Digest ?? layer.Member}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
-        }
-        if (!showFiles) return text.ToString();
-
-        text.AppendLine("files:");
-        foreach (var (path, (entry, layerNumber)) in files.Where(f => f.Key != "/"))
-        {
-            var depth = path.Count(c => c == '/') - 1;
-            var name = path[(path.LastIndexOf('/') + 1)..];
-            var label = entry.IsDirectory ? name + "/" : entry.LinkTarget is { } link ? $"{name} -> {link}" : $"{name}  {Sizes.Format(entry.Size)}";
-            var layerNote = image.Layers.Count > 1 && !entry.IsDirectory ? $"  [layer {layerNumber}]" : "";
-            var why = reasons.TryGetValue(path, out var reason) ? "  " + reason : "";
-            text.AppendLine($"  {new string(' ', depth * 2)}{label}{layerNote}{why}");
-        }
-        return text.ToString();
-    }
-
-    /// <summary>Applies a layer to the file system seen so far: later entries replace earlier ones; whiteouts delete.</summary>
-    private static void Apply(SortedDictionary<string, (LayerEntry Entry, int Layer)> files, IReadOnlyList<LayerEntry> entries, int layer)
-    {
-        foreach (var entry in entries)
-        {
-            var slash = entry.Path.LastIndexOf('/');
-            var (parent, name) = (entry.Path[..slash], entry.Path[(slash + 1)..]);
-            if (name == ".wh..wh..opq") { RemoveUnder(files, parent); continue; }
-            if (name.StartsWith(".wh.", StringComparison.Ordinal))
+            long unpacked = 0, count = 0;
+            files.AddLayer(image.ReadEntries(layer).Select(entry =>
             {
-                var removed = parent + "/" + name[4..];
-                files.Remove(removed);
-                RemoveUnder(files, removed);
-                continue;
-            }
-            if (entry.IsDirectory && files.TryGetValue(entry.Path, out var existing) && existing.Entry.IsDirectory) continue;
-            files[entry.Path] = (entry, layer);
+                unpacked += entry.Size;
+                if (!entry.IsDirectory) count++;
+                return entry;
+            }), i + 1);
+            output.WriteLine($"  {i + 1}. {Printable(layer.Digest ?? layer.Member)}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
         }
+        if (!showFiles) return;
+
+        output.WriteLine("files:");
+        foreach (var (entry, layerNumber) in files.Files)
+        {
+            var path = entry.Path;
+            var depth = path.AsSpan().Count('/') - 1;
+            var name = Printable(path[(path.LastIndexOf('/') + 1)..]);
+            var label = entry.IsDirectory ? name + "/" : entry.LinkTarget is { } link ? $"{name} -> {Printable(link)}" : $"{name}  {Sizes.Format(entry.Size)}";
+            var indent = depth <= MaxIndentedDepth ? new string(' ', depth * 2) : new string(' ', MaxIndentedDepth * 2) + $"(depth {depth}) ";
+            var layerNote = image.Layers.Count > 1 && !entry.IsDirectory ? $"  [layer {layerNumber}]" : "";
+            var why = image.Reasons.TryGetValue(path, out var reason) ? "  " + Printable(reason) : "";
+            output.WriteLine($"  {indent}{label}{layerNote}{why}");
+        }
+        if (files.NotKept > 0)
+            output.WriteLine($"  ({files.NotKept} entries not shown: paths longer than {MergedLayers.MaxPathLength} characters, or more files than inspect keeps)");
     }
 
-    private static void RemoveUnder(SortedDictionary<string, (LayerEntry Entry, int Layer)> files, string directory)
+    /// <summary>Text from the archive, safe to print on one line: control characters as <c>\xNN</c>.</summary>
+    private static string Printable(string text)
     {
-        foreach (var path in files.Keys.Where(k => k.StartsWith(directory + "/", StringComparison.Ordinal)).ToList()) files.Remove(path);
-    }
-
-    private static Dictionary<string, string> Reasons(JsonElement? explanation)
-    {
-        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (explanation is { ValueKind: JsonValueKind.Array } list)
-            foreach (var item in list.EnumerateArray())
-                if (item.TryGetProperty("path", out var path) && item.TryGetProperty("reason", out var reason))
-                    reasons[path.GetString()!] = reason.GetString()!;
-        return reasons;
+        if (!text.Any(char.IsControl)) return text;
+        var printable = new StringBuilder(text.Length + 16);
+        foreach (var c in text)
+            printable.Append(char.IsControl(c) ? $"\\x{((int)c).ToString("x2", CultureInfo.InvariantCulture)}" : c);
+        return printable.ToString();
     }
 
     private static string? Get(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Printable(value.GetString()!) : null;
 }

@@ -32,6 +32,7 @@ internal static class Program
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(LockCommand.Create());
+        root.Subcommands.Add(CacheCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -69,16 +69,22 @@ internal static class TestCommand
             return exists == test.PathShouldExist ? null
                 : test.PathShouldExist ? $"expected {path} to exist; it does not" : $"expected {path} to be absent; it exists";
         }
-        var (exitCode, stdout, stderr) = await daemon.RunAsync(image, test.Command ?? [], TestTimeout, cancellationToken).ConfigureAwait(false);
+        // Streamed: a container may print gigabytes; only what the checks and the report need is kept.
+        using var stdout = new ContainerOutput(test.ExpectOutput, test.ExpectOutputContains);
+        using var stderr = new ContainerOutput();
+        var (exitCode, failure) = await daemon.RunAsync(image, test.Command ?? [], TestTimeout, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        stdout.Complete();
+        stderr.Complete();
         var problems = new List<string>();
         if (exitCode != test.ExpectExitCode)
             problems.Add($"expected exit code {test.ExpectExitCode}, got {exitCode}");
-        if (test.ExpectOutput is { } expected && stdout.TrimEnd() != expected.TrimEnd())
-            problems.Add($"expected output:\n{Indent(expected.TrimEnd())}\nactual output:\n{Indent(stdout.TrimEnd())}");
-        if (test.ExpectOutputContains is { } part && !stdout.Contains(part, StringComparison.Ordinal))
-            problems.Add($"expected output containing:\n{Indent(part)}\nactual output:\n{Indent(stdout.TrimEnd())}");
-        if (problems.Count > 0 && stderr.Trim().Length > 0)
-            problems.Add($"stderr:\n{Indent(stderr.TrimEnd())}");
+        if (test.ExpectOutput is { } expected && !stdout.IsExpected)
+            problems.Add($"expected output:\n{Indent(ContainerOutput.Abbreviate(expected.TrimEnd()))}\nactual output:\n{Indent(stdout.Shown)}");
+        if (test.ExpectOutputContains is { } part && !stdout.ContainsExpectedPart)
+            problems.Add($"expected output containing:\n{Indent(ContainerOutput.Abbreviate(part))}\nactual output:\n{Indent(stdout.Shown)}");
+        var errors = failure ?? stderr.Shown;
+        if (problems.Count > 0 && errors.Trim().Length > 0)
+            problems.Add($"stderr:\n{Indent(errors.TrimEnd())}");
         return problems.Count == 0 ? null : string.Join('\n', problems);
     }
 

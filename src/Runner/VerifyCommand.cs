@@ -8,8 +8,9 @@ namespace TinyImage.Runner;
 
 /// <summary>
 /// <c>tinyrun verify RECIPE IMAGE [--arg NAME=VALUE]...</c>: rebuilds the recipe's images in a temporary directory and
-/// checks that their manifest digests are the ones in IMAGE (a tar or OCI layout written by tinyrun). Exit 0 when all
-/// match, 1 when one differs (printing both digests), so a CI job can prove a published image comes from its recipe.
+/// checks that their manifest digests are the ones in IMAGE (a tar or OCI layout written by tinyrun), compressing every
+/// layer afresh (the layer cache is not used). Exit 0 when all match, 1 when one differs (printing both digests), so a
+/// CI job can prove a published image comes from its recipe.
 /// </summary>
 internal static class VerifyCommand
 {
@@ -33,7 +34,9 @@ internal static class VerifyCommand
         var expected = await ImageLayoutReader.ReadManifestsAsync(imagePath, cancellationToken).ConfigureAwait(false);
         var specs = await new RecipeEvaluator(useCache: true, _ => { }).EvaluateAsync(recipePath, arguments, cancellationToken).ConfigureAwait(false);
         var named = BuildCommand.Name(specs, recipePath, overrideReference: null);
-        var pipelineOptions = ImagePipelineOptions.FromEnvironment();
+        // Without the layer cache: a cache entry is trusted for its content, not for its compressed bytes, and the
+        // point here is to show that the recipe alone gives the image.
+        var pipelineOptions = ImagePipelineOptions.FromEnvironment() with { LayerCacheDirectory = null };
         var temp = Directory.CreateTempSubdirectory("tinyrun-verify-").FullName;
         try
         {

@@ -85,13 +85,22 @@ public sealed class ImagePipeline
         var cache = _options.LayerCacheDirectory is { } cacheDirectory ? new LayerCache(cacheDirectory) : null;
 
         // Uncached layers are written beside the output, so a rename-free copy into it stays on one file system.
-        var outputDirectory = Path.GetDirectoryName(Path.GetFullPath(outputPath.TrimEnd('/')))!;
+        var fullOutputPath = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
+        var outputDirectory = Path.GetDirectoryName(fullOutputPath)!;
+        SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath));
         var scratch = Path.Combine(outputDirectory, TempLayerDirectoryPrefix + Path.GetRandomFileName());
         var layers = new Layer[groups.Count];
         var owned = new bool[groups.Count];
+        // Held until the image is written: a prune of the cache waits, and never removes a blob this build copies.
+        using var lease = cache is null ? null : await cache.LeaseAsync(cancellationToken).ConfigureAwait(false);
+        FileLock? scratchLock = null;
         try
         {
-            if (cache is null && groups.Count > 0) Directory.CreateDirectory(scratch);
+            if (cache is null && groups.Count > 0)
+            {
+                Directory.CreateDirectory(scratch);
+                scratchLock = FileLock.TryAcquire(Path.Combine(scratch, StaleTemporaryFiles.DirectoryLockName), exclusive: true);
+            }
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelLayers, CancellationToken = cancellationToken };
             await Parallel.ForEachAsync(Enumerable.Range(0, groups.Count), parallel, async (i, token) =>
             {
@@ -116,9 +125,20 @@ public sealed class ImagePipeline
         {
             for (var i = 0; i < layers.Length; i++)
                 if (owned[i] && layers[i] is { } layer) TemporaryFiles.TryDelete(layer.BlobPath);
+            scratchLock?.Dispose();
             try { if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true); }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>
+    /// Removes what builds of <paramref name="outputName"/> killed over an hour ago left beside it: the archive's
+    /// temporary file (<c>.NAME.RANDOM.tmp</c>) and uncached layers' directories; never a running build's (they are locked).
+    /// </summary>
+    private static void SweepStaleTemporaryFiles(string outputDirectory, string outputName)
+    {
+        StaleTemporaryFiles.SweepFiles(outputDirectory, "." + outputName + ".", ".tmp", StaleTemporaryFiles.MinimumAge);
+        StaleTemporaryFiles.SweepDirectories(outputDirectory, TempLayerDirectoryPrefix, StaleTemporaryFiles.MinimumAge);
     }
 }

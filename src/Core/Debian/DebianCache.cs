@@ -97,7 +97,7 @@ public sealed class DebianCache
             var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
-                var hashing = new HashingWriteStream(file);
+                var hashing = new HashingStream(file);
                 await using (hashing.ConfigureAwait(false))
                 {
                     if (!await write(hashing).ConfigureAwait(false))
@@ -106,7 +106,7 @@ public sealed class DebianCache
                         return false;
                     }
                     digest = hashing.GetDigest();
-                    written = hashing.BytesWritten;
+                    written = hashing.BytesHashed;
                 }
             }
             if (verify && (written != size || digest.Hex != sha256))

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Oci;
 
@@ -13,13 +12,26 @@ namespace TinyImage.Core.Layers;
 /// <remarks>
 /// Layout: <c>DIR/COMPRESSOR/DIFFIDHEX</c> is the blob and <c>DIFFIDHEX.digest</c> beside it holds
 /// <c>sha256:HEX SIZE</c>. Both are written to temporary names and renamed, blob first, so a reader sees either no
-/// entry or a whole one. An entry whose blob does not match its digest file (a crash, a disk error, a hand edit) is
-/// deleted and rebuilt, never used. Blobs are immutable once written; concurrent builds writing the same entry write
-/// the same bytes. Nothing is evicted: delete the directory to reclaim the space.
+/// entry or a whole one. A hit is used only after the blob is checked against what the key promises: it must hash to
+/// its digest file AND decompress to exactly the tar the key names (diff_id and size), in one streaming pass
+/// (<see cref="LayerBlobVerifier"/>). An entry that fails (a crash, a disk error, a hand edit, another valid blob put in
+/// its place) is deleted and rebuilt, never used. The compressed bytes themselves cannot be checked without
+/// compressing again, so the compressor is trusted to be the one the directory names. Blobs are immutable once
+/// written; concurrent builds writing the same entry write the same bytes. A hit sets the blob's access time, so that
+/// <see cref="PruneAsync"/> can evict the least recently used first.
+/// <para>
+/// Concurrency: a build holds <see cref="LeaseAsync"/> (a shared lock on <c>DIR/.lock</c>) from its first lookup until
+/// its image is written; <see cref="PruneAsync"/> takes the lock exclusively, so it waits for running builds and never
+/// removes a blob one of them is about to copy. Temporary files a killed build left (older than an hour and not locked
+/// by a running build, see <see cref="StaleTemporaryFiles"/>) are removed by the next build that uses the cache.
+/// </para>
 /// </remarks>
 public sealed class LayerCache
 {
     private const string DigestSuffix = ".digest";
+    private const string LockName = ".lock";
+    private const string TemporaryPrefix = ".";
+    private const string TemporarySuffix = ".tmp";
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     /// <param name="directory">The cache's directory, e.g. <see cref="DefaultDirectory"/>; created (0700) when first written.</param>
@@ -30,6 +42,8 @@ public sealed class LayerCache
     }
 
     public string Directory { get; }
+
+    private int _swept;
 
     /// <summary>
     /// <c>layers/</c> under the runner's cache root: <c>$TINYRUN_CACHE</c>, else <c>$XDG_CACHE_HOME/tinyrun</c>, else
@@ -54,7 +68,7 @@ public sealed class LayerCache
         var blobPath = Path.Combine(directory, content.DiffId.Hex);
         var digestPath = blobPath + DigestSuffix;
 
-        var cached = await TryReadAsync(blobPath, digestPath, cancellationToken).ConfigureAwait(false);
+        var cached = await TryReadAsync(blobPath, digestPath, writer.Options.Compression, content, cancellationToken).ConfigureAwait(false);
         if (cached is { } hit)
             return (content.ToLayer(hit.Digest, hit.Size, blobPath, writer.MediaType), true);
 
@@ -83,8 +97,12 @@ public sealed class LayerCache
         return (written with { BlobPath = blobPath }, false);
     }
 
-    /// <summary>The intact entry's digest and size, or null (missing, half-written or corrupt; a corrupt one is deleted).</summary>
-    private static async Task<(Digest Digest, long Size)?> TryReadAsync(string blobPath, string digestPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// The digest and size of the entry, when it is intact and holds <paramref name="content"/>; else null (missing,
+    /// half-written, corrupt or other content; such an entry is deleted).
+    /// </summary>
+    private static async Task<(Digest Digest, long Size)?> TryReadAsync(
+        string blobPath, string digestPath, LayerCompression compression, LayerContent content, CancellationToken cancellationToken)
     {
         string text;
         try
@@ -105,10 +123,10 @@ public sealed class LayerCache
                 var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
                 await using (file.ConfigureAwait(false))
                 {
-                    if (file.Length == size)
+                    if (file.Length == size && await LayerBlobVerifier.MatchesAsync(file, compression, expected, content, cancellationToken).ConfigureAwait(false))
                     {
-                        var hash = await SHA256.HashDataAsync(file, cancellationToken).ConfigureAwait(false);
-                        if (Digest.FromHash(hash) == expected) return (expected, size);
+                        TouchAccessTime(blobPath);
+                        return (expected, size);
                     }
                 }
             }
@@ -122,14 +140,130 @@ public sealed class LayerCache
         return null;
     }
 
-    private string Prepare(string compressor)
+    /// <summary>Marks a blob as just used (its access time), for least-recently-used eviction; best effort.</summary>
+    private static void TouchAccessTime(string blobPath)
     {
-        var directory = Path.Combine(Directory, compressor);
+        try { File.SetLastAccessTimeUtc(blobPath, DateTime.UtcNow); }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>
+    /// Holds the cache for a build, from before its first lookup until its image is written: a shared lock, so that
+    /// builds run together and <see cref="PruneAsync"/> waits for them. Waits while a prune runs.
+    /// </summary>
+    /// <exception cref="TinyImageException">The cache directory cannot be created or locked.</exception>
+    public async Task<IDisposable> LeaseAsync(CancellationToken cancellationToken)
+    {
+        Prepare(compressor: null);
+        return await LockAsync(exclusive: false, waiting: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many layers the cache holds and their size on disk (blobs and digest files).</summary>
+    public LayerCacheUsage Measure()
+    {
+        var entries = Entries(out var temporaryBytes);
+        return new LayerCacheUsage(entries.Count, entries.Sum(e => e.Bytes), temporaryBytes);
+    }
+
+    /// <summary>
+    /// Removes every temporary file (no build runs while the lock is held), then the least recently used layers until
+    /// the layers take at most <paramref name="maxBytes"/> (0 empties the cache). Waits for running builds first,
+    /// calling <paramref name="waiting"/> once if it has to.
+    /// </summary>
+    /// <returns>What was removed, and what is left.</returns>
+    /// <exception cref="TinyImageException">The cache cannot be locked or changed.</exception>
+    public async Task<(LayerCacheUsage Removed, LayerCacheUsage Left)> PruneAsync(long maxBytes, Action? waiting, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        if (!System.IO.Directory.Exists(Directory)) return (new LayerCacheUsage(0, 0, 0), new LayerCacheUsage(0, 0, 0));
+        using var exclusive = await LockAsync(exclusive: true, waiting, cancellationToken).ConfigureAwait(false);
+        long removedTemporary = 0;
+        foreach (var compressor in CompressorDirectories())
+            removedTemporary += StaleTemporaryFiles.SweepFiles(compressor, TemporaryPrefix, TemporarySuffix, TimeSpan.Zero);
+        var entries = Entries(out _);
+        var left = entries.Sum(e => e.Bytes);
+        int removed = 0;
+        long removedBytes = 0;
+        foreach (var entry in entries.OrderBy(e => e.LastUsed))
+        {
+            if (left <= maxBytes) break;
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                File.Delete(entry.BlobPath + DigestSuffix);
+                File.Delete(entry.BlobPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new TinyImageException($"cannot remove '{entry.BlobPath}' from the layer cache: {e.Message}; fix its permissions", e);
+            }
+            left -= entry.Bytes;
+            removedBytes += entry.Bytes;
+            removed++;
+        }
+        return (new LayerCacheUsage(removed, removedBytes, removedTemporary), new LayerCacheUsage(entries.Count - removed, left, 0));
+    }
+
+    private async Task<IDisposable> LockAsync(bool exclusive, Action? waiting, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FileLock.AcquireAsync(Path.Combine(Directory, LockName), exclusive, waiting, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TinyImageException($"cannot lock the layer cache '{Directory}': {e.Message}; fix its permissions or set TINYRUN_CACHE to another directory", e);
+        }
+    }
+
+    /// <summary>Every complete entry (a blob and its digest file); digest files without a blob are removed.</summary>
+    private List<(string BlobPath, long Bytes, DateTime LastUsed)> Entries(out long temporaryBytes)
+    {
+        var entries = new List<(string, long, DateTime)>();
+        temporaryBytes = 0;
+        try
+        {
+            foreach (var compressor in CompressorDirectories())
+            {
+                var files = new DirectoryInfo(compressor).EnumerateFiles().ToDictionary(f => f.Name, StringComparer.Ordinal);
+                foreach (var (name, file) in files)
+                {
+                    if (name.StartsWith(TemporaryPrefix, StringComparison.Ordinal)) temporaryBytes += file.Length;
+                    else if (name.EndsWith(DigestSuffix, StringComparison.Ordinal))
+                    {
+                        if (!files.ContainsKey(name[..^DigestSuffix.Length])) TemporaryFiles.TryDelete(file.FullName);
+                    }
+                    else
+                        entries.Add((file.FullName, file.Length + (files.TryGetValue(name + DigestSuffix, out var digest) ? digest.Length : 0), file.LastAccessTimeUtc));
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TinyImageException($"cannot read the layer cache '{Directory}': {e.Message}; fix its permissions or set TINYRUN_CACHE to another directory", e);
+        }
+        return entries;
+    }
+
+    private IEnumerable<string> CompressorDirectories() =>
+        System.IO.Directory.Exists(Directory) ? System.IO.Directory.EnumerateDirectories(Directory) : [];
+
+    /// <summary>
+    /// Creates the cache (0700) and the directory of <paramref name="compressor"/> if missing; the first time, removes
+    /// the temporary files that killed builds left.
+    /// </summary>
+    private string Prepare(string? compressor)
+    {
+        var directory = compressor is null ? Directory : Path.Combine(Directory, compressor);
         try
         {
             if (!System.IO.Directory.Exists(Directory))
                 System.IO.Directory.CreateDirectory(Directory, PrivateDirectory);
             System.IO.Directory.CreateDirectory(directory, PrivateDirectory);
+            if (Interlocked.Exchange(ref _swept, 1) == 0)
+                foreach (var each in CompressorDirectories())
+                    StaleTemporaryFiles.SweepFiles(each, TemporaryPrefix, TemporarySuffix, StaleTemporaryFiles.MinimumAge);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

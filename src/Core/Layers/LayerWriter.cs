@@ -57,7 +57,7 @@ public sealed class LayerWriter
             var file = new FileStream(blobPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileBufferSize);
             await using (file.ConfigureAwait(false))
             {
-                using var compressed = new HashingWriteStream(file);
+                using var compressed = new HashingStream(file);
                 var compressor = OpenCompressor(compressed);
                 LayerContent content;
                 await using (compressor.ConfigureAwait(false))
@@ -68,7 +68,7 @@ public sealed class LayerWriter
                 }
                 await file.FlushAsync(cancellationToken).ConfigureAwait(false);
 
-                return content.ToLayer(compressed.GetDigest(), compressed.BytesWritten, blobPath, MediaType);
+                return content.ToLayer(compressed.GetDigest(), compressed.BytesHashed, blobPath, MediaType);
             }
         }
         catch
@@ -104,7 +104,7 @@ public sealed class LayerWriter
     /// <summary>Writes the tar of <paramref name="entries"/> to <paramref name="destination"/>, hashing it on the way.</summary>
     private async Task<LayerContent> WriteTarAsync(Stream destination, IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
     {
-        using var uncompressed = new HashingWriteStream(destination);
+        using var uncompressed = new HashingStream(destination);
         var counts = new Counts();
         var tar = new TarWriter(uncompressed, TarEntryFormat.Gnu, leaveOpen: true);
         await using (tar.ConfigureAwait(false))
@@ -119,7 +119,7 @@ public sealed class LayerWriter
         return new LayerContent
         {
             DiffId = uncompressed.GetDigest(),
-            UncompressedSize = uncompressed.BytesWritten,
+            UncompressedSize = uncompressed.BytesHashed,
             FileCount = counts.Files,
             EntryCount = entries.Count,
             ContentSize = counts.ContentBytes,

@@ -138,9 +138,11 @@ public sealed class DockerDaemon : IDisposable
     /// <summary>
     /// Runs <paramref name="command"/> (the whole argv; empty runs the image's own entrypoint and
     /// command) in a new container of <paramref name="image"/> with no network, waits for it, and
-    /// removes it. Returns the exit code and both outputs.
+    /// removes it. Both outputs are copied, as they are read, to <paramref name="stdout"/> and <paramref name="stderr"/>.
+    /// Returns the exit code, and why the container did not run (-1) when it did not.
     /// </summary>
-    public async Task<(long ExitCode, string Stdout, string Stderr)> RunAsync(string image, IReadOnlyList<string> command, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<(long ExitCode, string? Failure)> RunAsync(
+        string image, IReadOnlyList<string> command, TimeSpan timeout, Stream stdout, Stream stderr, CancellationToken cancellationToken)
     {
         var parameters = new CreateContainerParameters
         {
@@ -159,17 +161,17 @@ public sealed class DockerDaemon : IDisposable
             var exit = await _client.Containers.WaitContainerAsync(id, deadline.Token).ConfigureAwait(false);
             using var logs = await _client.Containers.GetContainerLogsAsync(id, tty: false,
                 new ContainerLogsParameters { ShowStdout = true, ShowStderr = true }, deadline.Token).ConfigureAwait(false);
-            var (stdout, stderr) = await logs.ReadOutputToEndAsync(deadline.Token).ConfigureAwait(false);
-            return (exit.StatusCode, stdout, stderr);
+            await logs.CopyOutputToAsync(Stream.Null, stdout, stderr, deadline.Token).ConfigureAwait(false);
+            return (exit.StatusCode, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (-1, "", $"(timed out after {timeout.TotalSeconds:0} s)");
+            return (-1, $"(timed out after {timeout.TotalSeconds:0} s)");
         }
         catch (DockerApiException e)
         {
             // An exec failure (no such program in the image) is reported when the container starts.
-            return (-1, "", e.ResponseBody.Trim());
+            return (-1, e.ResponseBody.Trim());
         }
         catch (Exception e) when (IsUnreachable(e))
         {

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.Text.Json;
+using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Core.Sources;
 
@@ -11,48 +12,68 @@ public sealed class ArchiveImage
 {
     private readonly Func<ArchiveLayer, Stream> _open;
 
-    internal ArchiveImage(string reference, JsonElement config, IReadOnlyList<ArchiveLayer> layers, JsonElement? explanation, Func<ArchiveLayer, Stream> open)
+    internal ArchiveImage(string reference, JsonElement config, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons, Func<ArchiveLayer, Stream> open)
     {
         Reference = reference;
         Config = config;
         Layers = layers;
-        Explanation = explanation;
+        Reasons = reasons;
         _open = open;
     }
 
     /// <summary>The image's name in the archive ("hello:latest"), or "(untagged)".</summary>
     public string Reference { get; }
 
-    /// <summary>The image config document.</summary>
+    /// <summary>
+    /// The image config document: an object whose <c>os</c>, <c>architecture</c>, <c>created</c> and <c>config</c>
+    /// members (Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts, Labels) have their documented types, or are absent or null.
+    /// </summary>
     public JsonElement Config { get; }
 
     public IReadOnlyList<ArchiveLayer> Layers { get; }
 
-    /// <summary>TinyImage's record of why each file is in the image, when the archive carries one.</summary>
-    public JsonElement? Explanation { get; }
+    /// <summary>Why each file (by absolute path) is in the image, from TinyImage's record in the archive; empty when it has none.</summary>
+    public IReadOnlyDictionary<string, string> Reasons { get; }
 
     /// <summary>The layer's content as an uncompressed tar stream (gzip is undone here).</summary>
     public Stream OpenLayer(ArchiveLayer layer) => _open(layer);
 
-    /// <summary>Every entry of a layer, in order; a damaged layer is a <see cref="TinyImageException"/>.</summary>
-    public IReadOnlyList<LayerEntry> ReadEntries(ArchiveLayer layer)
+    /// <summary>
+    /// Every entry of a layer, in order, read as it is enumerated (nothing is kept); paths are absolute and normalized
+    /// (<c>./a/</c> is <c>/a</c>). A damaged layer is a <see cref="TinyImageException"/>.
+    /// </summary>
+    public IEnumerable<LayerEntry> ReadEntries(ArchiveLayer layer)
     {
-        var entries = new List<LayerEntry>();
+        using var stream = Damaged(layer, () => OpenLayer(layer));
+        using var reader = new TarReader(stream);
+        while (Damaged(layer, () => reader.GetNextEntry(copyData: false)) is { } entry)
+        {
+            var link = entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink ? entry.LinkName : null;
+            yield return new LayerEntry(PathOf(entry.Name), entry.EntryType == TarEntryType.Directory, entry.Length, link);
+        }
+    }
+
+    /// <summary>The absolute path of a tar entry's name; linear in its length, as names can be long.</summary>
+    internal static string PathOf(string name)
+    {
+        var trimmed = name.AsSpan().Trim('/');
+        while (trimmed.StartsWith("./", StringComparison.Ordinal)) trimmed = trimmed[2..].TrimStart('/');
+        if (trimmed is "" or ".") return "/";
+        var plain = !trimmed.Contains("//", StringComparison.Ordinal) && !trimmed.Contains("/./", StringComparison.Ordinal) &&
+                    !trimmed.Contains("/../", StringComparison.Ordinal) && !trimmed.StartsWith("../", StringComparison.Ordinal) &&
+                    !trimmed.EndsWith("/.", StringComparison.Ordinal) && !trimmed.EndsWith("/..", StringComparison.Ordinal) && trimmed is not "..";
+        return plain ? string.Concat("/", trimmed) : ImagePath.Normalize(name);
+    }
+
+    private static T Damaged<T>(ArchiveLayer layer, Func<T> read)
+    {
         try
         {
-            using var stream = OpenLayer(layer);
-            using var reader = new TarReader(stream);
-            while (reader.GetNextEntry(copyData: false) is { } entry)
-            {
-                var path = "/" + entry.Name.TrimStart('.').Trim('/');
-                var link = entry.EntryType is TarEntryType.SymbolicLink or TarEntryType.HardLink ? entry.LinkName : null;
-                entries.Add(new LayerEntry(path, entry.EntryType == TarEntryType.Directory, entry.Length, link));
-            }
+            return read();
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException or IOException)
         {
-            throw new TinyImageException($"layer {layer.Digest ?? layer.Member} is damaged ({e.Message})", e);
+            throw new TinyImageException($"layer {ArchiveJson.Display(layer.Digest ?? layer.Member)} is damaged ({e.Message})", e);
         }
-        return entries;
     }
 }

@@ -1,17 +1,20 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace TinyImage.Core.Sources;
 
 /// <summary>
 /// Reads image archives: TinyImage's own, <c>docker save</c> output (with <c>manifest.json</c>, layers
 /// as plain or gzipped tars) and OCI archives (with <c>index.json</c>). The archive is scanned once for
-/// member offsets; blobs are then read in place, never copied into memory whole.
+/// member offsets; blobs are then read in place, never copied into memory whole. Every document is checked for the
+/// shape the reader relies on: damage is a <see cref="TinyImageException"/> naming the document and the member.
 /// </summary>
-public static class ImageArchiveReader
+public static partial class ImageArchiveReader
 {
-    private const int MaxDocumentSize = 16 << 20;
+    /// <summary>The most TinyImage's record of why each file is there may hold: it grows with the number of files.</summary>
+    private const int MaxExplanationSize = 16 << 20;
     private const string ExplanationMember = Oci.ImageArchiveWriter.ExplanationMember;
 
     public static IReadOnlyList<ArchiveImage> Read(string path)
@@ -20,14 +23,16 @@ public static class ImageArchiveReader
             throw new TinyImageException($"{path}: is a directory; give an image archive (.tar) written by tinyrun, docker save or skopeo");
         if (!File.Exists(path))
             throw new TinyImageException($"{path}: no such file");
+        if (UntrustedFiles.IsRegularFile(path) == false)
+            throw new TinyImageException($"{path}: not a regular file; give an image archive (.tar) written by tinyrun, docker save or skopeo");
         var members = Scan(path);
         try
         {
             return members.ContainsKey("manifest.json") ? FromDockerManifest(path, members) : FromOciIndex(path, members);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or OverflowException or IOException)
+        catch (IOException e)
         {
-            throw new TinyImageException($"{path}: not a valid image archive ({e.Message})", e);
+            throw new TinyImageException($"{path}: cannot read it ({e.Message})", e);
         }
     }
 
@@ -54,16 +59,16 @@ public static class ImageArchiveReader
     private static List<ArchiveImage> FromDockerManifest(string path, Dictionary<string, (long Offset, long Length)> members)
     {
         using var manifest = ReadDocument(path, members, "manifest.json");
-        var explanation = TryReadDocument(path, members, ExplanationMember);
+        var reasons = ReadReasons(path, members);
         var images = new List<ArchiveImage>();
-        foreach (var item in manifest.RootElement.EnumerateArray())
+        foreach (var item in ArchiveJson.Root(manifest.RootElement, path, "manifest.json").Items())
         {
-            var config = ReadDocument(path, members, item.GetProperty("Config").GetString()!).RootElement.Clone();
-            var reference = item.TryGetProperty("RepoTags", out var tags) && tags.ValueKind == JsonValueKind.Array && tags.GetArrayLength() > 0
-                ? tags[0].GetString()! : "(untagged)";
-            var layers = item.GetProperty("Layers").EnumerateArray().Select(l => l.GetString()!).Select(member =>
+            var config = ReadConfig(path, members, item.Property("Config").String());
+            var tags = item.Property("RepoTags").Expect(JsonValueKind.Array, orNull: true);
+            var reference = tags.IsMissingOrNull ? null : tags.Items().Select(tag => tag.String()).FirstOrDefault();
+            var layers = item.Property("Layers").Items().Select(l => l.String()).Select(member =>
                 new ArchiveLayer(member, DigestFromPath(member), Member(members, member, path).Length, null)).ToList();
-            images.Add(new ArchiveImage(reference, config, layers, explanation, layer => OpenLayer(path, members, layer)));
+            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer)));
         }
         return images;
     }
@@ -73,23 +78,22 @@ public static class ImageArchiveReader
         if (!members.ContainsKey("index.json"))
             throw new TinyImageException($"{path}: not an image archive (no manifest.json or index.json)");
         using var index = ReadDocument(path, members, "index.json");
+        var reasons = ReadReasons(path, members);
         var images = new List<ArchiveImage>();
-        foreach (var descriptor in index.RootElement.GetProperty("manifests").EnumerateArray())
+        foreach (var descriptor in ArchiveJson.Root(index.RootElement, path, "index.json").Property("manifests").Items())
         {
-            var reference = descriptor.TryGetProperty("annotations", out var annotations) &&
-                            annotations.TryGetProperty("io.containerd.image.name", out var name) ? name.GetString()!
-                : annotations.ValueKind == JsonValueKind.Object && annotations.TryGetProperty("org.opencontainers.image.ref.name", out var refName) ? refName.GetString()!
-                : "(untagged)";
-            using var manifest = ReadDocument(path, members, BlobMember(descriptor.GetProperty("digest").GetString()!));
-            if (!manifest.RootElement.TryGetProperty("layers", out var layerList))
-                throw new TinyImageException($"{path}: {descriptor.GetProperty("digest").GetString()} is an image index, not an image manifest; multi-platform archives are not supported yet");
-            var config = ReadDocument(path, members, BlobMember(manifest.RootElement.GetProperty("config").GetProperty("digest").GetString()!)).RootElement.Clone();
-            var layers = layerList.EnumerateArray().Select(l =>
-            {
-                var digest = l.GetProperty("digest").GetString()!;
-                return new ArchiveLayer(BlobMember(digest), digest, l.GetProperty("size").GetInt64(), l.GetProperty("mediaType").GetString());
-            }).ToList();
-            images.Add(new ArchiveImage(reference, config, layers, TryReadDocument(path, members, ExplanationMember), layer => OpenLayer(path, members, layer)));
+            var annotations = descriptor.Property("annotations").Expect(JsonValueKind.Object, orNull: true);
+            var reference = annotations.IsMissingOrNull ? null
+                : annotations.Property("io.containerd.image.name").OptionalString() ?? annotations.Property("org.opencontainers.image.ref.name").OptionalString();
+            var manifestMember = BlobMember(descriptor.Property("digest"));
+            using var manifestDocument = ReadDocument(path, members, manifestMember);
+            var manifest = ArchiveJson.Root(manifestDocument.RootElement, path, manifestMember).Expect(JsonValueKind.Object);
+            if (manifest.Property("layers").IsMissingOrNull && manifest.Property("manifests").Element.ValueKind == JsonValueKind.Array)
+                throw new TinyImageException($"{path}: {manifestMember} is an image index, not an image manifest; multi-platform archives are not supported yet");
+            var config = ReadConfig(path, members, BlobMember(manifest.Property("config").Property("digest")));
+            var layers = manifest.Property("layers").Items().Select(l => new ArchiveLayer(
+                BlobMember(l.Property("digest")), l.Property("digest").String(), l.Property("size").WholeNumber(), l.Property("mediaType").OptionalString())).ToList();
+            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer)));
         }
         return images;
     }
@@ -104,39 +108,80 @@ public static class ImageArchiveReader
         slice.Position = 0;
         if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b) return new GZipStream(slice, CompressionMode.Decompress);
         if (layer.MediaType?.EndsWith("+zstd", StringComparison.Ordinal) == true)
+        {
+            slice.Dispose();
             throw new TinyImageException($"{path}: layer {layer.Digest} is zstd-compressed; tinyrun inspect reads gzip and plain layers");
+        }
         return slice;
     }
 
-    private static JsonDocument ReadDocument(string path, Dictionary<string, (long Offset, long Length)> members, string member)
+    /// <summary>The image config, checked for the shape of what is shown of it: strings, string arrays, objects.</summary>
+    private static JsonElement ReadConfig(string path, Dictionary<string, (long Offset, long Length)> members, string member)
+    {
+        using var document = ReadDocument(path, members, member);
+        var config = ArchiveJson.Root(document.RootElement, path, member).Expect(JsonValueKind.Object);
+        foreach (var name in new[] { "os", "architecture", "created" }) config.Property(name).OptionalString();
+        var run = config.Property("config").Expect(JsonValueKind.Object, orNull: true);
+        if (!run.IsMissingOrNull)
+        {
+            foreach (var name in new[] { "Entrypoint", "Cmd", "Env" })
+                if (!run.Property(name).Expect(JsonValueKind.Array, orNull: true).IsMissingOrNull)
+                    foreach (var item in run.Property(name).Items()) item.String();
+            foreach (var name in new[] { "WorkingDir", "User" }) run.Property(name).OptionalString();
+            if (!run.Property("ExposedPorts").Expect(JsonValueKind.Object, orNull: true).IsMissingOrNull)
+                run.Property("ExposedPorts").Properties();
+            if (!run.Property("Labels").Expect(JsonValueKind.Object, orNull: true).IsMissingOrNull)
+                foreach (var (_, value) in run.Property("Labels").Properties()) value.String();
+        }
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>TinyImage's record of why each file is there (<c>[{"path":…,"reason":…}]</c>), or nothing when the archive has none.</summary>
+    private static IReadOnlyDictionary<string, string> ReadReasons(string path, Dictionary<string, (long Offset, long Length)> members)
+    {
+        var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!members.ContainsKey(ExplanationMember)) return reasons;
+        using var document = ReadDocument(path, members, ExplanationMember, MaxExplanationSize);
+        foreach (var item in ArchiveJson.Root(document.RootElement, path, ExplanationMember).Items())
+            reasons[item.Property("path").String()] = item.Property("reason").String();
+        return reasons;
+    }
+
+    private static JsonDocument ReadDocument(
+        string path, Dictionary<string, (long Offset, long Length)> members, string member, int limit = UntrustedFiles.MaxDocumentSize)
     {
         var (offset, length) = Member(members, member, path);
-        if (length > MaxDocumentSize)
-            throw new TinyImageException($"{path}: {member} is {length} bytes, too large for an image document");
+        if (length > limit) throw UntrustedFiles.TooLarge($"{path}: {ArchiveJson.Display(member)}", limit);
         var bytes = new byte[length];
         using var file = File.OpenRead(path);
         file.Position = offset;
         file.ReadExactly(bytes);
-        return JsonDocument.Parse(bytes);
-    }
-
-    private static JsonElement? TryReadDocument(string path, Dictionary<string, (long Offset, long Length)> members, string member)
-    {
-        if (!members.ContainsKey(member)) return null;
-        using var document = ReadDocument(path, members, member);
-        return document.RootElement.Clone();
+        try
+        {
+            return JsonDocument.Parse(bytes);
+        }
+        catch (JsonException e)
+        {
+            throw new TinyImageException($"{path}: {ArchiveJson.Display(member)} is not valid JSON ({e.Message}); the archive is damaged", e);
+        }
     }
 
     private static (long Offset, long Length) Member(Dictionary<string, (long Offset, long Length)> members, string member, string path) =>
         members.TryGetValue(Normalize(member), out var found) ? found
-            : throw new TinyImageException($"{path}: the archive names {member} but does not contain it; the archive is incomplete");
+            : throw new TinyImageException($"{path}: the archive names {ArchiveJson.Display(member)} but does not contain it; the archive is incomplete");
 
-    private static string BlobMember(string digest)
+    /// <summary>Where the blob a descriptor's <c>digest</c> names is: <c>blobs/ALGORITHM/ENCODED</c>.</summary>
+    private static string BlobMember(ArchiveJson digest)
     {
-        var colon = digest.IndexOf(':');
-        if (colon <= 0) throw new FormatException($"'{digest}' is not a digest");
-        return $"blobs/{digest[..colon]}/{digest[(colon + 1)..]}";
+        var value = digest.String();
+        if (!DigestPattern().IsMatch(value)) throw digest.Error("a digest such as sha256:<64 hex digits>");
+        var colon = value.IndexOf(':');
+        return $"blobs/{value[..colon]}/{value[(colon + 1)..]}";
     }
+
+    /// <summary>The OCI digest grammar (image-spec descriptor.md): <c>algorithm ":" encoded</c>.</summary>
+    [GeneratedRegex("^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")]
+    private static partial Regex DigestPattern();
 
     private static string? DigestFromPath(string member) =>
         member.StartsWith("blobs/sha256/", StringComparison.Ordinal) ? "sha256:" + member["blobs/sha256/".Length..] : null;

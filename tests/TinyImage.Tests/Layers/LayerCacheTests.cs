@@ -1,7 +1,9 @@
+using System.IO.Compression;
 using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Layers;
+using TinyImage.Core.Oci;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Tests.Layers;
@@ -31,7 +33,7 @@ public sealed class LayerCacheTests
         Assert.True(secondHit);
         Assert.Equal(first, second);
         Assert.StartsWith(cache.Directory, second.BlobPath);
-        Assert.Equal(first.DiffId, TinyImage.Core.Oci.Digest.Compute(TarInspection.Gunzip(second.BlobPath)));
+        Assert.Equal(first.DiffId, Digest.Compute(TarInspection.Gunzip(second.BlobPath)));
         // And it is the layer an uncached write gives.
         var fresh = await writer.WriteAsync(entries, dir.File("fresh"), CancellationToken.None);
         Assert.Equal((fresh.Digest, fresh.DiffId, fresh.Size), (second.Digest, second.DiffId, second.Size));
@@ -71,9 +73,64 @@ public sealed class LayerCacheTests
 
         Assert.False(hit);
         Assert.Equal(good.Digest, rebuilt.Digest);
-        Assert.Equal(good.Digest, TinyImage.Core.Oci.Digest.Compute(File.ReadAllBytes(rebuilt.BlobPath)));
+        Assert.Equal(good.Digest, Digest.Compute(File.ReadAllBytes(rebuilt.BlobPath)));
         Assert.True((await cache.GetOrWriteAsync(writer, entries, CancellationToken.None)).Hit);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(rebuilt.BlobPath)!, "*.tmp"));
+    }
+
+    [Theory]
+    [InlineData("another layer")] // a valid blob of other content, with a .digest file that matches it
+    [InlineData("longer tar")]    // the right tar followed by more data: decompresses beyond the expected size
+    [InlineData("not gzip")]      // the right number of bytes, not a compressed stream at all
+    public async Task Finding04_AnEntryReplacedByAnotherValidBlobWithAMatchingDigestFile_IsRebuilt(string replacement)
+    {
+        using var dir = new TestDirectory();
+        var cache = new LayerCache(dir.File("cache"));
+        var entries = Entries(dir.Write("tool", Enumerable.Range(0, 50000).Select(i => (byte)(i * 7)).ToArray()));
+        var writer = new LayerWriter();
+        var (good, _) = await cache.GetOrWriteAsync(writer, entries, CancellationToken.None);
+
+        byte[] blob = replacement switch
+        {
+            "another layer" => File.ReadAllBytes((await writer.WriteAsync(Entries(dir.Write("other", new byte[777])), dir.File("other-blob"), CancellationToken.None)).BlobPath),
+            "longer tar" => Gzip([.. TarInspection.Gunzip(good.BlobPath), .. new byte[1024]]),
+            _ => new byte[good.Size],
+        };
+        File.WriteAllBytes(good.BlobPath, blob);
+        File.WriteAllText(good.BlobPath + ".digest", $"{Digest.Compute(blob)} {blob.Length}\n");
+
+        var (layer, hit) = await cache.GetOrWriteAsync(writer, entries, CancellationToken.None);
+
+        Assert.False(hit);
+        Assert.Equal((good.Digest, good.Size), (layer.Digest, layer.Size));
+        Assert.Equal(good.DiffId, Digest.Compute(TarInspection.Gunzip(layer.BlobPath)));
+        Assert.True((await cache.GetOrWriteAsync(writer, entries, CancellationToken.None)).Hit);
+    }
+
+    [Theory]
+    [InlineData(LayerCompression.Gzip, CompressionLevel.Fastest)]
+    [InlineData(LayerCompression.Gzip, CompressionLevel.SmallestSize)]
+    [InlineData(LayerCompression.Zstd, CompressionLevel.Fastest)]
+    [InlineData(LayerCompression.Zstd, CompressionLevel.SmallestSize)]
+    public async Task Finding17_AnEntryWrittenAtAnotherCompressionLevel_IsNotUsed(LayerCompression compression, CompressionLevel level)
+    {
+        using var dir = new TestDirectory();
+        var cache = new LayerCache(dir.File("cache"));
+        // Text that each level compresses differently.
+        var text = string.Join(' ', Enumerable.Range(0, 20000).Select(i => (i * 2654435761 % 100003).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var entries = Entries(dir.Write("tool", System.Text.Encoding.ASCII.GetBytes(text)));
+        var atOptimal = new LayerWriter(new LayerOptions { Compression = compression });
+        var atLevel = new LayerWriter(new LayerOptions { Compression = compression, CompressionLevel = level });
+        var (optimal, _) = await cache.GetOrWriteAsync(atOptimal, entries, CancellationToken.None);
+
+        var (layer, hit) = await cache.GetOrWriteAsync(atLevel, entries, CancellationToken.None);
+
+        var fresh = await atLevel.WriteAsync(entries, dir.File("fresh"), CancellationToken.None);
+        Assert.NotEqual(optimal.Digest, fresh.Digest); // else the test could not tell the levels apart
+        Assert.False(hit);
+        Assert.Equal((fresh.Digest, fresh.Size), (layer.Digest, layer.Size));
+        Assert.True((await cache.GetOrWriteAsync(atOptimal, entries, CancellationToken.None)).Hit);
+        Assert.Equal(optimal.Digest, (await cache.GetOrWriteAsync(atOptimal, entries, CancellationToken.None)).Layer.Digest);
     }
 
     [Fact]
@@ -125,6 +182,13 @@ public sealed class LayerCacheTests
         var e = await Assert.ThrowsAsync<TinyImageException>(() => cache.GetOrWriteAsync(new LayerWriter(), Entries(blocker), CancellationToken.None));
         Assert.Contains("TINYRUN_CACHE", e.Message);
         Assert.DoesNotContain("\n", e.Message);
+    }
+
+    private static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true)) gzip.Write(data);
+        return output.ToArray();
     }
 
     private static Dictionary<string, DateTime> BlobWriteTimes(string cacheDirectory) =>

@@ -45,6 +45,40 @@ public sealed class VerifyCommandTests
     }
 
     [Fact]
+    public void Finding04_VerifyRebuildsWithoutTheLayerCache()
+    {
+        using var dir = new TempDirectory();
+        var text = string.Join(' ', Enumerable.Range(0, 20000).Select(i => (i * 2654435761 % 100003).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var recipe = dir.Write("v.tiny.csx", $"From.Scratch().AddText(\"/numbers\", \"{text}\").Tag(\"verify-nocache:1\")\n");
+        var env = new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache") };
+        var clean = Run.Tinyrun(env, dir.Path, recipe, "-o", dir.Combine("clean.tar"));
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+
+        // The cache entry is replaced by the same tar compressed another way, with a matching digest file: it holds
+        // the right content, so a build uses it, and gives an image the recipe alone does not give.
+        var blob = Directory.GetFiles(dir.Combine("cache/layers"), "*", SearchOption.AllDirectories).Single(p => Path.GetFileName(p).Length == 64);
+        byte[] recompressed;
+        using (var output = new MemoryStream())
+        {
+            using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+                gzip.Write(TinyImage.Tests.Layers.TarInspection.Gunzip(blob));
+            recompressed = output.ToArray();
+        }
+        File.WriteAllBytes(blob, recompressed);
+        File.WriteAllText(blob + ".digest", $"{TinyImage.Core.Oci.Digest.Compute(recompressed)} {recompressed.Length}\n");
+        var other = Run.Tinyrun(env, dir.Path, recipe, "-o", dir.Combine("other.tar"));
+        Assert.True(other.ExitCode == 0, other.ToString());
+        Assert.NotEqual(File.ReadAllBytes(dir.Combine("clean.tar")), File.ReadAllBytes(dir.Combine("other.tar")));
+
+        var verifyOther = Run.Tinyrun(env, dir.Path, "verify", recipe, dir.Combine("other.tar"));
+        Assert.True(verifyOther.ExitCode == 1, verifyOther.ToString());
+        Assert.Contains("DIFFERS", verifyOther.Stdout);
+        var verifyClean = Run.Tinyrun(env, dir.Path, "verify", recipe, dir.Combine("clean.tar"));
+        Assert.True(verifyClean.ExitCode == 0, verifyClean.ToString());
+        Assert.Contains("verified", verifyClean.Stdout);
+    }
+
+    [Fact]
     public void Verify_recognises_an_image_built_with_zstd_layers()
     {
         using var dir = new TempDirectory();

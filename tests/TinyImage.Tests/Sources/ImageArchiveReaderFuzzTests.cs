@@ -31,7 +31,7 @@ public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
                 try
                 {
                     foreach (var image in ImageArchiveReader.Read(mutated))
-                        foreach (var layer in image.Layers) image.ReadEntries(layer);
+                        foreach (var layer in image.Layers) image.ReadEntries(layer).Count();
                     return true;
                 }
                 catch (TinyImageException) { return false; }

@@ -1,0 +1,215 @@
+using TinyImage.Core.Sources;
+using TinyImage.Runner;
+using TinyImage.Tests.Integration;
+
+namespace TinyImage.Tests.Sources;
+
+/// <summary><c>tinyrun inspect</c> on archives written by hand: names, whiteouts, damage.</summary>
+public sealed class InspectCommandTests
+{
+    private static string Files(string archive)
+    {
+        var text = Describe(archive);
+        return text[(text.IndexOf("files:\n", StringComparison.Ordinal) + "files:\n".Length)..];
+    }
+
+    private static string Describe(string archive)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        foreach (var image in ImageArchiveReader.Read(archive)) InspectCommand.Describe(image, showFiles: true, output);
+        return output.ToString();
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Finding08_LeadingDotsAreKept_AndWhiteoutsApplyAtTheTopLevelAndInAnyDirectory(bool gzip)
+    {
+        using var dir = new TempDirectory();
+        var lower = HandMadeArchive.Layer(gzip,
+            ("./", ""), (".hidden", "h"), ("./.config/", ""), ("./.config/x", "x"), ("opt/", ""), ("opt/tool", "t"),
+            ("etc/", ""), ("etc/a", "a"), ("etc/b", "b"), ("srv/", ""), ("srv/.wh.keep", "not a whiteout in its own layer"), ("srv/keep", "k"));
+        var upper = HandMadeArchive.Layer(gzip,
+            (".wh.opt", ""), ("etc/", ""), ("etc/c", "c"), ("etc/.wh..wh..opq", ""), ("./.wh..hidden", ""), ("srv/new", "n"));
+        var archive = HandMadeArchive.DockerSave(dir.Combine("image.tar"), lower, upper);
+
+        var files = Files(archive);
+
+        Assert.Equal("""
+              .config/
+                x  1 B  [layer 1]
+              etc/
+                c  1 B  [layer 2]
+              srv/
+                keep  1 B  [layer 1]
+                new  1 B  [layer 2]
+
+            """.Replace("\r", ""), files);
+    }
+
+    private static readonly string DockerManifest = """[{"Config":"config.json","RepoTags":["hand:1"],"Layers":["layer1.tar"]}]""";
+
+    /// <summary>A damaged document of a <c>docker save</c> archive, and the member the error must name.</summary>
+    public static TheoryData<string, string, string> DamagedDockerArchives => new()
+    {
+        { "manifest.json", "null", "the whole document" },
+        { "manifest.json", "[null]", "[0]" },
+        { "manifest.json", """[{"Config":null,"Layers":[]}]""", "[0].Config" },
+        { "manifest.json", """[{"Config":7,"Layers":[]}]""", "[0].Config" },
+        { "manifest.json", """[{"Layers":[]}]""", "[0].Config" },
+        { "manifest.json", """[{"Config":"config.json","Layers":null}]""", "[0].Layers" },
+        { "manifest.json", """[{"Config":"config.json","Layers":{}}]""", "[0].Layers" },
+        { "manifest.json", """[{"Config":"config.json","Layers":[null]}]""", "[0].Layers[0]" },
+        { "manifest.json", """[{"Config":"config.json","RepoTags":[1],"Layers":[]}]""", "[0].RepoTags[0]" },
+        { "manifest.json", """[{"Config":"config.json","RepoTags":"hand:1","Layers":[]}]""", "[0].RepoTags" },
+        { "manifest.json", "[{", "not valid JSON" },
+        { "config.json", "null", "the whole document" },
+        { "config.json", "[]", "the whole document" },
+        { "config.json", """{"config":[]}""", "config" },
+        { "config.json", """{"config":{"Entrypoint":[1]}}""", "config.Entrypoint[0]" },
+        { "config.json", """{"config":{"Entrypoint":"/bin/sh"}}""", "config.Entrypoint" },
+        { "config.json", """{"config":{"Cmd":[null]}}""", "config.Cmd[0]" },
+        { "config.json", """{"config":{"Env":{}}}""", "config.Env" },
+        { "config.json", """{"config":{"WorkingDir":[]}}""", "config.WorkingDir" },
+        { "config.json", """{"config":{"Labels":{"a":1}}}""", "config.Labels.a" },
+        { "config.json", """{"config":{"ExposedPorts":[]}}""", "config.ExposedPorts" },
+        { "config.json", """{"os":5}""", "os" },
+        { "tinyimage/files.json", "null", "the whole document" },
+        { "tinyimage/files.json", "{}", "the whole document" },
+        { "tinyimage/files.json", "[1]", "[0]" },
+        { "tinyimage/files.json", """[{"path":1,"reason":"x"}]""", "[0].path" },
+        { "tinyimage/files.json", """[{"path":"/x","reason":null}]""", "[0].reason" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedDockerArchives))]
+    public void Finding13_ADamagedDocumentOfADockerArchive_IsAOneLineErrorNamingTheFileAndMember(string document, string json, string member)
+    {
+        using var dir = new TempDirectory();
+        var members = new Dictionary<string, string>
+        {
+            ["config.json"] = HandMadeArchive.Config,
+            ["tinyimage/files.json"] = """[{"path":"/a","reason":"AddText"}]""",
+            ["manifest.json"] = DockerManifest,
+            [document] = json,
+        };
+        var layer = HandMadeArchive.Layer(false, ("a", "a"));
+        var archive = HandMadeArchive.Write(dir.Combine("damaged.tar"),
+            [.. members.Select(m => (m.Key, System.Text.Encoding.UTF8.GetBytes(m.Value))), ("layer1.tar", layer)]);
+
+        AssertOneLineError(archive, document, member);
+    }
+
+    /// <summary>A damaged document of an OCI archive ("manifest" for the manifest blob), and the member the error must name.</summary>
+    public static TheoryData<string, string, string> DamagedOciArchives => new()
+    {
+        { "index.json", """{"manifests":null}""", "manifests" },
+        { "index.json", """{"manifests":[null]}""", "manifests[0]" },
+        { "index.json", """{"manifests":[{"digest":null}]}""", "manifests[0].digest" },
+        { "index.json", """{"manifests":[{"digest":"{MANIFEST}","annotations":[]}]}""", "manifests[0].annotations" },
+        { "index.json", """{"manifests":[{"digest":"{MANIFEST}","annotations":{"io.containerd.image.name":3}}]}""", "manifests[0].annotations.io.containerd.image.name" },
+        { "index.json", "7", "the whole document" },
+        { "manifest", "null", "the whole document" },
+        { "manifest", """{"config":null,"layers":[]}""", "config" },
+        { "manifest", """{"config":{"digest":5},"layers":[]}""", "config.digest" },
+        { "manifest", """{"config":{"digest":"{CONFIG}"},"layers":{}}""", "layers" },
+        { "manifest", """{"config":{"digest":"{CONFIG}"},"layers":[null]}""", "layers[0]" },
+        { "manifest", """{"config":{"digest":"{CONFIG}"},"layers":[{"digest":"{LAYER}","size":"big"}]}""", "layers[0].size" },
+        { "manifest", """{"config":{"digest":"{CONFIG}"},"layers":[{"digest":"{LAYER}","size":1.5}]}""", "layers[0].size" },
+        { "manifest", """{"config":{"digest":"{CONFIG}"},"layers":[{"digest":"{LAYER}","size":1,"mediaType":5}]}""", "layers[0].mediaType" },
+        { "manifest", """{"config":{"digest":"{CONFIG}"},"layers":[{"digest":[],"size":1}]}""", "layers[0].digest" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedOciArchives))]
+    public void Finding13_ADamagedDocumentOfAnOciArchive_IsAOneLineErrorNamingTheFileAndMember(string document, string json, string member)
+    {
+        using var dir = new TempDirectory();
+        var layer = HandMadeArchive.Layer(false, ("a", "a"));
+        var archive = HandMadeArchive.Oci(dir.Combine("damaged.tar"),
+            document == "index.json" ? json : HandMadeArchive.OciIndex,
+            document == "manifest" ? json : HandMadeArchive.OciManifest,
+            HandMadeArchive.Config, layer);
+
+        AssertOneLineError(archive, document == "manifest" ? "blobs/sha256/" : document, member);
+    }
+
+    [Fact]
+    public void Finding13_TinyrunInspectOfADamagedArchive_ExitsOneWithOneLine()
+    {
+        using var dir = new TempDirectory();
+        var archive = HandMadeArchive.Write(dir.Combine("damaged.tar"), [
+            ("config.json", """{"config":{"Entrypoint":[1]}}"""u8.ToArray()),
+            ("manifest.json", System.Text.Encoding.UTF8.GetBytes(DockerManifest)),
+            ("layer1.tar", HandMadeArchive.Layer(false, ("a", "a"))),
+        ]);
+
+        var result = Run.Tinyrun(dir.Path, "inspect", archive);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Equal("", result.Stdout);
+        Assert.Equal($"tinyrun: {archive}: config.json: config.Entrypoint[0] is a number, expected a string; the archive is damaged or was not written by an image tool\n", result.Stderr);
+    }
+
+    private static void AssertOneLineError(string archive, string document, string member)
+    {
+        var e = Assert.Throws<TinyImage.Core.TinyImageException>(() =>
+        {
+            Describe(archive);
+        });
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.StartsWith($"{archive}: {document}", e.Message);
+        Assert.Contains(member, e.Message);
+    }
+
+    [Fact]
+    public void Finding12_InspectOfDeepPaths_GivesOutputLinearInTheEntries()
+    {
+        using var dir = new TempDirectory();
+        const int depth = 3000; // paths up to 6,000 characters: 9 MB of output from the quadratic indentation before
+        var entries = new List<(string, string)>();
+        var path = new System.Text.StringBuilder();
+        for (var i = 0; i < depth; i++) entries.Add((path.Append("a/").ToString(), ""));
+        entries.Add((path + "deepest", "x"));
+        var archive = HandMadeArchive.DockerSave(dir.Combine("deep.tar"), HandMadeArchive.Layer(true, [.. entries]));
+
+        var result = Run.Tinyrun(dir.Path, "inspect", archive);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.True(result.Stdout.Length < 512 * 1024, $"{result.Stdout.Length} characters of output");
+        Assert.Contains("\n" + new string(' ', 2 + 64) + "(depth 40) a/\n", result.Stdout);
+        Assert.Contains($"\n  ({depth - MergedLayers.MaxPathLength / 2 + 1} entries not shown: paths longer than {MergedLayers.MaxPathLength} characters", result.Stdout);
+    }
+
+    [Fact]
+    public void Finding12_MergedLayers_KeepWhatTheBudgetAllows_AndCountTheRest()
+    {
+        var merged = new MergedLayers(budget: 3 * (64 + 2));
+        merged.AddLayer(new[] { "/a", "/b", "/c", "/d", "/e" }.Select(p => new LayerEntry(p, false, 1, null)), 1);
+        merged.AddLayer([new LayerEntry("/.wh.a", false, 0, null), new LayerEntry("/f", false, 1, null)], 2);
+
+        Assert.Equal(["/b", "/c", "/f"], merged.Files.Select(f => f.Entry.Path));
+        Assert.Equal(2, merged.NotKept);
+    }
+
+    [Fact]
+    public void Finding12_AConfigOverTheLimit_IsRefused()
+    {
+        using var dir = new TempDirectory();
+        var config = HandMadeArchive.Config[..^1] + ",\"padding\":\"" + new string('x', 5 << 20) + "\"}";
+        var archive = HandMadeArchive.Write(dir.Combine("big-config.tar"), [
+            ("config.json", System.Text.Encoding.UTF8.GetBytes(config)),
+            ("manifest.json", System.Text.Encoding.UTF8.GetBytes(DockerManifest)),
+            ("layer1.tar", HandMadeArchive.Layer(false, ("a", "a"))),
+        ]);
+
+        AssertOneLineError(archive, "config.json", "larger than 4 MiB");
+    }
+
+    [Fact]
+    public void Finding12_AnArchiveThatIsNotARegularFile_IsRefused()
+    {
+        var e = Assert.Throws<TinyImage.Core.TinyImageException>(() => ImageArchiveReader.Read("/dev/zero"));
+        Assert.Equal("/dev/zero: not a regular file; give an image archive (.tar) written by tinyrun, docker save or skopeo", e.Message);
+    }
+}
