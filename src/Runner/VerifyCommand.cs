@@ -3,6 +3,7 @@ using System.CommandLine;
 using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.Oci;
+using TinyImage.Core.Spec;
 
 namespace TinyImage.Runner;
 
@@ -36,7 +37,11 @@ internal static class VerifyCommand
         var named = BuildCommand.Name(specs, recipePath, overrideReference: null);
         // Without the layer cache: a cache entry is trusted for its content, not for its compressed bytes, and the
         // point here is to show that the recipe alone gives the image.
-        var pipelineOptions = ImagePipelineOptions.FromEnvironment() with { LayerCacheDirectory = null };
+        var pipelineOptions = ImagePipelineOptions.FromEnvironment() with
+        {
+            LayerCacheDirectory = null,
+            Roots = BuildCommand.Roots(recipePath, LockMode.Pinned, new Reporter(quiet: true, verbose: false)), // exactly what the lock pins
+        };
         var temp = Directory.CreateTempSubdirectory("tinyrun-verify-").FullName;
         try
         {
@@ -48,13 +53,16 @@ internal static class VerifyCommand
                 if (match.Count == 0) continue;
                 checkedAny = true;
                 // The stored manifest's digest covers its layers' compression: rebuild with gzip, then zstd, until one matches.
+                // And its platform: any of the recipe's.
                 BuiltImage rebuilt = null!;
-                foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd })
-                {
-                    var options = pipelineOptions with { Layers = pipelineOptions.Layers with { Compression = compression } };
-                    rebuilt = await new ImagePipeline(options).BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken).ConfigureAwait(false);
-                    if (rebuilt.ManifestDigest == match[0].Manifest) break;
-                }
+                foreach (var platform in spec.Platforms.Length > 0 ? spec.Platforms.Select(p => (Platform?)p) : [null])
+                    foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd })
+                    {
+                        if (rebuilt?.ManifestDigest == match[0].Manifest) break;
+                        var options = pipelineOptions with { Layers = pipelineOptions.Layers with { Compression = compression } };
+                        rebuilt = await new ImagePipeline(options)
+                            .BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken, platform).ConfigureAwait(false);
+                    }
                 if (rebuilt.ManifestDigest != match[0].Manifest)
                 {
                     Console.Out.WriteLine($"{reference}  DIFFERS: {imagePath} has {match[0].Manifest}, the recipe now gives {rebuilt.ManifestDigest}");
