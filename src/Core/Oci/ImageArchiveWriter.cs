@@ -62,7 +62,7 @@ public sealed class ImageArchiveWriter
     /// <summary>
     /// Writes an image made of finished <paramref name="layers"/> (base first; their blob files are read, not moved).
     /// </summary>
-    /// <param name="architecture">The resolved OCI architecture, e.g. <c>amd64</c>; <see cref="ImageConfig.Architecture"/> is not consulted.</param>
+    /// <param name="architecture">The resolved OCI architecture, e.g. <c>amd64</c>, from the platform being built.</param>
     /// <param name="reference">The name and tag, e.g. <c>hello:latest</c>.</param>
     /// <param name="created">The image's <c>created</c> time, also the mtime of the archive's entries.</param>
     /// <exception cref="TinyImageException">A missing or changed layer blob, or an unwritable output.</exception>

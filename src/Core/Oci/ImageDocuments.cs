@@ -20,7 +20,7 @@ public static class ImageDocuments
     public const string ContainerdNameAnnotation = "io.containerd.image.name";
 
     /// <summary>The image config: platform, run settings, <c>created</c> and the layers' diff_ids (base first).</summary>
-    /// <param name="architecture">The resolved OCI architecture, e.g. <c>amd64</c>; <see cref="ImageConfig.Architecture"/> is not consulted.</param>
+    /// <param name="architecture">The resolved OCI architecture, e.g. <c>amd64</c>, from the platform being built.</param>
     public static byte[] Config(ImageConfig config, string architecture, IReadOnlyList<Digest> diffIds, DateTimeOffset created)
     {
         ArgumentNullException.ThrowIfNull(config);

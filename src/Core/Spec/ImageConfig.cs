@@ -20,7 +20,5 @@ public sealed record ImageConfig
     public ImmutableSortedSet<string> ExposedPorts { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
     public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
-    /// <summary>OCI architecture ("amd64", "arm64", ...); null means: from the ELF files, else the host's.</summary>
-    public string? Architecture { get; init; }
     public string Os { get; init; } = "linux";
 }
