@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using TinyImage.Core.Sources;
@@ -41,7 +40,7 @@ internal static class InspectCommand
     internal static void Describe(ArchiveImage image, bool showFiles, TextWriter output)
     {
         var config = image.Config;
-        output.WriteLine($"{Printable(image.Reference)}  {Get(config, "os")}/{Get(config, "architecture")}  created {Get(config, "created") ?? "(not set)"}");
+        output.WriteLine($"{ArchiveText.Printable(image.Reference)}  {Get(config, "os")}/{Get(config, "architecture")}  created {Get(config, "created") ?? "(not set)"}");
         if (config.TryGetProperty("config", out var run) && run.ValueKind == JsonValueKind.Object)
         {
             foreach (var key in new[] { "Entrypoint", "Cmd", "Env", "WorkingDir", "User", "ExposedPorts", "Labels" })
@@ -53,7 +52,7 @@ internal static class InspectCommand
                     JsonValueKind.Object => string.Join(", ", value.EnumerateObject().Select(p => p.Value.ValueKind == JsonValueKind.String ? $"{p.Name}={p.Value.GetString()}" : p.Name)),
                     _ => value.ToString(),
                 };
-                if (shown is not ("" or "[]")) output.WriteLine($"  {key,-11} {Printable(shown)}");
+                if (shown is not ("" or "[]")) output.WriteLine($"  {key,-11} {ArchiveText.Printable(shown)}");
             }
         }
 
@@ -69,7 +68,7 @@ internal static class InspectCommand
                 if (!entry.IsDirectory) count++;
                 return entry;
             }), i + 1);
-            output.WriteLine($"  {i + 1}. {Printable(layer.Digest ?? layer.Member)}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
+            output.WriteLine($"  {i + 1}. {ArchiveText.Printable(layer.Digest ?? layer.Member)}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
         }
         if (!showFiles) return;
 
@@ -78,27 +77,17 @@ internal static class InspectCommand
         {
             var path = entry.Path;
             var depth = path.AsSpan().Count('/') - 1;
-            var name = Printable(path[(path.LastIndexOf('/') + 1)..]);
-            var label = entry.IsDirectory ? name + "/" : entry.LinkTarget is { } link ? $"{name} -> {Printable(link)}" : $"{name}  {Sizes.Format(entry.Size)}";
+            var name = ArchiveText.Printable(path[(path.LastIndexOf('/') + 1)..]);
+            var label = entry.IsDirectory ? name + "/" : entry.LinkTarget is { } link ? $"{name} -> {ArchiveText.Printable(link)}" : $"{name}  {Sizes.Format(entry.Size)}";
             var indent = depth <= MaxIndentedDepth ? new string(' ', depth * 2) : new string(' ', MaxIndentedDepth * 2) + $"(depth {depth}) ";
             var layerNote = image.Layers.Count > 1 && !entry.IsDirectory ? $"  [layer {layerNumber}]" : "";
-            var why = image.Reasons.TryGetValue(path, out var reason) ? "  " + Printable(reason) : "";
+            var why = image.Reasons.TryGetValue(path, out var reason) ? "  " + ArchiveText.Printable(reason) : "";
             output.WriteLine($"  {indent}{label}{layerNote}{why}");
         }
         if (files.NotKept > 0)
             output.WriteLine($"  ({files.NotKept} entries not shown: paths longer than {MergedLayers.MaxPathLength} characters, or more files than inspect keeps)");
     }
 
-    /// <summary>Text from the archive, safe to print on one line: control characters as <c>\xNN</c>.</summary>
-    private static string Printable(string text)
-    {
-        if (!text.Any(char.IsControl)) return text;
-        var printable = new StringBuilder(text.Length + 16);
-        foreach (var c in text)
-            printable.Append(char.IsControl(c) ? $"\\x{((int)c).ToString("x2", CultureInfo.InvariantCulture)}" : c);
-        return printable.ToString();
-    }
-
     private static string? Get(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Printable(value.GetString()!) : null;
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? ArchiveText.Printable(value.GetString()!) : null;
 }

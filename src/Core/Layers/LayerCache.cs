@@ -34,6 +34,9 @@ public sealed class LayerCache
     private const string TemporarySuffix = ".tmp";
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
+    /// <summary>1 once this instance (one per build) has removed killed builds' temporary files.</summary>
+    private int _swept;
+
     /// <param name="directory">The cache's directory, e.g. <see cref="DefaultDirectory"/>; created (0700) when first written.</param>
     public LayerCache(string directory)
     {
@@ -42,8 +45,6 @@ public sealed class LayerCache
     }
 
     public string Directory { get; }
-
-    private int _swept;
 
     /// <summary>
     /// <c>layers/</c> under the runner's cache root: <c>$TINYRUN_CACHE</c>, else <c>$XDG_CACHE_HOME/tinyrun</c>, else

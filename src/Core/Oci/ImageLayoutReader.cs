@@ -37,7 +37,7 @@ public static class ImageLayoutReader
         }
         catch (JsonException e)
         {
-            throw new TinyImageException($"the index.json of '{path}' is not valid JSON: {e.Message}", e);
+            throw new TinyImageException($"the index.json of '{path}' is not valid JSON: {ArchiveText.Printable(e.Message)}", e);
         }
     }
 
@@ -71,9 +71,9 @@ public static class ImageLayoutReader
             }
             return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or ArgumentException or OverflowException)
+        catch (Exception e) when (e is UnauthorizedAccessException || ArchiveText.IsTarDamage(e))
         {
-            throw new TinyImageException($"cannot read the image '{path}': {e.Message}; give an image tar or OCI layout directory written by tinyrun", e);
+            throw new TinyImageException($"cannot read the image '{path}': {ArchiveText.Printable(e.Message)}; give an image tar or OCI layout directory written by tinyrun", e);
         }
     }
 }

@@ -71,9 +71,9 @@ public sealed class ArchiveImage
         {
             return read();
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or ArgumentException or OverflowException or IOException)
+        catch (Exception e) when (ArchiveText.IsTarDamage(e))
         {
-            throw new TinyImageException($"layer {ArchiveJson.Display(layer.Digest ?? layer.Member)} is damaged ({e.Message})", e);
+            throw new TinyImageException($"layer {ArchiveJson.Display(layer.Digest ?? layer.Member)} is damaged ({ArchiveText.Printable(e.Message)})", e);
         }
     }
 }

@@ -32,7 +32,7 @@ public static partial class ImageArchiveReader
         }
         catch (IOException e)
         {
-            throw new TinyImageException($"{path}: cannot read it ({e.Message})", e);
+            throw new TinyImageException($"{path}: cannot read it ({ArchiveText.Printable(e.Message)})", e);
         }
     }
 
@@ -47,9 +47,9 @@ public static partial class ImageArchiveReader
                 if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
                     members[Normalize(entry.Name)] = (entry.DataOffset, entry.Length);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException or IOException)
+        catch (Exception e) when (ArchiveText.IsTarDamage(e))
         {
-            throw new TinyImageException($"{path}: not a tar archive or damaged ({e.Message})", e);
+            throw new TinyImageException($"{path}: not a tar archive or damaged ({ArchiveText.Printable(e.Message)})", e);
         }
         if (members.Count == 0)
             throw new TinyImageException($"{path}: not an image archive (no files in it)");
@@ -162,7 +162,7 @@ public static partial class ImageArchiveReader
         }
         catch (JsonException e)
         {
-            throw new TinyImageException($"{path}: {ArchiveJson.Display(member)} is not valid JSON ({e.Message}); the archive is damaged", e);
+            throw new TinyImageException($"{path}: {ArchiveJson.Display(member)} is not valid JSON ({ArchiveText.Printable(e.Message)}); the archive is damaged", e);
         }
     }
 

@@ -50,7 +50,7 @@ internal static class UntrustedFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TinyImageException($"cannot read {name}: {e.Message}", e);
+            throw new TinyImageException($"cannot read {name}: {ArchiveText.Printable(e.Message)}", e);
         }
     }
 

@@ -212,4 +212,48 @@ public sealed class InspectCommandTests
         var e = Assert.Throws<TinyImage.Core.TinyImageException>(() => ImageArchiveReader.Read("/dev/zero"));
         Assert.Equal("/dev/zero: not a regular file; give an image archive (.tar) written by tinyrun, docker save or skopeo", e.Message);
     }
+
+    /// <summary>Found by the long fuzz run: tar entries System.Formats.Tar refuses, and JSON errors quoting a control character.</summary>
+    [Theory]
+    [InlineData((byte)'S', "00000000001", "not supported")] // a sparse file: NotSupportedException
+    [InlineData((byte)'L', "77777777777", "LongPath")]      // a GNU long name of 8 GB: InvalidOperationException
+    public void Finding13_ALayerEntryTheTarReaderRefuses_IsAOneLineError(byte type, string size, string reason)
+    {
+        using var dir = new TempDirectory();
+        var layer = HandMadeArchive.Layer(false, ("a", "x"), ("b", "y"));
+        layer[156] = type; // the type flag of the first header
+        System.Text.Encoding.ASCII.GetBytes(size).CopyTo(layer, 124);
+        WriteChecksum(layer);
+        var archive = HandMadeArchive.DockerSave(dir.Combine("odd.tar"), layer);
+
+        var e = Assert.Throws<TinyImage.Core.TinyImageException>(() => Describe(archive));
+
+        Assert.StartsWith("layer layer1.tar is damaged (", e.Message);
+        Assert.Contains(reason, e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
+    public void Finding13_InvalidJsonQuotingAControlCharacter_IsAOneLineError()
+    {
+        using var dir = new TempDirectory();
+        var archive = HandMadeArchive.Write(dir.Combine("damaged.tar"), [
+            ("config.json", "{\"os\":n\nl}"u8.ToArray()), // the error quotes the bad literal, newline and all
+            ("manifest.json", System.Text.Encoding.UTF8.GetBytes(DockerManifest)),
+            ("layer1.tar", HandMadeArchive.Layer(false, ("a", "a"))),
+        ]);
+
+        var e = Assert.Throws<TinyImage.Core.TinyImageException>(() => Describe(archive));
+
+        Assert.StartsWith($"{archive}: config.json is not valid JSON (", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    private static void WriteChecksum(byte[] header)
+    {
+        for (var i = 148; i < 156; i++) header[i] = (byte)' ';
+        var sum = header.Take(512).Sum(b => (int)b);
+        var text = System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ");
+        text.CopyTo(header, 148);
+    }
 }
