@@ -116,10 +116,14 @@ public sealed class ImagePipeline
             }).ConfigureAwait(false);
 
             var created = _options.Layers.ModificationTime;
-            return _options.Format == ImageFormat.OciDirectory
+            var image = _options.Format == ImageFormat.OciDirectory
                 ? await new OciDirectoryWriter().WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken).ConfigureAwait(false)
                 : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken, explanation)
                     .ConfigureAwait(false);
+            // Again once the image is written: what a build killed just before this one left is old enough by now.
+            SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath));
+            cache?.SweepStaleTemporaryFiles();
+            return image;
         }
         finally
         {
@@ -133,7 +137,7 @@ public sealed class ImagePipeline
     }
 
     /// <summary>
-    /// Removes what builds of <paramref name="outputName"/> killed over an hour ago left beside it: the archive's
+    /// Removes what builds of <paramref name="outputName"/> killed left beside it (unlocked and a few seconds old): the archive's
     /// temporary file (<c>.NAME.RANDOM.tmp</c>) and uncached layers' directories; never a running build's (they are locked).
     /// </summary>
     private static void SweepStaleTemporaryFiles(string outputDirectory, string outputName)

@@ -9,8 +9,12 @@ namespace TinyImage.Core.FileSystem;
 /// </summary>
 internal static class StaleTemporaryFiles
 {
-    /// <summary>How old a temporary file must be before it is taken for a killed build's.</summary>
-    public static readonly TimeSpan MinimumAge = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How old an unlocked temporary file must be before it is taken for a killed build's. A live build holds a lock on
+    /// each of its temporary files, except for the instant between creating one and locking it (and between closing and
+    /// renaming it), which this covers many times over.
+    /// </summary>
+    public static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(2);
 
     /// <summary>The file in a temporary directory that its build holds locked while it uses the directory.</summary>
     public const string DirectoryLockName = ".lock";

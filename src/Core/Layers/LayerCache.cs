@@ -22,7 +22,7 @@ namespace TinyImage.Core.Layers;
 /// <para>
 /// Concurrency: a build holds <see cref="LeaseAsync"/> (a shared lock on <c>DIR/.lock</c>) from its first lookup until
 /// its image is written; <see cref="PruneAsync"/> takes the lock exclusively, so it waits for running builds and never
-/// removes a blob one of them is about to copy. Temporary files a killed build left (older than an hour and not locked
+/// removes a blob one of them is about to copy. Temporary files a killed build left (a few seconds old and not locked
 /// by a running build, see <see cref="StaleTemporaryFiles"/>) are removed by the next build that uses the cache.
 /// </para>
 /// </remarks>
@@ -254,6 +254,14 @@ public sealed class LayerCache
     /// Creates the cache (0700) and the directory of <paramref name="compressor"/> if missing; the first time, removes
     /// the temporary files that killed builds left.
     /// </summary>
+    /// <summary>Removes the temporary files that killed builds left in the cache (unlocked, and older than <see cref="StaleTemporaryFiles.MinimumAge"/>).</summary>
+    public void SweepStaleTemporaryFiles()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return;
+        foreach (var each in CompressorDirectories())
+            StaleTemporaryFiles.SweepFiles(each, TemporaryPrefix, TemporarySuffix, StaleTemporaryFiles.MinimumAge);
+    }
+
     private string Prepare(string? compressor)
     {
         var directory = compressor is null ? Directory : Path.Combine(Directory, compressor);
@@ -262,9 +270,7 @@ public sealed class LayerCache
             if (!System.IO.Directory.Exists(Directory))
                 System.IO.Directory.CreateDirectory(Directory, PrivateDirectory);
             System.IO.Directory.CreateDirectory(directory, PrivateDirectory);
-            if (Interlocked.Exchange(ref _swept, 1) == 0)
-                foreach (var each in CompressorDirectories())
-                    StaleTemporaryFiles.SweepFiles(each, TemporaryPrefix, TemporarySuffix, StaleTemporaryFiles.MinimumAge);
+            if (Interlocked.Exchange(ref _swept, 1) == 0) SweepStaleTemporaryFiles();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
