@@ -54,7 +54,7 @@ public static class ImageLayoutReader
             throw new TinyImageException($"'{path}' is not a regular file or a directory; give an image tar or OCI layout directory written by tinyrun");
         try
         {
-            var stream = File.OpenRead(path);
+            var stream = new BoundedTarStream(File.OpenRead(path), BoundedTarStream.DefaultMaxMetadataSize);
             await using (stream.ConfigureAwait(false))
             {
                 var reader = new TarReader(stream);

@@ -44,7 +44,7 @@ public sealed class ArchiveImage
     /// </summary>
     public IEnumerable<LayerEntry> ReadEntries(ArchiveLayer layer)
     {
-        using var stream = Damaged(layer, () => OpenLayer(layer));
+        using var stream = new BoundedTarStream(Damaged(layer, () => OpenLayer(layer)), BoundedTarStream.DefaultMaxMetadataSize);
         using var reader = new TarReader(stream);
         while (Damaged(layer, () => reader.GetNextEntry(copyData: false)) is { } entry)
         {

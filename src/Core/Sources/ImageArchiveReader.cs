@@ -41,7 +41,7 @@ public static partial class ImageArchiveReader
         var members = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
         try
         {
-            using var file = File.OpenRead(path);
+            using var file = new BoundedTarStream(File.OpenRead(path), BoundedTarStream.DefaultMaxMetadataSize);
             using var reader = new TarReader(file);
             while (reader.GetNextEntry() is { } entry)
                 if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)

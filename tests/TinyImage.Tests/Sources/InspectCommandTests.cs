@@ -216,7 +216,7 @@ public sealed class InspectCommandTests
     /// <summary>Found by the long fuzz run: tar entries System.Formats.Tar refuses, and JSON errors quoting a control character.</summary>
     [Theory]
     [InlineData((byte)'S', "00000000001", "not supported")] // a sparse file: NotSupportedException
-    [InlineData((byte)'L', "77777777777", "LongPath")]      // a GNU long name of 8 GB: InvalidOperationException
+    [InlineData((byte)'L', "77777777777", "long name of 8589934591 bytes")] // 8 GB: InvalidOperationException from TarReader, now refused before
     public void Finding13_ALayerEntryTheTarReaderRefuses_IsAOneLineError(byte type, string size, string reason)
     {
         using var dir = new TempDirectory();
@@ -255,5 +255,63 @@ public sealed class InspectCommandTests
         var sum = header.Take(512).Sum(b => (int)b);
         var text = System.Text.Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ");
         text.CopyTo(header, 148);
+    }
+
+    [Theory]
+    [InlineData('L')] // a GNU long name
+    [InlineData('x')] // a PAX header
+    public void Finding12_AHugeTarMetadataEntry_IsRefusedBeforeItIsRead(char type)
+    {
+        using var dir = new TempDirectory();
+        const int size = 64 << 20; // 64 MB of name, 64 KB once gzipped: System.Formats.Tar reads it whole, as bytes then as a string
+        using var layer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(layer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Header("././@LongLink", size, (byte)type));
+            var chunk = new byte[1 << 20];
+            Array.Fill(chunk, type == 'x' ? (byte)'\n' : (byte)'a');
+            for (var i = 0; i < size / chunk.Length; i++) gzip.Write(chunk);
+            gzip.Write(Header("file", 0, (byte)'0'));
+            gzip.Write(new byte[1024]);
+        }
+        var archive = HandMadeArchive.DockerSave(dir.Combine("long.tar"), layer.ToArray());
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<TinyImage.Core.TinyImageException>(() => Describe(archive));
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal($"layer layer1.tar is damaged (a tar {(type == 'L' ? "long name" : "PAX header")} of {size} bytes; the most read is 1048576)", e.Message);
+        Assert.True(allocated < 16 << 20, $"{allocated} bytes allocated");
+    }
+
+    [Fact]
+    public void APaxHeaderThatGivesTheNextEntrysSize_IsFollowed()
+    {
+        using var dir = new TempDirectory();
+        using var layer = new MemoryStream();
+        var record = "13 size=1000\n"; // 13 bytes, as PAX counts them
+        layer.Write(Header("PaxHeaders/big", record.Length, (byte)'x'));
+        layer.Write(System.Text.Encoding.ASCII.GetBytes(record.PadRight(512, '\0')));
+        layer.Write(Header("big", 0, (byte)'0')); // the size field says 0; the PAX header says 1000
+        layer.Write(new byte[1024]);
+        layer.Write(Header("small", 3, (byte)'0'));
+        layer.Write("abc"u8.ToArray().Concat(new byte[509]).ToArray());
+        layer.Write(new byte[1024]);
+        var archive = HandMadeArchive.DockerSave(dir.Combine("pax.tar"), layer.ToArray());
+
+        Assert.Equal("  big  1.0 kB\n  small  3 B\n", Files(archive));
+    }
+
+    /// <summary>A ustar header block of a name, size and type, with its checksum.</summary>
+    private static byte[] Header(string name, long size, byte type)
+    {
+        var header = new byte[512];
+        System.Text.Encoding.ASCII.GetBytes(name).CopyTo(header, 0);
+        System.Text.Encoding.ASCII.GetBytes("0000644\0" + "0000000\0" + "0000000\0").CopyTo(header, 100);
+        System.Text.Encoding.ASCII.GetBytes(Convert.ToString(size, 8).PadLeft(11, '0') + "\0" + "00000000000\0").CopyTo(header, 124);
+        header[156] = type;
+        System.Text.Encoding.ASCII.GetBytes("ustar\000").CopyTo(header, 257);
+        WriteChecksum(header);
+        return header;
     }
 }
