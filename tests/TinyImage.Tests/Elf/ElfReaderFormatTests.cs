@@ -7,6 +7,8 @@ namespace TinyImage.Tests.Elf;
 [Collection(ElfCollection.Name)]
 public sealed class ElfReaderFormatTests(ElfFixture fixture)
 {
+    private string Write(string name, ElfImage image) => Write(name, image.Build());
+
     private string Write(string name, byte[] bytes)
     {
         var path = fixture.P("img/" + name);
@@ -126,4 +128,22 @@ public sealed class ElfReaderFormatTests(ElfFixture fixture)
     }
 
     private static byte[] Write0(byte[] bytes, int at) => With(bytes, (at, 0));
+
+    [Theory]
+    [InlineData(ElfMachine.X86_64, ElfClass.Elf64, ElfEndianness.LittleEndian, "amd64")]
+    [InlineData(ElfMachine.AArch64, ElfClass.Elf64, ElfEndianness.LittleEndian, "arm64")]
+    [InlineData(ElfMachine.I386, ElfClass.Elf32, ElfEndianness.LittleEndian, "386")]
+    [InlineData(ElfMachine.Arm, ElfClass.Elf32, ElfEndianness.LittleEndian, "arm")]
+    [InlineData(ElfMachine.Ppc64, ElfClass.Elf64, ElfEndianness.LittleEndian, "ppc64le")]
+    [InlineData(ElfMachine.Ppc64, ElfClass.Elf64, ElfEndianness.BigEndian, "ppc64")]
+    [InlineData(ElfMachine.S390, ElfClass.Elf64, ElfEndianness.BigEndian, "s390x")]
+    [InlineData(ElfMachine.S390, ElfClass.Elf32, ElfEndianness.BigEndian, "unknown")]
+    [InlineData(ElfMachine.RiscV, ElfClass.Elf64, ElfEndianness.LittleEndian, "riscv64")]
+    [InlineData(ElfMachine.RiscV, ElfClass.Elf32, ElfEndianness.LittleEndian, "unknown")]
+    [InlineData((ushort)9999, ElfClass.Elf64, ElfEndianness.LittleEndian, "unknown")]
+    public void OciArchitectureIsTheGoArchName(ushort machine, ElfClass cls, ElfEndianness data, string expected)
+    {
+        var info = ElfReader.Read(Write($"arch-{machine}-{cls}-{data}", new ElfImage { Machine = machine, Is64 = cls == ElfClass.Elf64, BigEndian = data == ElfEndianness.BigEndian }));
+        Assert.Equal(expected, info.OciArchitecture);
+    }
 }
