@@ -28,6 +28,10 @@ public static class GraphGenerator
 
     public static string Name(int k) => $"libtg{k}.so";
 
+    /// <summary>True when <paramref name="path"/> is in a hwcaps or legacy subdirectory of a library directory.</summary>
+    public static bool IsInSubdirectory(string path) =>
+        Subdirectories.Any(s => LibraryDirectories.Any(d => Path.GetDirectoryName(path) == d + "/" + s));
+
     /// <summary>DT_NEEDED strings that are paths relative to the requester's $ORIGIN.</summary>
     private static string OriginName(int k, bool parent) => parent ? $"$ORIGIN/../lib/{Name(k)}" : $"$ORIGIN/{Name(k)}";
 

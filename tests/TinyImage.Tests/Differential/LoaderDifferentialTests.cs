@@ -107,7 +107,7 @@ public sealed class LoaderDifferentialTests(ITestOutputHelper output)
         return $"{libraries.Count} libraries ({Count(libraries, o => o.RPath.Count > 0 && o.RunPath.Count == 0)} RPATH only, " +
                $"{Count(libraries, o => o.RunPath.Count > 0 && o.RPath.Count == 0)} RUNPATH only, {Count(libraries, Both)} both, " +
                $"{Count(libraries, o => o.NoDefaultLib)} NODEFLIB, {Count(libraries, o => o.Soname is null)} without SONAME, " +
-               $"{Count(libraries, o => o.Path.Count(ch => ch == '/') > 2 || o.Path.Contains("/tls/") || o.Path.Contains("/x86_64/l"))} in subdirectories), " +
+               $"{Count(libraries, o => GraphGenerator.IsInSubdirectory(o.Path))} in hwcaps subdirectories), " +
                $"{executables.Count} executables ({Count(executables, o => o.RPath.Count > 0 && o.RunPath.Count == 0)} RPATH only, " +
                $"{Count(executables, o => o.RunPath.Count > 0 && o.RPath.Count == 0)} RUNPATH only, {Count(executables, Both)} both, " +
                $"{Count(executables, o => o.NoDefaultLib)} NODEFLIB), {clashes} SONAME clashes, " +

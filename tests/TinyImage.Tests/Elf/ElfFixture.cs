@@ -174,6 +174,18 @@ public sealed class ElfFixture : IDisposable
         Exe("nf/app-exe", "plainm", ["nf/lib/libplainm.so"], "-Wl,-z,nodefaultlib", "-Wl,--enable-new-dtags",
             $"-Wl,-rpath,{P("nf/lib")}:/lib/x86_64-linux-gnu");
 
+        // A candidate libtop.so that open_verify refuses, one per directory, for LD_LIBRARY_PATH before ri/bin/app-runpath's RUNPATH.
+        var top = File.ReadAllBytes(P("ri/lib/libtop.so"));
+        Bad("big-endian", top, (5, 2));
+        Bad("ident-version", top, (6, 0));
+        Bad("e-version", top, (20, 0));
+        Bad("relocatable", top, (16, 1));
+        Bad("phentsize", top, (54, 32));
+        Directory.CreateDirectory(P("bad/short"));
+        File.WriteAllBytes(P("bad/short/libtop.so"), top.AsSpan(0, 40).ToArray());
+        Gcc("-O0", "-no-pie", "-o", P("bad/exec/libtop.so"), Source("bad/exec.c", "int main(void){return 0;}"));
+        Gcc("-O0", "-pie", "-o", P("bad/pie/libtop.so"), P("bad/exec.c"));
+
         // A 4000-byte RPATH string, for a dynamic segment that names it many times over.
         Exe("lr/app", "sib", ["ri/lib/libsib.so"], "-Wl,--disable-new-dtags", $"-Wl,-rpath,{P("ri/lib")}:/{new string('x', 4000)}");
 
@@ -238,6 +250,19 @@ public sealed class ElfFixture : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, text + "\n");
         return path;
+    }
+
+    /// <summary>bad/<paramref name="kind"/>/libtop.so: <paramref name="original"/> with the bytes at the given offsets changed.</summary>
+    private void Bad(string kind, byte[] original, params (int Offset, byte Value)[] changes)
+    {
+        var bytes = (byte[])original.Clone();
+        foreach (var (offset, value) in changes)
+        {
+            bytes[offset] = value;
+            if (offset == 20) Array.Clear(bytes, 20, 4); // e_version is 4 bytes
+        }
+        Directory.CreateDirectory(P($"bad/{kind}"));
+        File.WriteAllBytes(P($"bad/{kind}/libtop.so"), bytes);
     }
 
     private void Patched(string output, string from, int offset, byte value)

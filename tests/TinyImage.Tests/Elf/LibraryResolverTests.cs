@@ -203,6 +203,27 @@ public sealed class LibraryResolverTests(ElfFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("big-endian", "ELF file data encoding not little-endian")]
+    [InlineData("ident-version", "ELF file version ident does not match current one")]
+    [InlineData("e-version", "ELF file version does not match current one")]
+    [InlineData("relocatable", "only ET_DYN and ET_EXEC can be loaded")]
+    [InlineData("phentsize", "ELF file's phentsize not the expected size")]
+    [InlineData("short", "file too short")]
+    [InlineData("exec", "cannot dynamically load executable")]
+    [InlineData("pie", "cannot dynamically load position-independent executable")]
+    public void CandidateTheLoaderRefusesStopsTheSearch(string kind, string reason)
+    {
+        // bad/KIND/libtop.so comes first (LD_LIBRARY_PATH before the RUNPATH that has the good one): ld.so stops there.
+        var exe = fixture.P("ri/bin/app-runpath");
+        var bad = fixture.P($"bad/{kind}");
+        var e = Assert.Throws<TinyImageException>(() => new LibraryResolver(new ResolverOptions { LibraryPath = [bad] }).Resolve([exe]));
+        Assert.Equal($"{exe}: error while loading shared libraries: libtop.so: {reason} (file {bad}/libtop.so, needed by {exe}); " +
+                     "ld.so stops at this file instead of searching on, so remove or replace it", e.Message);
+        var (rc, stdout, stderr) = ElfFixture.Run(exe, [], environment: new Dictionary<string, string> { ["LD_LIBRARY_PATH"] = bad });
+        Assert.True(rc != 0 && stderr.Contains($"libtop.so: {reason}", StringComparison.Ordinal), $"{exe} with LD_LIBRARY_PATH={bad}: {rc} {stdout}{stderr}");
+    }
+
     [Fact]
     public void CycleTerminates()
     {
