@@ -48,6 +48,17 @@ public sealed class DebianRecipeTests : IDisposable
     }
 
     [Fact]
+    public void Mirror_python3_from_packages_runs_a_script_that_imports_json_and_sqlite3()
+    {
+        var tag = _images.Tag("python");
+        Tinyrun(Run.RepoRoot, Recipe("python-deb.tiny.csx"), "-t", tag, "-o", _dir.Combine("python.tar"), "--load", "--locked");
+        var run = Run.Docker("run", "--rm", "--pull", "never", "--network", "none", tag, "-c",
+            "import json, sqlite3; print(json.dumps({'answer': sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0]}))");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Equal("{\"answer\": 42}\n", run.Stdout);
+    }
+
+    [Fact]
     public void Mirror_the_same_lock_gives_the_same_digest_from_two_empty_caches()
     {
         var digests = new List<string>();
