@@ -48,6 +48,16 @@ public sealed class DebianRecipeTests : IDisposable
     }
 
     [Fact]
+    public void Mirror_curl_from_packages_runs_on_arm64_under_qemu()
+    {
+        var tag = _images.Tag("curl-arm64");
+        Tinyrun(Run.RepoRoot, Recipe("curl-deb.tiny.csx"), "--platform", "linux/arm64", "-t", tag, "-o", _dir.Combine("curl-arm64.tar"), "--load", "--locked");
+        var run = Run.Docker("run", "--rm", "--pull", "never", "--network", "none", "--platform", "linux/arm64", tag, "--version");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.StartsWith("curl 7.88.1 (aarch64-", run.Stdout);
+    }
+
+    [Fact]
     public void Mirror_python3_from_packages_runs_a_script_that_imports_json_and_sqlite3()
     {
         var tag = _images.Tag("python");
