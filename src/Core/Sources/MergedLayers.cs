@@ -5,7 +5,8 @@ namespace TinyImage.Core.Sources;
 /// directory over a directory keeps its contents, anything else over a directory removes them), and a layer's
 /// whiteouts (<c>.wh.NAME</c> removes NAME, <c>.wh..wh..opq</c> empties its directory) remove what the layers below
 /// hold, never what the layer itself adds. Memory is bounded, whatever the layers hold: paths longer than
-/// <see cref="MaxPathLength"/> and entries beyond a budget are counted in <see cref="NotKept"/>, not kept.
+/// <see cref="MaxPathLength"/> and entries beyond a budget are counted in <see cref="NotKept"/>, not kept, and link
+/// targets are cut at that length.
 /// </summary>
 public sealed class MergedLayers
 {
@@ -27,7 +28,7 @@ public sealed class MergedLayers
     private readonly Dictionary<string, LayerEntry> _added = new(StringComparer.Ordinal);
     private long _used;
 
-    /// <param name="budget">How much to keep: each entry costs its path's length plus a fixed overhead.</param>
+    /// <param name="budget">How much to keep: each entry costs the characters of its path and link target plus a fixed overhead.</param>
     public MergedLayers(long budget = DefaultBudget)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(budget);
@@ -56,12 +57,13 @@ public sealed class MergedLayers
             }
             else if (entry.Path != "/")
             {
-                if (_added.ContainsKey(entry.Path)) _added[entry.Path] = entry;
-                else if (_used + Cost(entry.Path) > _budget) NotKept++;
+                var kept = entry.LinkTarget is { Length: > MaxPathLength } target ? entry with { LinkTarget = target[..MaxPathLength] + "…" } : entry;
+                var replaced = _added.TryGetValue(kept.Path, out var earlier) ? Cost(earlier) : 0;
+                if (_used - replaced + Cost(kept) > _budget) NotKept++;
                 else
                 {
-                    _added[entry.Path] = entry;
-                    _used += Cost(entry.Path);
+                    _added[kept.Path] = kept;
+                    _used += Cost(kept) - replaced;
                 }
             }
         }
@@ -69,7 +71,7 @@ public sealed class MergedLayers
         foreach (var path in _added.Keys.Order(StringComparer.Ordinal))
         {
             var entry = _added[path];
-            _used -= Cost(path);
+            _used -= Cost(entry);
             if (_files.TryGetValue(path, out var existing))
             {
                 if (entry.IsDirectory && existing.Entry.IsDirectory) continue;
@@ -78,12 +80,13 @@ public sealed class MergedLayers
             }
             _paths.Add(path);
             _files[path] = (entry, layer);
-            _used += Cost(path);
+            _used += Cost(entry);
         }
         _added.Clear();
     }
 
-    private static long Cost(string path) => path.Length + EntryCost;
+    /// <summary>What keeping an entry costs: its path, its link target (cut at <see cref="MaxPathLength"/>) and a fixed overhead.</summary>
+    private static long Cost(LayerEntry entry) => entry.Path.Length + (entry.LinkTarget?.Length ?? 0) + EntryCost;
 
     private static (string Parent, string Name) Split(string path)
     {
@@ -93,9 +96,9 @@ public sealed class MergedLayers
 
     private void Remove(string path)
     {
-        if (!_files.Remove(path)) return;
+        if (!_files.Remove(path, out var removed)) return;
         _paths.Remove(path);
-        _used -= Cost(path);
+        _used -= Cost(removed.Entry);
     }
 
     private void RemoveUnder(string directory)

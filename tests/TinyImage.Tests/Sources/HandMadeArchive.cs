@@ -18,9 +18,9 @@ internal static class HandMadeArchive
         {
             foreach (var (name, data) in entries)
             {
-                if (name.EndsWith('/')) writer.WriteEntry(new GnuTarEntry(TarEntryType.Directory, name));
-                else if (data.StartsWith("->", StringComparison.Ordinal)) writer.WriteEntry(new GnuTarEntry(TarEntryType.SymbolicLink, name) { LinkName = data[2..] });
-                else writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(Encoding.UTF8.GetBytes(data)) });
+                if (name.EndsWith('/')) writer.WriteEntry(Entry(TarEntryType.Directory, name));
+                else if (data.StartsWith("->", StringComparison.Ordinal)) writer.WriteEntry(Entry(TarEntryType.SymbolicLink, name, linkName: data[2..]));
+                else writer.WriteEntry(Entry(TarEntryType.RegularFile, name, Encoding.UTF8.GetBytes(data)));
             }
         }
         if (!gzip) return tar.ToArray();
@@ -74,7 +74,16 @@ internal static class HandMadeArchive
         using var file = File.Create(path);
         using var writer = new TarWriter(file, TarEntryFormat.Gnu);
         foreach (var (name, data) in members)
-            writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+            writer.WriteEntry(Entry(TarEntryType.RegularFile, name, data));
         return path;
+    }
+
+    /// <summary>A tar entry dated 1970, so that the same arguments give the same bytes (the fuzz test's seeds depend on it).</summary>
+    public static GnuTarEntry Entry(TarEntryType type, string name, byte[]? data = null, string? linkName = null)
+    {
+        var entry = new GnuTarEntry(type, name) { ModificationTime = DateTimeOffset.UnixEpoch };
+        if (data is not null) entry.DataStream = new MemoryStream(data);
+        if (linkName is not null) entry.LinkName = linkName;
+        return entry;
     }
 }

@@ -239,7 +239,7 @@ public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
         using var buffer = new MemoryStream();
         using (var writer = new TarWriter(buffer, TarEntryFormat.Gnu, leaveOpen: true))
             foreach (var (name, data) in members)
-                writer.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+                writer.WriteEntry(HandMadeArchive.Entry(TarEntryType.RegularFile, name, data));
         return buffer.ToArray();
     }
 

@@ -193,6 +193,18 @@ public sealed class InspectCommandTests
     }
 
     [Fact]
+    public void Finding12_MergedLayers_CutLongLinkTargets_AndCountThemAgainstTheBudget()
+    {
+        var longTarget = new string('t', 1 << 20); // a GNU long link name: 1 MiB each, a few bytes gzipped
+        var merged = new MergedLayers(budget: 3 * (64 + 2 + MergedLayers.MaxPathLength + 1));
+        merged.AddLayer(Enumerable.Range(0, 5).Select(i => new LayerEntry($"/{i}", false, 0, longTarget)), 1);
+
+        Assert.Equal(3, merged.Files.Count());
+        Assert.All(merged.Files, f => Assert.Equal(longTarget[..MergedLayers.MaxPathLength] + "…", f.Entry.LinkTarget));
+        Assert.Equal(2, merged.NotKept);
+    }
+
+    [Fact]
     public void Finding12_AConfigOverTheLimit_IsRefused()
     {
         using var dir = new TempDirectory();
