@@ -29,13 +29,13 @@ public static class PrivateDirectory
         try
         {
             Directory.CreateDirectory(full, OwnerOnly);
-            var me = UnixFileStatus.CurrentUserId;
-            var real = UnixFileStatus.RealPath(full);
-            var self = UnixFileStatus.Of(real) ?? throw new IOException("it was removed while it was checked");
+            var me = HostFileStatus.CurrentUserId;
+            var real = HostFileStatus.RealPath(full);
+            var self = HostFileStatus.Of(real, followLinks: true) is { Kind: not HostFileKind.Missing } found ? found : throw new IOException("it was removed while it was checked");
             if (!self.IsDirectory)
                 throw new TinyImageException($"{description} {full} is not a directory; {otherwise}");
-            if (self.OwnerId != me)
-                throw new TinyImageException($"{description} {full} belongs to uid {self.OwnerId}, not to you (uid {me}), so anything in it could be theirs; remove it (or chown it if you trust what is in it), or {otherwise}");
+            if (self.Uid != me)
+                throw new TinyImageException($"{description} {full} belongs to uid {self.Uid}, not to you (uid {me}), so anything in it could be theirs; remove it (or chown it if you trust what is in it), or {otherwise}");
             if ((self.Permissions & WritableByOthers) != 0)
                 throw new TinyImageException($"{description} {full} can be written by others (mode {Octal(self.Permissions)}), so anything in it could be theirs; remove it (or chmod go-w it if you trust what is in it), or {otherwise}");
             foreach (var above in Ancestors(full).Concat(Ancestors(real)).Distinct(StringComparer.Ordinal))
@@ -52,9 +52,9 @@ public static class PrivateDirectory
 
     private static void CheckAbove(string above, string full, uint me, string description, string otherwise)
     {
-        var status = UnixFileStatus.Of(above) ?? throw new IOException($"'{above}' was removed while it was checked");
-        if (status.OwnerId != me && status.OwnerId != 0)
-            throw new TinyImageException($"{description} {full} is inside {above}, which belongs to uid {status.OwnerId} (not you, uid {me}, nor root), who could replace it; move the cache, or {otherwise}");
+        var status = HostFileStatus.Of(above, followLinks: true) is { Kind: not HostFileKind.Missing } found ? found : throw new IOException($"'{above}' was removed while it was checked");
+        if (status.Uid != me && status.Uid != 0)
+            throw new TinyImageException($"{description} {full} is inside {above}, which belongs to uid {status.Uid} (not you, uid {me}, nor root), who could replace it; move the cache, or {otherwise}");
         if ((status.Permissions & WritableByOthers) != 0 && (status.Permissions & UnixFileMode.StickyBit) == 0)
             throw new TinyImageException($"{description} {full} is inside {above}, which others can write (mode {Octal(status.Permissions)}, no sticky bit), so they could replace it; chmod go-w {above}, or {otherwise}");
     }

@@ -305,11 +305,17 @@ internal static class BuildCommand
     private static void RefuseUnreplaceableOutput(string target, ImageFormat format)
     {
         var path = Path.GetFullPath(target.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : target);
-        if (UnixFileStatus.Of(path, followLinks: false) is not { } status) return;
+        var status = HostFileStatus.Of(path);
+        if (status.Kind == HostFileKind.Missing) return;
         var directory = format == ImageFormat.OciDirectory;
-        if (directory ? status.IsDirectory : status.IsRegularFile) return;
-        var what = status.IsSymbolicLink ? "a symbolic link" : status.IsDirectory ? "a directory" : status.IsRegularFile ? "a file"
-            : "not a regular file (a device, a FIFO or a socket)";
+        if (directory ? status.IsDirectory : status.IsFile) return;
+        var what = status.Kind switch
+        {
+            HostFileKind.Symlink => "a symbolic link",
+            HostFileKind.Directory => "a directory",
+            HostFileKind.File => "a file",
+            _ => "not a regular file (a device, a FIFO or a socket)",
+        };
         throw new TinyImageException(directory
             ? $"the output '{target}' is {what}; --format oci-dir only replaces a directory (an OCI layout): give another path"
             : $"the output '{target}' is {what}; a build only replaces a regular file: give another path, or -o - to write the archive to stdout");

@@ -23,10 +23,14 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
 
     /// <summary>The status of <paramref name="hostPath"/> itself (a symlink is reported as one); Missing when it does not exist.</summary>
     /// <exception cref="TinyImageException">The path cannot be examined (permission denied, I/O error).</exception>
-    public static HostFileStatus Of(string hostPath)
+    public static HostFileStatus Of(string hostPath) => Of(hostPath, followLinks: false);
+
+    /// <summary>The status of <paramref name="hostPath"/>, or with <paramref name="followLinks"/> of what its links lead to; Missing when it does not exist.</summary>
+    /// <exception cref="TinyImageException">The path cannot be examined (permission denied, I/O error).</exception>
+    public static HostFileStatus Of(string hostPath, bool followLinks)
     {
         Span<byte> buffer = stackalloc byte[256];
-        if (statx(AtFdCwd, hostPath, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        if (statx(AtFdCwd, hostPath, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             if (errno is Enoent or Enotdir) return MissingStatus;
@@ -69,6 +73,23 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
         return new HostFileStatus(kind, mode & 0xFFF, uid, size);
     }
 
+    /// <summary>The effective uid of this process: whose files TinyImage trusts.</summary>
+    public static uint CurrentUserId => geteuid();
+
+    /// <summary><paramref name="path"/> with every symbolic link resolved (<c>realpath(3)</c>).</summary>
+    /// <exception cref="IOException">The path does not exist or cannot be resolved.</exception>
+    public static string RealPath(string path)
+    {
+        var resolved = realpath(path, IntPtr.Zero);
+        if (resolved == IntPtr.Zero)
+            throw new IOException($"cannot resolve '{path}': {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+        try { return Marshal.PtrToStringUTF8(resolved)!; }
+        finally { free(resolved); }
+    }
+
+    /// <summary><see cref="Mode"/> as .NET's type.</summary>
+    public UnixFileMode Permissions => (UnixFileMode)Mode;
+
     public bool IsFile => Kind == HostFileKind.File;
 
     public bool IsDirectory => Kind == HostFileKind.Directory;
@@ -82,6 +103,15 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
         HostFileKind.Special => "a FIFO, socket or device",
         _ => "missing",
     };
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern IntPtr realpath([MarshalAs(UnmanagedType.LPUTF8Str)] string path, IntPtr resolved);
+
+    [DllImport("libc")]
+    private static extern void free(IntPtr pointer);
+
+    [DllImport("libc")]
+    private static extern uint geteuid();
 
     [DllImport("libc", SetLastError = true)]
     private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, ref byte buffer);

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Core.Sources;
 
@@ -14,26 +14,17 @@ internal static class UntrustedFiles
     /// </summary>
     public const int MaxDocumentSize = 4 << 20;
 
-    private const int AtCurrentDirectory = -100;
-    private const uint StatxType = 0x1;
-    private const int StatxSize = 256;
-    private const int StatxModeOffset = 28;
-    private const int FileTypeMask = 0xF000;
-    private const int RegularFileType = 0x8000;
-
-    /// <summary>Whether <paramref name="path"/> (its links followed) is a regular file; null when it cannot be told (no statx).</summary>
+    /// <summary>Whether <paramref name="path"/> (its links followed) is a regular file.</summary>
     public static bool? IsRegularFile(string path)
     {
-        var status = new byte[StatxSize];
         try
         {
-            if (Statx(AtCurrentDirectory, path, 0, StatxType, status) != 0) return false;
+            return HostFileStatus.Of(path, followLinks: true).IsFile;
         }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        catch (TinyImageException)
         {
-            return null;
+            return false;
         }
-        return (BitConverter.ToUInt16(status, StatxModeOffset) & FileTypeMask) == RegularFileType;
     }
 
     /// <summary>The bytes of the document at <paramref name="path"/>, called <paramref name="name"/> in errors.</summary>
@@ -71,8 +62,4 @@ internal static class UntrustedFiles
     /// <summary>The error for a document over the limit.</summary>
     public static TinyImageException TooLarge(string name, long limit) =>
         new($"{name} is larger than {limit >> 20} MiB, the most an image document may hold; it is damaged or not an image document");
-
-    // statx(2) rather than stat(2): its struct has the same layout on every architecture.
-    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static extern int Statx(int directory, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, byte[] status);
 }
