@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Images from Debian packages against the same image from the host (hyperfine, 1 warm-up, 7 runs, medians):
 #   warm: curl + CA bundle from packages with everything cached (index, .debs, unpacked root) against the same recipe
-#     from the host's files (the target: within 1.5x);
+#     from the host's files (the target: within 1.5x); and with --locked, which also opens the index to check
+#     that the lock is still what the mirror resolves to;
 #   cold: the same build with an empty cache (index download and parse, .deb downloads, unpack), against
 #     `apt-get download` of the same .deb files into an empty directory (the network's share);
 #   parse: opening bookworm's main index from the cache (InRelease check, hash check and parse of ~63,000 stanzas).
@@ -27,9 +28,10 @@ cp recipes/curl-deb.tiny.lock "$work/deb.tiny.lock"
 packages=$(awk '/^Architecture: amd64/{a=1} a&&/^Package:/{print $2} /^$/{}' recipes/curl-deb.tiny.lock | sort -u | tr '\n' ' ')
 
 hyperfine --warmup 1 --runs 7 --export-markdown bench/results/debian.md --export-json bench/results/debian.json \
-  -n "tinyrun, from packages, warm" "./tinyrun $work/deb.tiny.csx -o $work/deb.tar -q --locked" \
-  -n "tinyrun, from the host" "./tinyrun $work/host.tiny.csx -o $work/host.tar -q" \
-  -n "tinyrun, from packages, cold (empty cache)" --prepare "rm -rf $work/cold && mkdir -m 700 $work/cold" \
+  --prepare "true" -n "tinyrun, from packages, warm" "./tinyrun $work/deb.tiny.csx -o $work/deb.tar -q" \
+  --prepare "true" -n "tinyrun, from packages, warm, --locked (checks the lock is current: index fetch + parse)" "./tinyrun $work/deb.tiny.csx -o $work/deb.tar -q --locked" \
+  --prepare "true" -n "tinyrun, from the host" "./tinyrun $work/host.tiny.csx -o $work/host.tar -q" \
+  --prepare "rm -rf $work/cold && mkdir -m 700 $work/cold" -n "tinyrun, from packages, cold (empty cache)" \
      "TINYRUN_CACHE=$work/cold ./tinyrun $work/deb.tiny.csx -o $work/cold.tar -q --locked" \
-  -n "apt-get download of the same .debs" --prepare "rm -rf $work/debs && mkdir $work/debs" \
+  --prepare "rm -rf $work/debs && mkdir $work/debs" -n "apt-get download of the same .debs" \
      "cd $work/debs && apt-get download -qq $packages"

@@ -78,6 +78,7 @@ public sealed class ImagePipeline
         IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, string outputPath,
         CancellationToken cancellationToken, byte[]? explanation = null)
     {
+        var started = DateTime.UtcNow;
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         var groups = LayerPlan.Split(entries, _options.LayerAssignments);
@@ -120,9 +121,11 @@ public sealed class ImagePipeline
                 ? await new OciDirectoryWriter().WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken).ConfigureAwait(false)
                 : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken, explanation)
                     .ConfigureAwait(false);
-            // Again once the image is written: what a build killed just before this one left is old enough by now.
-            SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath));
-            cache?.SweepStaleTemporaryFiles();
+            // Again once the image is written: an unlocked temporary file made before this build started is no live
+            // build's (a live one is locked but for an instant), so what a build killed just before this one left goes too.
+            var age = DateTime.UtcNow - started;
+            SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath), age);
+            cache?.SweepStaleTemporaryFiles(age);
             return image;
         }
         finally
@@ -140,9 +143,10 @@ public sealed class ImagePipeline
     /// Removes what builds of <paramref name="outputName"/> killed left beside it (unlocked and a few seconds old): the archive's
     /// temporary file (<c>.NAME.RANDOM.tmp</c>) and uncached layers' directories; never a running build's (they are locked).
     /// </summary>
-    private static void SweepStaleTemporaryFiles(string outputDirectory, string outputName)
+    private static void SweepStaleTemporaryFiles(string outputDirectory, string outputName, TimeSpan? minimumAge = null)
     {
-        StaleTemporaryFiles.SweepFiles(outputDirectory, "." + outputName + ".", ".tmp", StaleTemporaryFiles.MinimumAge);
-        StaleTemporaryFiles.SweepDirectories(outputDirectory, TempLayerDirectoryPrefix, StaleTemporaryFiles.MinimumAge);
+        var age = minimumAge is { } given && given > StaleTemporaryFiles.MinimumAge ? given : StaleTemporaryFiles.MinimumAge;
+        StaleTemporaryFiles.SweepFiles(outputDirectory, "." + outputName + ".", ".tmp", age);
+        StaleTemporaryFiles.SweepDirectories(outputDirectory, TempLayerDirectoryPrefix, age);
     }
 }

@@ -14,7 +14,7 @@ internal static class StaleTemporaryFiles
     /// each of its temporary files, except for the instant between creating one and locking it (and between closing and
     /// renaming it), which this covers many times over.
     /// </summary>
-    public static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(1);
 
     /// <summary>The file in a temporary directory that its build holds locked while it uses the directory.</summary>
     public const string DirectoryLockName = ".lock";

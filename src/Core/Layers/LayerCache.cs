@@ -255,11 +255,13 @@ public sealed class LayerCache
     /// the temporary files that killed builds left.
     /// </summary>
     /// <summary>Removes the temporary files that killed builds left in the cache (unlocked, and older than <see cref="StaleTemporaryFiles.MinimumAge"/>).</summary>
-    public void SweepStaleTemporaryFiles()
+    /// <param name="minimumAge">How old an unlocked file must be (at least <see cref="StaleTemporaryFiles.MinimumAge"/>).</param>
+    public void SweepStaleTemporaryFiles(TimeSpan? minimumAge = null)
     {
         if (!System.IO.Directory.Exists(Directory)) return;
+        var age = minimumAge is { } given && given > StaleTemporaryFiles.MinimumAge ? given : StaleTemporaryFiles.MinimumAge;
         foreach (var each in CompressorDirectories())
-            StaleTemporaryFiles.SweepFiles(each, TemporaryPrefix, TemporarySuffix, StaleTemporaryFiles.MinimumAge);
+            StaleTemporaryFiles.SweepFiles(each, TemporaryPrefix, TemporarySuffix, age);
     }
 
     private string Prepare(string? compressor)
