@@ -50,7 +50,7 @@ public static class ImageLayoutReader
 
     private static async Task<byte[]?> ReadFromTarAsync(string path, CancellationToken cancellationToken)
     {
-        if (UntrustedFiles.IsRegularFile(path) == false)
+        if (!UntrustedFiles.IsRegularFile(path))
             throw new TinyImageException($"'{path}' is not a regular file or a directory; give an image tar or OCI layout directory written by tinyrun");
         try
         {

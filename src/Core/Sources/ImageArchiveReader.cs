@@ -23,7 +23,7 @@ public static partial class ImageArchiveReader
             throw new TinyImageException($"{path}: is a directory; give an image archive (.tar) written by tinyrun, docker save or skopeo");
         if (!File.Exists(path))
             throw new TinyImageException($"{path}: no such file");
-        if (UntrustedFiles.IsRegularFile(path) == false)
+        if (!UntrustedFiles.IsRegularFile(path))
             throw new TinyImageException($"{path}: not a regular file; give an image archive (.tar) written by tinyrun, docker save or skopeo");
         var members = Scan(path);
         try

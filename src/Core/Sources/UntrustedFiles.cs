@@ -15,7 +15,7 @@ internal static class UntrustedFiles
     public const int MaxDocumentSize = 4 << 20;
 
     /// <summary>Whether <paramref name="path"/> (its links followed) is a regular file.</summary>
-    public static bool? IsRegularFile(string path)
+    public static bool IsRegularFile(string path)
     {
         try
         {
@@ -31,7 +31,7 @@ internal static class UntrustedFiles
     /// <exception cref="TinyImageException">It is not a regular file, is larger than <paramref name="limit"/>, or cannot be read.</exception>
     public static async Task<byte[]> ReadDocumentAsync(string path, string name, int limit, CancellationToken cancellationToken)
     {
-        if (IsRegularFile(path) == false)
+        if (!IsRegularFile(path))
             throw new TinyImageException($"{name} is not a regular file; an image document must be one");
         try
         {

@@ -44,12 +44,17 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
     public ElfInfo? FirstElf => ElfFiles.Count == 0 ? null : ElfFiles[0].Info;
 
     /// <summary>Notes an ELF file for later WithLibs steps (once per file and place).</summary>
-    public void NoteElf(ElfInput input)
+    /// <param name="info">Its headers when the caller has read them already; null reads them.</param>
+    public void NoteElf(ElfInput input, ElfInfo? info = null)
     {
         if (ElfFiles.Any(e => e.Input.ImagePath == input.ImagePath && e.Input.Files.HostPath(e.Input.SourcePath) == input.Files.HostPath(input.SourcePath)))
             return;
-        var real = input.Files.Resolve(input.SourcePath)?.RealPath ?? input.SourcePath;
-        ElfFiles.Add((input, ElfReader.Read(input.Files.HostPath(real))));
+        if (info is null)
+        {
+            var real = input.Files.Resolve(input.SourcePath)?.RealPath ?? input.SourcePath;
+            info = ElfReader.Read(input.Files.HostPath(real));
+        }
+        ElfFiles.Add((input, info));
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal static class Executables
                     $"{Shown(files, source)}: is a program for {info.OciArchitecture}, but the image is for {platform}; take it from a root of that platform (.Root(...)) or build for linux/{info.OciArchitecture} (--platform)");
             context.Architecture ??= info.OciArchitecture;
             var inImage = Copy(context, files, source, real, destination, reason);
-            context.NoteElf(inImage == source && files == context.Root ? ElfInput.InPlace(files, source) : new ElfInput(inImage, files, real));
+            context.NoteElf(inImage == source && files == context.Root ? ElfInput.InPlace(files, source) : new ElfInput(inImage, files, real), info);
             return;
         }
         var shebang = ShebangReader.ReadInterpreter(bytes)
