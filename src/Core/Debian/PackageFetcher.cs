@@ -111,9 +111,13 @@ internal sealed class PackageFetcher(DebianCache cache, DebianOptions options)
         }
     }
 
-    /// <summary>Counts bytes and packages across the parallel downloads and reports them.</summary>
+    /// <summary>
+    /// Counts bytes and packages across the parallel downloads and reports them. A report reads both counters under one
+    /// lock, so reports are in order and the last one says what is true at the end (no package left).
+    /// </summary>
     private sealed class Progress(IProgress<PackageDownloadProgress>? sink, long total, int left)
     {
+        private readonly Lock _gate = new();
         private long _done;
         private int _left = left;
         private long _lastReported;
@@ -123,13 +127,20 @@ internal sealed class PackageFetcher(DebianCache cache, DebianOptions options)
             var done = Interlocked.Add(ref _done, count);
             if (sink is null || done - Interlocked.Read(ref _lastReported) < 256 << 10) return;
             Interlocked.Exchange(ref _lastReported, done);
-            sink.Report(new PackageDownloadProgress(done, total, Volatile.Read(ref _left), null));
+            Report(null);
         }
 
         public void PackageDone(string name)
         {
-            var left = Interlocked.Decrement(ref _left);
-            sink?.Report(new PackageDownloadProgress(Interlocked.Read(ref _done), total, left, name));
+            Interlocked.Decrement(ref _left);
+            Report(name);
+        }
+
+        private void Report(string? name)
+        {
+            if (sink is null) return;
+            lock (_gate)
+                sink.Report(new PackageDownloadProgress(Interlocked.Read(ref _done), total, Volatile.Read(ref _left), name));
         }
     }
 }
