@@ -4,6 +4,7 @@ using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.Debian;
 using TinyImage.Core.FileSystem;
+using TinyImage.Core.Images;
 using TinyImage.Core.Layers;
 using TinyImage.Core.Sinks;
 using TinyImage.Core.Oci;
@@ -164,6 +165,7 @@ internal static class BuildCommand
             Format = settings.Format,
             Layers = defaults.Layers with { Compression = settings.Compression },
             Roots = Roots(recipePath, settings.LockMode, reporter),
+            BaseImages = BaseImages(specs),
         });
         foreach (var (spec, reference) in named)
         {
@@ -227,6 +229,10 @@ internal static class BuildCommand
         });
         return new RootProvider(new DebianOptions { Progress = progress }, RootProvider.LockPathFor(Path.GetFullPath(recipePath)), mode);
     }
+
+    /// <summary>Opens base images (<c>From.Image</c>, <c>From.Archive</c>, <c>From.Layout</c>) when a recipe has some; else null.</summary>
+    internal static BaseImageProvider? BaseImages(IReadOnlyList<ImageSpec> specs) =>
+        specs.Any(s => s.Base is not null) ? new BaseImageProvider(new BlobStore()) : null;
 
     /// <summary>
     /// The platform to build <paramref name="spec"/> for: --platform (one of the recipe's, if it names some), else its only

@@ -41,6 +41,7 @@ internal static class VerifyCommand
         {
             LayerCacheDirectory = null,
             Roots = BuildCommand.Roots(recipePath, LockMode.Pinned, new Reporter(quiet: true, verbose: false)), // exactly what the lock pins
+            BaseImages = BuildCommand.BaseImages(specs),
         };
         var temp = Directory.CreateTempSubdirectory("tinyrun-verify-").FullName;
         try

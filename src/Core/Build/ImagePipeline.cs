@@ -1,4 +1,5 @@
 using TinyImage.Core.FileSystem;
+using TinyImage.Core.Images;
 using TinyImage.Core.Layers;
 using TinyImage.Core.Oci;
 using TinyImage.Core.Spec;
@@ -43,13 +44,29 @@ public sealed class ImagePipeline
         {
             throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
         }
+        ResolvedBaseImage? baseImage = null;
+        if (spec.Base is { } based)
+        {
+            if (_options.BaseImages is null)
+                throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"an image built on {based} needs ImagePipelineOptions.BaseImages to open it"));
+            try
+            {
+                baseImage = await _options.BaseImages.OpenAsync(based, platform, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TinyImageException e) when (spec.Origin is { } origin && !e.Message.StartsWith(origin.ToString(), StringComparison.Ordinal))
+            {
+                throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
+            }
+        }
         var resolver = _options.Resolver with { Files = files };
         var assembled = new TreeAssembler(resolver, platform: platform).Assemble(spec);
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this
             : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
-        return await pipeline.BuildAsync(entries, spec.Config, architecture, reference, outputPath, cancellationToken, Explain(entries)).ConfigureAwait(false);
+        var config = baseImage is null ? spec.Config : BaseImageDocuments.Inherit(baseImage.Config, spec.Config);
+        return await pipeline.BuildAsync(entries, config, architecture, reference, outputPath, cancellationToken, Explain(entries), baseImage?.Layers)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Why each entry is in the image, as JSON: <c>[{"path":"/usr/bin/bash","reason":"AddBinary at ..."}]</c>.</summary>
@@ -74,9 +91,10 @@ public sealed class ImagePipeline
     /// <summary>Writes an image of <paramref name="entries"/> (as <see cref="FileTree.Entries"/> returns them).</summary>
     /// <param name="architecture">The OCI architecture, e.g. <c>amd64</c>.</param>
     /// <param name="explanation">Optional: why each file is there (see <see cref="Explain"/>), kept in the archive for <c>tinyrun inspect</c>.</param>
+    /// <param name="baseLayers">A base image's layers (lowest first), reused as they are beneath the new ones.</param>
     public async Task<BuiltImage> BuildAsync(
         IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, string outputPath,
-        CancellationToken cancellationToken, byte[]? explanation = null)
+        CancellationToken cancellationToken, byte[]? explanation = null, IReadOnlyList<Layer>? baseLayers = null)
     {
         var started = DateTime.UtcNow;
         ArgumentNullException.ThrowIfNull(entries);
@@ -117,9 +135,10 @@ public sealed class ImagePipeline
             }).ConfigureAwait(false);
 
             var created = _options.Layers.ModificationTime;
+            IReadOnlyList<Layer> all = baseLayers is { Count: > 0 } below ? [.. below, .. layers] : layers;
             var image = _options.Format == ImageFormat.OciDirectory
-                ? await new OciDirectoryWriter().WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken).ConfigureAwait(false)
-                : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, layers, reference, outputPath, created, cancellationToken, explanation)
+                ? await new OciDirectoryWriter().WriteAsync(config, architecture, all, reference, outputPath, created, cancellationToken).ConfigureAwait(false)
+                : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, all, reference, outputPath, created, cancellationToken, explanation)
                     .ConfigureAwait(false);
             // Again once the image is written: an unlocked temporary file made before this build started is no live
             // build's (a live one is locked but for an instant), so what a build killed just before this one left goes too.

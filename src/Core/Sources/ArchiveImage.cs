@@ -11,9 +11,12 @@ namespace TinyImage.Core.Sources;
 public sealed class ArchiveImage
 {
     private readonly Func<ArchiveLayer, Stream> _open;
+    private readonly Func<ArchiveLayer, Stream> _openStored;
 
-    internal ArchiveImage(string reference, JsonElement config, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons, Func<ArchiveLayer, Stream> open)
+    internal ArchiveImage(string reference, JsonElement config, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons,
+        Func<ArchiveLayer, Stream> open, Func<ArchiveLayer, Stream> openStored)
     {
+        _openStored = openStored;
         Reference = reference;
         Config = config;
         Layers = layers;
@@ -37,6 +40,9 @@ public sealed class ArchiveImage
 
     /// <summary>The layer's content as an uncompressed tar stream (gzip is undone here).</summary>
     public Stream OpenLayer(ArchiveLayer layer) => _open(layer);
+
+    /// <summary>The layer's blob as it is stored in the archive (compressed or not), to reuse it as it is.</summary>
+    public Stream OpenStoredLayer(ArchiveLayer layer) => _openStored(layer);
 
     /// <summary>
     /// Every entry of a layer, in order, read as it is enumerated (nothing is kept); paths are absolute and normalized

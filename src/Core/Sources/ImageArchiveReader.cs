@@ -68,7 +68,7 @@ public static partial class ImageArchiveReader
             var reference = tags.IsMissingOrNull ? null : tags.Items().Select(tag => tag.String()).FirstOrDefault();
             var layers = item.Property("Layers").Items().Select(l => l.String()).Select(member =>
                 new ArchiveLayer(member, DigestFromPath(member), Member(members, member, path).Length, null)).ToList();
-            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer)));
+            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
         }
         return images;
     }
@@ -93,16 +93,20 @@ public static partial class ImageArchiveReader
             var config = ReadConfig(path, members, BlobMember(manifest.Property("config").Property("digest")));
             var layers = manifest.Property("layers").Items().Select(l => new ArchiveLayer(
                 BlobMember(l.Property("digest")), l.Property("digest").String(), l.Property("size").WholeNumber(), l.Property("mediaType").OptionalString())).ToList();
-            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer)));
+            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
         }
         return images;
     }
 
-    private static Stream OpenLayer(string path, Dictionary<string, (long Offset, long Length)> members, ArchiveLayer layer)
+    private static Stream OpenStored(string path, Dictionary<string, (long Offset, long Length)> members, ArchiveLayer layer)
     {
         var (offset, length) = Member(members, layer.Member, path);
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var slice = new SliceStream(file, offset, length);
+        return new SliceStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), offset, length);
+    }
+
+    private static Stream OpenLayer(string path, Dictionary<string, (long Offset, long Length)> members, ArchiveLayer layer)
+    {
+        var slice = OpenStored(path, members, layer);
         var magic = new byte[2];
         var read = slice.Read(magic);
         slice.Position = 0;
