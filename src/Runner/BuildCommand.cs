@@ -5,6 +5,7 @@ using TinyImage.Core.Build;
 using TinyImage.Core.Debian;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Images;
+using TinyImage.Core.Registry;
 using TinyImage.Core.Layers;
 using TinyImage.Core.Sinks;
 using TinyImage.Core.Oci;
@@ -56,8 +57,10 @@ internal static class BuildCommand
         compression.AcceptOnlyFromAmong("gzip", "zstd");
         var platform = new Option<string?>("--platform") { Description = "Build for this platform, e.g. linux/arm64 (default: the recipe's only .Platforms, else the host's)." };
         var locked = new Option<bool>("--locked") { Description = "Fail when the recipe's lock file (NAME.tiny.lock) lacks a package set or would change (for CI)." };
+        var push = new Option<bool>("--push") { Description = "Also push every image to the registry its name gives (.Tag(\"registry:5000/team/app:1\") or --tag); prints NAME@sha256:... per image." };
+        var insecure = new Option<string[]>("--insecure-registry") { Description = "Talk plain HTTP to this registry HOST[:PORT] (loopback registries always may); repeatable.", AllowMultipleArgumentsPerToken = false };
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked }) command.Options.Add(option);
+        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked, push, insecure }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(recipe);
@@ -71,8 +74,10 @@ internal static class BuildCommand
             {
                 Format = parse.GetValue(format) == "oci-dir" ? ImageFormat.OciDirectory : ImageFormat.Archive,
                 Compression = parse.GetValue(compression) == "zstd" ? LayerCompression.Zstd : LayerCompression.Gzip,
-                Platform = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null,
+                Platforms = parse.GetValue(platform) is { } p ? [.. p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Platform.Parse).Distinct()] : [],
                 LockMode = parse.GetValue(locked) ? LockMode.Locked : LockMode.Update,
+                Push = parse.GetValue(push),
+                InsecureRegistries = parse.GetValue(insecure) ?? [],
             };
             if (settings.Load && settings.Format == ImageFormat.OciDirectory)
             {
@@ -98,10 +103,16 @@ internal static class BuildCommand
         public ImageFormat Format { get; init; } = ImageFormat.Archive;
         public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
 
-        /// <summary>The platform to build (--platform); null: the recipe's only one, else the host's.</summary>
-        public Platform? Platform { get; init; }
+        /// <summary>The platforms to build (--platform); empty: the recipe's (several only for --push and oci-dir), else the host's.</summary>
+        public IReadOnlyList<Platform> Platforms { get; init; } = [];
 
         public LockMode LockMode { get; init; } = LockMode.Update;
+
+        /// <summary>Push every image to the registry its name gives (--push).</summary>
+        public bool Push { get; init; }
+
+        /// <summary>Registries (HOST[:PORT]) spoken to over plain HTTP (--insecure-registry).</summary>
+        public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
     }
 
     private static async Task<int> RunAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
@@ -160,17 +171,26 @@ internal static class BuildCommand
         var inEngine = named.ToDictionary(n => n.Reference, n => daemon is null ? Task.FromResult<string?>(null)
             : Task.Run(() => daemon.ImageIdAsync(n.Reference.ToString(), cancellationToken), cancellationToken));
         var defaults = ImagePipelineOptions.FromEnvironment();
+        using var registry = settings.Push || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry) ? Registry(settings.InsecureRegistries, reporter) : null;
         var pipeline = new ImagePipeline(defaults with
         {
             Format = settings.Format,
             Layers = defaults.Layers with { Compression = settings.Compression },
             Roots = Roots(recipePath, settings.LockMode, reporter),
-            BaseImages = BaseImages(specs),
+            BaseImages = BaseImages(specs, registry),
         });
         foreach (var (spec, reference) in named)
         {
             var target = OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar");
-            var platform = PlatformOf(spec, settings.Platform);
+            var platforms = PlatformsOf(spec, settings.Platforms, several: settings.Push || settings.Format == ImageFormat.OciDirectory);
+            if (platforms.Count > 1)
+            {
+                if (daemon is not null || archiveStream is not null)
+                    throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"{reference} is built for {string.Join(" and ", platforms)}, but {(daemon is null ? "-o -" : "--load")} takes one platform; pick one with --platform"));
+                built.AddRange(await BuildPlatformsAsync(pipeline, spec, reference, platforms, target, settings, registry, reporter, cancellationToken).ConfigureAwait(false));
+                continue;
+            }
+            var platform = platforms[0];
             reporter.Step($"building {reference}{(platform is null ? "" : $" for {platform}")}");
             reporter.Detail($"recipe evaluated; building {reference}");
             var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken, platform).ConfigureAwait(false);
@@ -208,7 +228,19 @@ internal static class BuildCommand
                 await archive.CopyToAsync(archiveStream, cancellationToken).ConfigureAwait(false);
                 await archiveStream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
-            Reporter.Result(Summary(image, shown, loaded: daemon is not null));
+            if (registry is not null && settings.Push)
+            {
+                var destination = PushTarget(reference, spec);
+                reporter.Step($"pushing {destination}");
+                var mountFrom = image.BaseRegistry == destination.Registry && image.BaseRepository != destination.Repository ? image.BaseRepository : null;
+                var digest = await new RegistryPush(registry).PushAsync(image, destination, cancellationToken, mountFrom).ConfigureAwait(false);
+                reporter.Step(Summary(image, shown, loaded: daemon is not null));
+                Reporter.Result($"{destination.Name}@{digest}");
+            }
+            else
+            {
+                Reporter.Result(Summary(image, shown, loaded: daemon is not null));
+            }
             built.Add((spec, image));
         }
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
@@ -231,29 +263,91 @@ internal static class BuildCommand
     }
 
     /// <summary>Opens base images (<c>From.Image</c>, <c>From.Archive</c>, <c>From.Layout</c>) when a recipe has some; else null.</summary>
-    internal static BaseImageProvider? BaseImages(IReadOnlyList<ImageSpec> specs) =>
-        specs.Any(s => s.Base is not null) ? new BaseImageProvider(new BlobStore()) : null;
+    internal static BaseImageProvider? BaseImages(IReadOnlyList<ImageSpec> specs, RegistryClient? registry) =>
+        specs.Any(s => s.Base is not null) ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry)) : null;
+
+    /// <summary>A registry client with the user's credentials (Docker config, containers auth.json); its requests are details.</summary>
+    internal static RegistryClient Registry(IReadOnlyList<string> insecureRegistries, Reporter reporter) => new(new RegistryOptions
+    {
+        InsecureHosts = new HashSet<string>(insecureRegistries, StringComparer.OrdinalIgnoreCase),
+        Log = reporter.Detail,
+    });
+
+    /// <summary>Where <c>--push</c> sends an image: the registry and repository of its name.</summary>
+    private static RegistryReference PushTarget(ImageReference reference, ImageSpec spec) =>
+        RegistryReference.TryParse(reference.ToString(), out var target) ? target
+            : throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"cannot push {reference}: not a registry name; tag it REGISTRY/REPOSITORY:TAG, e.g. --tag 127.0.0.1:5000/app:1"));
 
     /// <summary>
-    /// The platform to build <paramref name="spec"/> for: --platform (one of the recipe's, if it names some), else its only
-    /// one, else the host's when it is among several, else null (the host's, when it names none).
+    /// The platforms to build <paramref name="spec"/> for: --platform (the recipe's, if it names some), else its own. An
+    /// archive holds one: without <paramref name="several"/> (a push or an OCI layout, which carry an image index), the
+    /// host's when it is among the recipe's. Null stands for the host's, when the recipe names none.
     /// </summary>
-    internal static Platform? PlatformOf(ImageSpec spec, Platform? requested)
+    internal static IReadOnlyList<Platform?> PlatformsOf(ImageSpec spec, IReadOnlyList<Platform> requested, bool several)
     {
-        if (requested is not null)
+        if (requested.Count > 0)
         {
-            if (spec.Platforms.Length > 0 && !spec.Platforms.Contains(requested))
-                throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"the image is for {string.Join(", ", spec.Platforms)}, not {requested}; pick one of those with --platform"));
-            return requested;
+            foreach (var platform in requested)
+                if (spec.Platforms.Length > 0 && !spec.Platforms.Contains(platform))
+                    throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"the image is for {string.Join(", ", spec.Platforms)}, not {platform}; pick one of those with --platform"));
+            if (requested.Count > 1 && !several)
+                throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"an archive holds one platform, not {string.Join(" and ", requested)}; pick one with --platform, or build an index of several with --push or --format oci-dir"));
+            return [.. requested];
         }
-        if (spec.Platforms.Length > 1)
+        if (spec.Platforms.Length > 1 && !several)
         {
             // An archive holds one platform: the host's when the recipe builds for it, so it runs here.
             var host = Platform.Host();
-            return spec.Platforms.Contains(host) ? host : throw new TinyImageException(SourceLocation.Prefix(spec.Origin,
-                $"the image is for {string.Join(" and ", spec.Platforms)}, and an archive holds one platform; pick one with --platform {spec.Platforms[0]} (an image index of several comes with registry pushes)"));
+            return spec.Platforms.Contains(host) ? [host] : throw new TinyImageException(SourceLocation.Prefix(spec.Origin,
+                $"the image is for {string.Join(" and ", spec.Platforms)}, and an archive holds one platform; pick one with --platform {spec.Platforms[0]}, or build an index of all with --push or --format oci-dir"));
         }
-        return spec.Platforms.Length == 1 ? spec.Platforms[0] : null;
+        return spec.Platforms.Length > 0 ? [.. spec.Platforms] : [null];
+    }
+
+    /// <summary>
+    /// Builds one image for several platforms: an archive each (<c>NAME-linux-arm64.tar</c>), or one OCI layout whose
+    /// index lists them all; with --push, each manifest goes up by digest and an index of them under the tag.
+    /// </summary>
+    private static async Task<List<(ImageSpec, BuiltImage)>> BuildPlatformsAsync(ImagePipeline pipeline, ImageSpec spec, ImageReference reference,
+        IReadOnlyList<Platform?> platforms, string target, Settings settings, RegistryClient? registry, Reporter reporter, CancellationToken cancellationToken)
+    {
+        var images = new List<(BuiltImage Image, Platform Platform)>();
+        var layout = settings.Format == ImageFormat.OciDirectory;
+        var parent = Path.GetDirectoryName(Path.GetFullPath(target.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : target))!;
+        var scratch = layout ? Directory.CreateDirectory(Path.Combine(parent, $".{Path.GetFileName(target.TrimEnd('/'))}.{Path.GetRandomFileName()}.platforms")).FullName : null;
+        try
+        {
+            foreach (var platform in platforms.Select(p => p!))
+            {
+                var suffix = "-" + platform.ToString().Replace('/', '-');
+                var output = scratch is not null ? Path.Combine(scratch, platform.ToString().Replace('/', '-')) : target[..^".tar".Length] + suffix + ".tar";
+                reporter.Step($"building {reference} for {platform}");
+                var image = await pipeline.BuildAsync(spec, reference, output, cancellationToken, platform).ConfigureAwait(false);
+                images.Add((image, platform));
+                if (!layout) reporter.Step(Summary(image, Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath), loaded: false));
+            }
+            if (scratch is not null)
+            {
+                var index = await OciDirectoryWriter.WriteIndexAsync(images, reference, target, cancellationToken).ConfigureAwait(false);
+                var line = $"{reference}  {index}  {string.Join(", ", images.Select(i => i.Platform))}  -> {Path.GetRelativePath(Environment.CurrentDirectory, target)}";
+                if (settings.Push) reporter.Step(line);
+                else Reporter.Result(line);
+            }
+        }
+        finally
+        {
+            if (scratch is not null) Directory.Delete(scratch, recursive: true);
+        }
+        if (registry is not null && settings.Push)
+        {
+            var destination = PushTarget(reference, spec);
+            reporter.Step($"pushing {destination} ({images.Count} platforms)");
+            var first = images[0].Image;
+            var mountFrom = first.BaseRegistry == destination.Registry && first.BaseRepository != destination.Repository ? first.BaseRepository : null;
+            var digest = await new RegistryPush(registry).PushIndexAsync(images, destination, cancellationToken, mountFrom).ConfigureAwait(false);
+            Reporter.Result($"{destination.Name}@{digest}");
+        }
+        return [.. images.Select(i => (spec, i.Image))];
     }
 
     internal static Dictionary<string, string> ParseArguments(IEnumerable<string> values)

@@ -37,11 +37,12 @@ internal static class VerifyCommand
         var named = BuildCommand.Name(specs, recipePath, overrideReference: null);
         // Without the layer cache: a cache entry is trusted for its content, not for its compressed bytes, and the
         // point here is to show that the recipe alone gives the image.
+        using var registry = specs.Any(s => s.Base?.Kind == BaseImageKind.Registry) ? BuildCommand.Registry([], new Reporter(quiet: true, verbose: false)) : null;
         var pipelineOptions = ImagePipelineOptions.FromEnvironment() with
         {
             LayerCacheDirectory = null,
             Roots = BuildCommand.Roots(recipePath, LockMode.Pinned, new Reporter(quiet: true, verbose: false)), // exactly what the lock pins
-            BaseImages = BuildCommand.BaseImages(specs),
+            BaseImages = BuildCommand.BaseImages(specs, registry),
         };
         var temp = Directory.CreateTempSubdirectory("tinyrun-verify-").FullName;
         try

@@ -65,8 +65,9 @@ public sealed class ImagePipeline
         var pipeline = assembled.Layers.Count == 0 ? this
             : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
         var config = baseImage is null ? spec.Config : BaseImageDocuments.Inherit(baseImage.Config, spec.Config);
-        return await pipeline.BuildAsync(entries, config, architecture, reference, outputPath, cancellationToken, Explain(entries), baseImage?.Layers)
+        var image = await pipeline.BuildAsync(entries, config, architecture, reference, outputPath, cancellationToken, Explain(entries), baseImage?.Layers)
             .ConfigureAwait(false);
+        return baseImage is null ? image : image with { BaseRegistry = baseImage.Registry, BaseRepository = baseImage.Repository };
     }
 
     /// <summary>Why each entry is in the image, as JSON: <c>[{"path":"/usr/bin/bash","reason":"AddBinary at ..."}]</c>.</summary>

@@ -44,6 +44,12 @@ public sealed record BuiltImage
     /// <summary>The exact bytes of the image config.</summary>
     public required ReadOnlyMemory<byte> ConfigBytes { get; init; }
 
+    /// <summary>The registry a base image was pulled from (<c>127.0.0.1:5000</c>), or null; a push there mounts its layers.</summary>
+    public string? BaseRegistry { get; init; }
+
+    /// <summary>The repository a base image was pulled from, or null.</summary>
+    public string? BaseRepository { get; init; }
+
     /// <summary>The exact bytes of <c>index.json</c>.</summary>
     public required ReadOnlyMemory<byte> IndexBytes { get; init; }
 

@@ -105,6 +105,40 @@ public static class ImageDocuments
         });
     }
 
+    /// <summary>An image index of one image for several platforms: each manifest with its <c>platform</c>, in the order given.</summary>
+    public static byte[] PlatformIndex(IReadOnlyList<(Descriptor Manifest, Platform Platform)> manifests, ImageReference? reference = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifests);
+        return Write(json =>
+        {
+            json.WriteStartObject();
+            json.WriteNumber("schemaVersion", 2);
+            json.WriteString("mediaType", MediaTypes.ImageIndex);
+            json.WriteStartArray("manifests");
+            foreach (var (manifest, platform) in manifests)
+            {
+                json.WriteStartObject();
+                json.WriteString("mediaType", manifest.MediaType);
+                json.WriteString("digest", manifest.Digest.ToString());
+                json.WriteNumber("size", manifest.Size);
+                json.WriteStartObject("platform");
+                json.WriteString("architecture", platform.Architecture);
+                json.WriteString("os", platform.Os);
+                if (platform.Variant is { } variant) json.WriteString("variant", variant);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            if (reference is not null)
+            {
+                json.WriteStartObject("annotations");
+                json.WriteString(RefNameAnnotation, reference.Tag);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        });
+    }
+
     /// <summary>The <c>oci-layout</c> file: <c>{"imageLayoutVersion":"1.0.0"}</c>.</summary>
     public static byte[] Layout() => Write(json =>
     {

@@ -28,10 +28,7 @@ public sealed class OciDirectoryWriter
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         cancellationToken.ThrowIfCancellationRequested();
         var output = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
-        if (File.Exists(output))
-            throw new TinyImageException($"the output '{outputPath}' is a file but --format oci-dir writes a directory; remove it or give another path");
-        if (Directory.Exists(output) && !File.Exists(Path.Combine(output, LayoutFile)) && Directory.EnumerateFileSystemEntries(output).Any())
-            throw new TinyImageException($"the output '{outputPath}' is a directory that is not an OCI image layout; refusing to replace it: give an empty or new directory");
+        RefuseUnreplaceable(output, outputPath);
         var parent = Path.GetDirectoryName(output)!;
         var documents = ImageDocumentSet.Create(config, architecture, layers, reference, created);
         var temp = Path.Combine(parent, "." + Path.GetFileName(output) + "." + Path.GetRandomFileName() + ".tmp");
@@ -68,6 +65,56 @@ public sealed class OciDirectoryWriter
         }
         var size = new DirectoryInfo(output).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         return documents.ToBuiltImage(reference, layers, output, size);
+    }
+
+    /// <summary>
+    /// Writes one layout holding the images of several platforms (each already written as a layout of its own at its
+    /// <see cref="BuiltImage.OutputPath"/>): their blobs, an image index of their manifests, and <c>index.json</c> naming
+    /// that index with the tag. Returns the index's digest.
+    /// </summary>
+    public static async Task<Digest> WriteIndexAsync(IReadOnlyList<(BuiltImage Image, Platform Platform)> images, ImageReference reference, string outputPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var output = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
+        RefuseUnreplaceable(output, outputPath);
+        var index = ImageDocuments.PlatformIndex([.. images.Select(i => (new Descriptor(MediaTypes.ImageManifest, i.Image.ManifestDigest, i.Image.ManifestBytes.Length), i.Platform))]);
+        var indexDescriptor = new Descriptor(MediaTypes.ImageIndex, Digest.Compute(index), index.Length);
+        var temp = Path.Combine(Path.GetDirectoryName(output)!, "." + Path.GetFileName(output) + "." + Path.GetRandomFileName() + ".tmp");
+        try
+        {
+            var blobs = Path.Combine(temp, "blobs", "sha256");
+            Directory.CreateDirectory(blobs);
+            foreach (var (image, _) in images)
+                foreach (var blob in Directory.EnumerateFiles(Path.Combine(image.OutputPath, "blobs", "sha256")))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var to = Path.Combine(blobs, Path.GetFileName(blob));
+                    if (!File.Exists(to)) File.Copy(blob, to);
+                }
+            await File.WriteAllBytesAsync(Path.Combine(temp, LayoutFile), ImageDocuments.Layout(), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(Path.Combine(temp, ImageDocuments.BlobPath(indexDescriptor.Digest)), index, cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(Path.Combine(temp, "index.json"), ImageDocuments.Index(indexDescriptor, reference), cancellationToken).ConfigureAwait(false);
+            Replace(temp, output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDeleteDirectory(temp);
+            throw new TinyImageException($"cannot write the OCI layout '{outputPath}': {e.Message}", e);
+        }
+        catch
+        {
+            TryDeleteDirectory(temp);
+            throw;
+        }
+        return indexDescriptor.Digest;
+    }
+
+    private static void RefuseUnreplaceable(string output, string outputPath)
+    {
+        if (File.Exists(output))
+            throw new TinyImageException($"the output '{outputPath}' is a file but --format oci-dir writes a directory; remove it or give another path");
+        if (Directory.Exists(output) && !File.Exists(Path.Combine(output, LayoutFile)) && Directory.EnumerateFileSystemEntries(output).Any())
+            throw new TinyImageException($"the output '{outputPath}' is a directory that is not an OCI image layout; refusing to replace it: give an empty or new directory");
     }
 
     /// <summary>Moves the finished layout into place; an older layout there is moved aside first and deleted after.</summary>

@@ -350,7 +350,10 @@ public sealed class RegistryClient : IDisposable
                 _options.Counters.Request();
                 return request;
             }, call, call.What, cancellationToken, attempts).ConfigureAwait(false);
-            if (response.StatusCode != HttpStatusCode.Unauthorized || renewed || !_auth.Challenged(response, registry, call.Scopes)) return response;
+            // A request sent without authorization (before any challenge, or while another request took the same challenge in) is
+            // always worth sending again with what the challenge asks for.
+            if (response.StatusCode != HttpStatusCode.Unauthorized || renewed
+                || (!_auth.Challenged(response, registry, call.Scopes) && authorization is not null)) return response;
             response.Dispose();
         }
     }

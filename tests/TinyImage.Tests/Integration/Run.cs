@@ -12,12 +12,13 @@ public static class Run
     public static string RepoRoot { get; } = FindRepoRoot();
 
     public static ProcessResult Process(string program, IEnumerable<string> args, string? workingDirectory = null,
-        IDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+        IDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? stdin = null)
     {
         var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             WorkingDirectory = workingDirectory ?? RepoRoot,
         };
         foreach (var arg in args) start.ArgumentList.Add(arg);
@@ -25,6 +26,11 @@ public static class Run
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(3)))
