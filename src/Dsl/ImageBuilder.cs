@@ -50,7 +50,7 @@ public sealed partial class ImageBuilder
         var root = _recipe.ResolveSource(directory);
         if (!Directory.Exists(root))
             throw Error(file, line, $"Root(\"{directory}\"): '{root}' is not a directory");
-        return Derive(Spec with { Root = root, Packages = null });
+        return Derive(Spec with { Root = root, Packages = null, RootImage = null });
     }
 
     /// <summary>
@@ -67,7 +67,23 @@ public sealed partial class ImageBuilder
         foreach (var name in packages.Names)
             if (!PackageName().IsMatch(name ?? ""))
                 throw Error(file, line, $"Install(\"{name}\"): not a Debian package name (lower case letters, digits, + - and ., at least two characters)");
-        return Derive(Spec with { Root = null, Packages = packages });
+        return Derive(Spec with { Root = null, Packages = packages, RootImage = null });
+    }
+
+    /// <summary>
+    /// Takes everything from another image's file system instead of the host, without running it:
+    /// <c>From.Scratch().Root(From.Image("registry:5000/python:3.12")).AddBinary("/usr/local/bin/python3").WithLibs()</c>
+    /// slims a big image to what the program needs. The image (<c>From.Image</c>, <c>From.Archive</c> or <c>From.Layout</c>,
+    /// with no steps of its own) is pulled and unpacked once into the cache, for the platform being built. Call it first.
+    /// </summary>
+    public ImageBuilder Root(ImageBuilder image, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        if (!Spec.Steps.IsEmpty)
+            throw Error(file, line, "Root(...) must come before the files it applies to; call it right after From.Scratch()");
+        if (image.Spec.Base is not { } source || !image.Spec.Steps.IsEmpty)
+            throw Error(file, line, "Root(image): give an image as it is, e.g. Root(From.Image(\"registry:5000/python:3.12\")), not From.Scratch() or one with steps of its own");
+        _recipe.Absorb(image); // the root image is not an image of the recipe
+        return Derive(Spec with { Root = null, Packages = null, RootImage = source });
     }
 
     /// <summary>

@@ -128,6 +128,9 @@ public sealed class Recipe
     public IReadOnlyList<ImageSpec> Images() =>
         _builders.Where(b => !_extended.Contains(b)).Select(b => b.Spec).ToList();
 
+    /// <summary>Marks <paramref name="builder"/> as a part of another image (a root), not an image of its own.</summary>
+    internal void Absorb(ImageBuilder builder) => _extended.Add(builder);
+
     internal ImageBuilder Register(ImageBuilder builder, ImageBuilder? parent)
     {
         if (parent is not null) _extended.Add(parent);

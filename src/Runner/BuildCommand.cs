@@ -171,7 +171,7 @@ internal static class BuildCommand
         var inEngine = named.ToDictionary(n => n.Reference, n => daemon is null ? Task.FromResult<string?>(null)
             : Task.Run(() => daemon.ImageIdAsync(n.Reference.ToString(), cancellationToken), cancellationToken));
         var defaults = ImagePipelineOptions.FromEnvironment();
-        using var registry = settings.Push || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry) ? Registry(settings.InsecureRegistries, reporter) : null;
+        using var registry = settings.Push || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry) ? Registry(settings.InsecureRegistries, reporter) : null;
         var pipeline = new ImagePipeline(defaults with
         {
             Format = settings.Format,
@@ -264,7 +264,7 @@ internal static class BuildCommand
 
     /// <summary>Opens base images (<c>From.Image</c>, <c>From.Archive</c>, <c>From.Layout</c>) when a recipe has some; else null.</summary>
     internal static BaseImageProvider? BaseImages(IReadOnlyList<ImageSpec> specs, RegistryClient? registry) =>
-        specs.Any(s => s.Base is not null) ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry)) : null;
+        specs.Any(s => s.Base is not null || s.RootImage is not null) ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry)) : null;
 
     /// <summary>A registry client with the user's credentials (Docker config, containers auth.json); its requests are details.</summary>
     internal static RegistryClient Registry(IReadOnlyList<string> insecureRegistries, Reporter reporter) => new(new RegistryOptions

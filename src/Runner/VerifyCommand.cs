@@ -37,7 +37,7 @@ internal static class VerifyCommand
         var named = BuildCommand.Name(specs, recipePath, overrideReference: null);
         // Without the layer cache: a cache entry is trusted for its content, not for its compressed bytes, and the
         // point here is to show that the recipe alone gives the image.
-        using var registry = specs.Any(s => s.Base?.Kind == BaseImageKind.Registry) ? BuildCommand.Registry([], new Reporter(quiet: true, verbose: false)) : null;
+        using var registry = specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry) ? BuildCommand.Registry([], new Reporter(quiet: true, verbose: false)) : null;
         var pipelineOptions = ImagePipelineOptions.FromEnvironment() with
         {
             LayerCacheDirectory = null,

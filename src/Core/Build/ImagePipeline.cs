@@ -36,7 +36,10 @@ public sealed class ImagePipeline
             throw new TinyImageException(SourceLocation.Prefix(spec.Origin, "an image from Debian packages needs ImagePipelineOptions.Roots (a RootProvider) to open them"));
         try
         {
-            files = _options.Roots is { } roots
+            files = spec.RootImage is { } rootImage
+                ? new HostFiles(await (_options.BaseImages ?? throw new TinyImageException($"an image with the root {rootImage} needs ImagePipelineOptions.BaseImages to open it"))
+                    .OpenRootAsync(rootImage, platform, cancellationToken).ConfigureAwait(false))
+                : _options.Roots is { } roots
                 ? await roots.OpenAsync(spec, platform, _options.Resolver.Files, cancellationToken).ConfigureAwait(false)
                 : spec.Root is { } root ? new HostFiles(root) : _options.Resolver.Files;
         }

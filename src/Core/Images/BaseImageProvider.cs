@@ -29,6 +29,13 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         };
     }
 
+    /// <summary>The file system of <paramref name="image"/> for <paramref name="platform"/>, unpacked once into the store's <c>roots/</c>.</summary>
+    public async Task<string> OpenRootAsync(BaseImage image, Platform? platform, CancellationToken cancellationToken)
+    {
+        var resolved = await OpenAsync(image, platform, cancellationToken).ConfigureAwait(false);
+        return await ImageRoot.MaterializeAsync(resolved, Path.Combine(store.Directory, "roots"), cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<ResolvedBaseImage> FromRegistryAsync(BaseImage image, Platform? platform, CancellationToken cancellationToken)
     {
         if (registry is null) throw new TinyImageException($"From.Image(\"{image.Location}\") needs a registry client; this build has none");

@@ -19,6 +19,9 @@ public sealed record ImageSpec
     /// <summary>The image this one builds on (<c>From.Image</c>); null: <c>From.Scratch()</c>, an empty image.</summary>
     public BaseImage? Base { get; init; }
 
+    /// <summary>A root that is another image's file system (<c>.Root(From.Image(...))</c>), unpacked for the platform being built.</summary>
+    public BaseImage? RootImage { get; init; }
+
     /// <summary>A root made of Debian packages, unpacked for the platform being built (instead of <see cref="Root"/>).</summary>
     public DebianPackages? Packages { get; init; }
 

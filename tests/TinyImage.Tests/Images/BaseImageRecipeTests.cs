@@ -87,4 +87,32 @@ public sealed class BaseImageRecipeTests
         Assert.Matches(@"\ntinyrun: .*r\.tiny\.csx\(2\): .*nope\.tar: no such file\n$", build.Stderr);
         Assert.False(Directory.Exists(dir.Combine("out")) && Directory.EnumerateFileSystemEntries(dir.Combine("out")).Any());
     }
+
+    [Fact]
+    public void A_root_from_an_image_takes_exactly_what_a_program_needs_out_of_it_without_the_host()
+    {
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        // The base holds a script the host does not have, and bash, ls and cat with their libraries.
+        var baseTag = images.Tag("fat");
+        dir.Write("fat.tiny.csx", $"From.Scratch().AddBinary(\"/bin/bash\").AddBinary(\"/bin/ls\").AddBinary(\"/bin/cat\").WithLibs()" +
+            $".AddText(\"/opt/only-in-image/tool.sh\", \"#!/bin/bash\\necho from the image\\n\", 755).Tag(\"{baseTag}\")");
+        Assert.True(Run.Tinyrun(dir.Path, "fat.tiny.csx", "--load").ExitCode == 0);
+        Assert.True(Run.Docker("save", "-o", dir.Combine("fat.tar"), baseTag).ExitCode == 0);
+        Assert.False(Directory.Exists("/opt/only-in-image"));
+
+        var tag = images.Tag("slim");
+        dir.Write("slim.tiny.csx", $"From.Scratch().Root(From.Archive(\"fat.tar\")).AddBinary(\"/opt/only-in-image/tool.sh\").WithLibs().Tag(\"{tag}\")");
+        var slim = Run.Tinyrun(dir.Path, "slim.tiny.csx", "--load", "-o", dir.Combine("slim.tar"));
+        Assert.True(slim.ExitCode == 0, slim.ToString());
+        var run = Run.Docker("run", "--rm", "--network", "none", tag, "/opt/only-in-image/tool.sh");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("from the image\n", run.Stdout);
+        // Only the script, bash and bash's libraries: no ls, no cat, and one image in the recipe (the root is not one).
+        var files = Run.Tinyrun(dir.Path, "inspect", "slim.tar").Stdout;
+        Assert.Contains("/bin/bash", files);
+        Assert.DoesNotContain("/bin/ls", files);
+        Assert.DoesNotContain("/bin/cat", files);
+        Assert.Single(slim.Stdout.Trim().Split('\n'));
+    }
 }
