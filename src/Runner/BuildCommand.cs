@@ -58,9 +58,10 @@ internal static class BuildCommand
         var platform = new Option<string?>("--platform") { Description = "Build for this platform, e.g. linux/arm64 (default: the recipe's only .Platforms, else the host's)." };
         var locked = new Option<bool>("--locked") { Description = "Fail when the recipe's lock file (NAME.tiny.lock) lacks a package set or would change (for CI)." };
         var push = new Option<bool>("--push") { Description = "Also push every image to the registry its name gives (.Tag(\"registry:5000/team/app:1\") or --tag); prints NAME@sha256:... per image." };
+        var cacheRepo = new Option<string?>("--cache-repo") { Description = "Share compressed layers through this registry repository (REGISTRY/REPO; default TINYRUN_CACHE_REPO): looked up before compressing, stored after." };
         var insecure = new Option<string[]>("--insecure-registry") { Description = "Talk plain HTTP to this registry HOST[:PORT] (loopback registries always may); repeatable.", AllowMultipleArgumentsPerToken = false };
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked, push, insecure }) command.Options.Add(option);
+        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked, push, insecure, cacheRepo }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(recipe);
@@ -78,6 +79,8 @@ internal static class BuildCommand
                 LockMode = parse.GetValue(locked) ? LockMode.Locked : LockMode.Update,
                 Push = parse.GetValue(push),
                 InsecureRegistries = parse.GetValue(insecure) ?? [],
+                CacheRepository = parse.GetValue(cacheRepo) is { Length: > 0 } repo ? repo
+                    : Environment.GetEnvironmentVariable("TINYRUN_CACHE_REPO") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
             };
             if (settings.Load && settings.Format == ImageFormat.OciDirectory)
             {
@@ -110,6 +113,9 @@ internal static class BuildCommand
 
         /// <summary>Push every image to the registry its name gives (--push).</summary>
         public bool Push { get; init; }
+
+        /// <summary>The registry repository that shares compressed layers between machines (--cache-repo, TINYRUN_CACHE_REPO), or null.</summary>
+        public string? CacheRepository { get; init; }
 
         /// <summary>Registries (HOST[:PORT]) spoken to over plain HTTP (--insecure-registry).</summary>
         public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
@@ -171,13 +177,14 @@ internal static class BuildCommand
         var inEngine = named.ToDictionary(n => n.Reference, n => daemon is null ? Task.FromResult<string?>(null)
             : Task.Run(() => daemon.ImageIdAsync(n.Reference.ToString(), cancellationToken), cancellationToken));
         var defaults = ImagePipelineOptions.FromEnvironment();
-        using var registry = settings.Push || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry) ? Registry(settings.InsecureRegistries, reporter) : null;
+        using var registry = settings.Push || settings.CacheRepository is not null || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry) ? Registry(settings.InsecureRegistries, reporter) : null;
         var pipeline = new ImagePipeline(defaults with
         {
             Format = settings.Format,
             Layers = defaults.Layers with { Compression = settings.Compression },
             Roots = Roots(recipePath, settings.LockMode, reporter),
             BaseImages = BaseImages(specs, registry),
+            SharedLayerCache = settings.CacheRepository is { } cacheRepository ? SharedLayers(cacheRepository, registry!, reporter) : null,
         });
         foreach (var (spec, reference) in named)
         {
@@ -272,6 +279,12 @@ internal static class BuildCommand
         InsecureHosts = new HashSet<string>(insecureRegistries, StringComparer.OrdinalIgnoreCase),
         Log = reporter.Detail,
     });
+
+    /// <summary>The layer cache shared through <paramref name="repository"/> (REGISTRY/REPO); its warnings are steps.</summary>
+    private static RegistryLayerCache SharedLayers(string repository, RegistryClient registry, Reporter reporter) =>
+        RegistryReference.TryParse(repository, out var parsed) && parsed.Digest is null
+            ? new RegistryLayerCache(registry, parsed, message => Console.Error.WriteLine("tinyrun: warning: " + message))
+            : throw new TinyImageException($"--cache-repo '{repository}': not a registry repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/tinyrun-cache");
 
     /// <summary>Where <c>--push</c> sends an image: the registry and repository of its name.</summary>
     private static RegistryReference PushTarget(ImageReference reference, ImageSpec spec) =>

@@ -105,7 +105,7 @@ public sealed class ImagePipeline
         ArgumentException.ThrowIfNullOrEmpty(outputPath);
         var groups = LayerPlan.Split(entries, _options.LayerAssignments);
         var writer = new LayerWriter(_options.Layers);
-        var cache = _options.LayerCacheDirectory is { } cacheDirectory ? new LayerCache(cacheDirectory) : null;
+        var cache = _options.LayerCacheDirectory is { } cacheDirectory ? new LayerCache(cacheDirectory, _options.SharedLayerCache) : null;
 
         // Uncached layers are written beside the output, so a rename-free copy into it stays on one file system.
         var fullOutputPath = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);

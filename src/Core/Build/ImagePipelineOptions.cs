@@ -35,6 +35,9 @@ public sealed record ImagePipelineOptions
     /// </summary>
     public RootProvider? Roots { get; init; }
 
+    /// <summary>A layer cache shared between machines (<c>--cache-repo</c>), behind <see cref="LayerCacheDirectory"/>; null: none.</summary>
+    public ISharedLayerCache? SharedLayerCache { get; init; }
+
     /// <summary>Opens the base images of recipes that start <c>From.Image</c>, <c>From.Archive</c> or <c>From.Layout</c>; null: they cannot be built.</summary>
     public Images.BaseImageProvider? BaseImages { get; init; }
 

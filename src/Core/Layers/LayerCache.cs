@@ -37,11 +37,15 @@ public sealed class LayerCache
     /// <summary>1 once this instance (one per build) has removed killed builds' temporary files.</summary>
     private int _swept;
 
+    private readonly ISharedLayerCache? _shared;
+
     /// <param name="directory">The cache's directory, e.g. <see cref="DefaultDirectory"/>; created (0700) when first written.</param>
-    public LayerCache(string directory)
+    /// <param name="shared">A cache shared between machines, asked on a miss and given what is compressed here; null: none.</param>
+    public LayerCache(string directory, ISharedLayerCache? shared = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = Path.GetFullPath(directory);
+        _shared = shared;
     }
 
     public string Directory { get; }
@@ -70,6 +74,9 @@ public sealed class LayerCache
         var digestPath = blobPath + DigestSuffix;
 
         var cached = await TryReadAsync(blobPath, digestPath, writer.Options.Compression, content, cancellationToken).ConfigureAwait(false);
+        if (cached is null && _shared is not null)
+            cached = await TryFetchSharedAsync(writer.Options.CompressorName, directory, blobPath, digestPath, writer.Options.Compression, content, cancellationToken)
+                .ConfigureAwait(false);
         if (cached is { } hit)
             return (content.ToLayer(hit.Digest, hit.Size, blobPath, writer.MediaType), true);
 
@@ -95,7 +102,30 @@ public sealed class LayerCache
             TemporaryFiles.TryDelete(written.BlobPath);
             throw;
         }
-        return (written with { BlobPath = blobPath }, false);
+        var layer = written with { BlobPath = blobPath };
+        if (_shared is not null) await _shared.StoreAsync(writer.Options.CompressorName, layer, cancellationToken).ConfigureAwait(false);
+        return (layer, false);
+    }
+
+    /// <summary>The layer from the shared cache, stored here as a local entry and then checked as one; null when it is not there or not the layer.</summary>
+    private async Task<(Digest Digest, long Size)?> TryFetchSharedAsync(string compressor, string directory, string blobPath, string digestPath,
+        LayerCompression compression, LayerContent content, CancellationToken cancellationToken)
+    {
+        var temp = Path.Combine(directory, TemporaryPrefix + content.DiffId.Hex + "." + Path.GetRandomFileName() + TemporarySuffix);
+        try
+        {
+            if (await _shared!.TryFetchAsync(compressor, content.DiffId, temp, cancellationToken).ConfigureAwait(false) is not { } fetched) return null;
+            File.Move(temp, blobPath, overwrite: true);
+            var digestTemp = temp[..^TemporarySuffix.Length] + ".digest" + TemporarySuffix;
+            await File.WriteAllTextAsync(digestTemp, string.Create(CultureInfo.InvariantCulture, $"{fetched.Digest} {fetched.Size}\n"), cancellationToken).ConfigureAwait(false);
+            File.Move(digestTemp, digestPath, overwrite: true);
+            return await TryReadAsync(blobPath, digestPath, compression, content, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            TemporaryFiles.TryDelete(temp);
+            TemporaryFiles.TryDelete(temp[..^TemporarySuffix.Length] + ".digest" + TemporarySuffix);
+        }
     }
 
     /// <summary>
