@@ -160,6 +160,17 @@ public sealed class PushRecipeTests
             Assert.Contains(digest, layout.Stdout);
             var copy = Run.Process("skopeo", ["inspect", "--raw", $"oci:{dir.Combine("layout")}:1"]);
             Assert.Equal(raw.Stdout, copy.Stdout);
+
+            // From.Image of the index: --platform picks the image, and the base layer is that platform's.
+            dir.Write("on-multi.tiny.csx", $"From.Image(\"{tag}\").AddText(\"/b\", \"b\").Tag(\"on-multi:1\")");
+            var arm = Run.Tinyrun(dir.Path, "on-multi.tiny.csx", "--platform", "linux/arm64", "--format", "oci-dir", "-o", dir.Combine("on-multi"));
+            Assert.True(arm.ExitCode == 0, arm.ToString());
+            var armManifest = index.GetProperty("manifests")[1].GetProperty("digest").GetString()!;
+            var armLayer = JsonDocument.Parse(Run.Process("skopeo", ["inspect", "--raw", "--tls-verify=false", $"docker://{registry.Address}/multi@{armManifest}"]).Stdout)
+                .RootElement.GetProperty("layers")[0].GetProperty("digest").GetString();
+            var built = JsonDocument.Parse(Run.Process("skopeo", ["inspect", $"oci:{dir.Combine("on-multi")}:1"]).Stdout).RootElement;
+            Assert.Equal("arm64", built.GetProperty("Architecture").GetString());
+            Assert.Equal(armLayer, built.GetProperty("Layers")[0].GetString());
         }
         finally
         {
