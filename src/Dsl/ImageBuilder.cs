@@ -87,6 +87,12 @@ public sealed partial class ImageBuilder
     }
 
     /// <summary>
+    /// Leaves out what tells scanners which Debian packages the image's files come from (by default an image with files
+    /// of packages holds <c>/var/lib/dpkg/status.d/NAME</c>, <c>NAME.md5sums</c> and the root's <c>/etc/os-release</c>).
+    /// </summary>
+    public ImageBuilder WithoutPackageMetadata() => Derive(Spec with { PackageMetadata = false });
+
+    /// <summary>
     /// The platforms to build the image for: <c>.Platforms(["linux/amd64", "linux/arm64"])</c>, or one, or a comma list
     /// (<c>"linux/amd64,linux/arm64"</c>, as <c>--platform</c> takes). Files come from each platform's own packages (a
     /// Debian root) or root; the host's files fit only the host's platform. <c>--platform</c> picks among them.

@@ -25,6 +25,12 @@ public sealed record ImageSpec
     /// <summary>A root made of Debian packages, unpacked for the platform being built (instead of <see cref="Root"/>).</summary>
     public DebianPackages? Packages { get; init; }
 
+    /// <summary>
+    /// Whether the image says which Debian packages its files come from (<c>/var/lib/dpkg/status.d</c>, the OS release
+    /// files), for scanners; on by default, off with <c>.WithoutPackageMetadata()</c>.
+    /// </summary>
+    public bool PackageMetadata { get; init; } = true;
+
     /// <summary>The platforms to build, e.g. linux/amd64 and linux/arm64; empty: the host's, unless <c>--platform</c> says otherwise.</summary>
     public ImmutableArray<Platform> Platforms { get; init; } = [];
     public ImageConfig Config { get; init; } = new();
