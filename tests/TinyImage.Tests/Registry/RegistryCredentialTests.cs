@@ -93,6 +93,19 @@ public sealed class RegistryCredentialTests
     }
 
     [Fact]
+    public async Task IdentityToken_IsTradedAtTheRealmForAccessTokens()
+    {
+        await using var registry = await LocalRegistry.StartAsync(RegistryAuthMode.Token);
+        using var home = new TempDirectory();
+        home.Write("docker/config.json", Auths(registry.Address, new JsonObject { ["auth"] = Auth("wrong"), ["identitytoken"] = TokenIssuer.RefreshToken }).ToJsonString());
+
+        await PushWorksAsync(registry, new RegistryOptions { Environment = _ => null, DockerConfigDirectory = home.Combine("docker") });
+
+        Assert.True(registry.Tokens!.Refreshes >= 2, $"{registry.Tokens.Refreshes} refreshes");
+        Assert.Equal(0, registry.Tokens.Refused);
+    }
+
+    [Fact]
     public void DockerHub_CredentialsAreFoundUnderTheIndexV1Key()
     {
         using var home = new TempDirectory();
