@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using TinyImage.Core;
 using TinyImage.Core.Oci;
 using TinyImage.Core.Registry;
+using TinyImage.Tests.Integration;
 
 namespace TinyImage.Tests.Registry;
 
@@ -55,7 +56,7 @@ public sealed class RegistryAddressTests
     }
 
     [Fact]
-    public async Task RedirectedUpload_ToAnotherHost_IsRefused()
+    public async Task UploadSentToAnotherHostOverPlainHttp_IsRefused()
     {
         var handler = new ChallengingHandler(null) { Location = "http://elsewhere.example/upload/1" };
         using var client = new RegistryClient(new RegistryOptions { Environment = _ => null, Handler = handler });
@@ -63,22 +64,46 @@ public sealed class RegistryAddressTests
         var error = await Assert.ThrowsAsync<TinyImageException>(() =>
             client.PushBlobAsync(RegistryReference.Parse("127.0.0.1:5000/app:1"), RegistryBlob.FromBytes(MediaTypes.LayerGzip, new byte[4]), CancellationToken.None));
 
-        Assert.Contains("sent the upload of app to another host (elsewhere.example)", error.Message);
+        Assert.Equal("registry 127.0.0.1:5000 sent the upload of app to http://elsewhere.example, which is not HTTPS; give --insecure-registry elsewhere.example if that host is trusted", error.Message);
     }
 
-    /// <summary>Answers 401 with a challenge (or, without one, 404 to HEADs and 202 with a Location to POSTs), recording what it was asked.</summary>
+    [Fact]
+    public async Task UploadSentToAnotherHost_GetsNoCredentials()
+    {
+        using var home = new TempDirectory();
+        home.Write("config.json", "{\"auths\":{\"127.0.0.1:5000\":{\"auth\":\"dTpw\"}}}");
+        var handler = new ChallengingHandler("Basic realm=r") { Location = "https://storage.example/upload/1", ChallengeOnlyUnauthorized = true };
+        using var client = new RegistryClient(new RegistryOptions { Environment = _ => null, DockerConfigDirectory = home.Path, Handler = handler });
+
+        await client.PushBlobAsync(RegistryReference.Parse("127.0.0.1:5000/app:1"), RegistryBlob.FromBytes(MediaTypes.LayerGzip, new byte[4]), CancellationToken.None);
+
+        Assert.Equal(["HEAD 127.0.0.1:5000 -", "HEAD 127.0.0.1:5000 Basic", "POST 127.0.0.1:5000 Basic", "PUT storage.example -"], handler.Seen);
+    }
+
+    /// <summary>
+    /// Answers 401 with a challenge (with <see cref="ChallengeOnlyUnauthorized"/>, only to requests to 127.0.0.1:5000
+    /// without an Authorization), else 404 to HEADs, 202 with a Location to POSTs and 201 to PUTs; records what it was asked.
+    /// </summary>
     private sealed class ChallengingHandler(string? challenge) : HttpMessageHandler
     {
         public List<string> Requests { get; } = [];
 
+        /// <summary>Method, host and authorization scheme (or -) of each request.</summary>
+        public List<string> Seen { get; } = [];
+
         public string? Location { get; init; }
+
+        public bool ChallengeOnlyUnauthorized { get; init; }
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Requests.Add(request.RequestUri!.ToString());
-            var response = new HttpResponseMessage(challenge is not null ? HttpStatusCode.Unauthorized
-                : request.Method == HttpMethod.Post ? HttpStatusCode.Accepted : HttpStatusCode.NotFound);
-            if (challenge is not null) response.Headers.WwwAuthenticate.ParseAdd(challenge);
+            Seen.Add($"{request.Method} {request.RequestUri.Authority} {request.Headers.Authorization?.Scheme ?? "-"}");
+            var challenged = challenge is not null
+                && !(ChallengeOnlyUnauthorized && (request.Headers.Authorization is not null || request.RequestUri.Authority != "127.0.0.1:5000"));
+            var response = new HttpResponseMessage(challenged ? HttpStatusCode.Unauthorized
+                : request.Method == HttpMethod.Post ? HttpStatusCode.Accepted : request.Method == HttpMethod.Put ? HttpStatusCode.Created : HttpStatusCode.NotFound);
+            if (challenged) response.Headers.WwwAuthenticate.ParseAdd(challenge!);
             if (Location is not null) response.Headers.Location = new Uri(Location);
             return Task.FromResult(response);
         }
