@@ -1,5 +1,6 @@
 using TinyImage.Core;
 using TinyImage.Core.Registry;
+using TinyImage.Tests.Integration;
 
 namespace TinyImage.Tests.Registry;
 
@@ -12,7 +13,8 @@ public sealed class RegistryAuthTests
     public async Task Push_WithCredentials_Succeeds(RegistryAuthMode mode)
     {
         await using var registry = await LocalRegistry.StartAsync(mode);
-        var options = registry.ClientOptions();
+        using var home = new TempDirectory();
+        var options = registry.ClientOptions() with { AuthFile = "/nonexistent/auth.json", DockerConfigDirectory = registry.WriteDockerConfig(home.Combine("docker")) };
         using var client = new RegistryClient(options);
         var image = TestImage.Create(10, 3000);
         var reference = registry.Reference("secured/app:1");
