@@ -76,6 +76,42 @@ public sealed class RegistryFaultTests
     }
 
     [Fact]
+    public async Task RegistryRestartedMidChunkedUpload_ThePushGoesOnInTheSameUploadSession()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        var large = NoiseStream.Blob(60, 10L << 20);
+        var image = TestImage.From(60, [large]);
+        var reference = registry.Reference("restart/app:1");
+        var restarted = 0;
+        var counting = new CountingHandler();
+        var options = registry.ClientOptions() with
+        {
+            Handler = counting,
+            ChunkSize = 2 << 20,
+            MonolithicLimit = 1 << 20,
+            // After the second chunk the registry is killed and started again (same storage, port and secret): the
+            // connection the client holds is gone (SocketsHttpHandler sends the next PATCH on a new one), the upload
+            // session is not: its state is in the storage and in the location the client carries.
+            Log = line =>
+            {
+                if (line.Contains($"{(4 << 20)} of {large.Descriptor.Size} bytes sent", StringComparison.Ordinal) && Interlocked.Exchange(ref restarted, 1) == 0)
+                    registry.RestartAsync().GetAwaiter().GetResult();
+            },
+        };
+        using var client = new RegistryClient(options);
+
+        var (digest, results) = await image.PushAsync(client, reference);
+
+        Assert.Equal(1, restarted);
+        Assert.Equal(BlobPushResult.Uploaded, results[0]);
+        // One session: the chunks after the restart went on where the registry had stopped, nothing started over.
+        Assert.Equal(2, counting.Requests.Count(r => r.Method == "POST")); // the large blob's and the config's
+        Assert.Equal(5, counting.Requests.Count(r => r.Method == "PATCH"));
+        Assert.True(options.Counters.BytesUploaded < large.Descriptor.Size + (4L << 20), $"{options.Counters.BytesUploaded} bytes sent: the upload started over");
+        Assert.Equal(digest, Skopeo.InspectDigest(registry, reference.ToString()));
+    }
+
+    [Fact]
     public async Task RegistryKilledMidChunkedUpload_FailsInOneLine_AndARerunAfterRestartCompletes()
     {
         await using var registry = await LocalRegistry.StartAsync();
