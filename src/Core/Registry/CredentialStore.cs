@@ -107,6 +107,8 @@ internal sealed class CredentialStore(RegistryOptions options)
     private static RegistryCredential? FromAuthEntry(JsonElement entry, string source)
     {
         if (entry.ValueKind != JsonValueKind.Object) return null;
+        if (entry.TryGetProperty("identitytoken", out var identity) && identity.ValueKind == JsonValueKind.String && identity.GetString() is { Length: > 0 } token)
+            return new RegistryCredential(RegistryCredential.IdentityTokenUser, token, source);
         if (entry.TryGetProperty("auth", out var auth) && auth.ValueKind == JsonValueKind.String && auth.GetString() is { Length: > 0 } encoded)
         {
             string decoded;

@@ -86,12 +86,25 @@ internal sealed class RegistryAuthenticator(
         var allScopes = scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
         if (challenge.Parameter("scope") is { Length: > 0 } asked && !allScopes.Contains(asked)) allScopes.Add(asked);
         foreach (var scope in allScopes) query.Append("scope=").Append(Uri.EscapeDataString(scope)).Append('&');
-        if (credential is not null) query.Append("account=").Append(Uri.EscapeDataString(credential.Username)).Append('&');
+        if (credential is { IsIdentityToken: false }) query.Append("account=").Append(Uri.EscapeDataString(credential.Username)).Append('&');
         var uri = new UriBuilder(realmUri) { Query = query.ToString().TrimEnd('&') }.Uri;
 
         options.Counters.TokenRequest();
         using var response = await send(() =>
         {
+            if (credential is { IsIdentityToken: true })
+            {
+                // An identity token is an OAuth2 refresh token: POSTed to the realm (distribution docs/spec/auth/oauth.md).
+                var form = new Dictionary<string, string>
+                {
+                    ["grant_type"] = "refresh_token",
+                    ["refresh_token"] = credential.Password,
+                    ["service"] = challenge.Parameter("service") ?? "",
+                    ["scope"] = string.Join(' ', allScopes),
+                    ["client_id"] = "tinyimage",
+                };
+                return new HttpRequestMessage(HttpMethod.Post, realmUri) { Content = new FormUrlEncodedContent(form) };
+            }
             var request = new HttpRequestMessage(HttpMethod.Get, uri);
             if (credential is not null) request.Headers.Authorization = Basic(credential);
             return request;

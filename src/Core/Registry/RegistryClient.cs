@@ -340,7 +340,10 @@ public sealed class RegistryClient : IDisposable
         var registry = call.Repository.Registry;
         for (var renewed = false; ; renewed = true)
         {
-            var authorization = await _auth.HeaderAsync(registry, call.Repository.Repository, call.Scopes, cancellationToken).ConfigureAwait(false);
+            // Credentials go to the registry's own host only, never to a host an upload location points at.
+            var authorization = call.Uri.Authority == call.Repository.ApiHost || call.Uri.Authority == RegistryAddress.Base(call.Repository, _options).Authority
+                ? await _auth.HeaderAsync(registry, call.Repository.Repository, call.Scopes, cancellationToken).ConfigureAwait(false)
+                : null;
             var response = await SendRawAsync(() =>
             {
                 var request = new HttpRequestMessage(call.Method, call.Uri) { Content = call.Content?.Invoke() };
@@ -489,14 +492,16 @@ public sealed class RegistryClient : IDisposable
         return dash > 0 && long.TryParse(text[(dash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var end) ? end + 1 : null;
     }
 
-    private static Uri Location(HttpResponseMessage response, RegistryCall call, Uri? fallback = null)
+    private Uri Location(HttpResponseMessage response, RegistryCall call, Uri? fallback = null)
     {
         var location = response.Headers.Location;
         if (location is null)
             return fallback ?? throw new TinyImageException($"registry {call.Repository.Registry} answered {call.What} in {call.Repository.Repository} without a Location; it does not follow the distribution spec");
         var resolved = location.IsAbsoluteUri ? location : new Uri(call.Uri, location);
-        if (resolved.Scheme != call.Uri.Scheme || resolved.Authority != call.Uri.Authority)
-            throw new TinyImageException($"registry {call.Repository.Registry} sent the upload of {call.Repository.Repository} to another host ({resolved.Authority}); TinyImage sends credentials only to the registry itself");
+        // Another host may take the upload (a storage front end); it gets no credentials (see SendAuthorizedAsync), and
+        // plain HTTP only where it would be allowed for a registry.
+        if (resolved.Scheme != Uri.UriSchemeHttps && !(resolved.Scheme == Uri.UriSchemeHttp && RegistryAddress.IsPlainHttpAllowed(resolved.Authority, _options)))
+            throw new TinyImageException($"registry {call.Repository.Registry} sent the upload of {call.Repository.Repository} to {resolved.GetLeftPart(UriPartial.Authority)}, which is not HTTPS; give --insecure-registry {resolved.Authority} if that host is trusted");
         return resolved;
     }
 

@@ -73,7 +73,7 @@ public sealed partial record RegistryReference
     public static RegistryReference Parse(string value) =>
         TryParse(value, out var reference, out var problem)
             ? reference
-            : throw new TinyImageException($"'{Sources.ArchiveText.Printable(value)}' is not an image name: {problem}; write REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], e.g. 127.0.0.1:5000/team/app:1.2");
+            : throw new TinyImageException($"'{Sources.ArchiveText.Printable(value)}' is not an image name: {Sources.ArchiveText.Printable(problem)}; write REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], e.g. 127.0.0.1:5000/team/app:1.2");
 
     /// <summary>Parses a name, returning false for anything that is not one.</summary>
     public static bool TryParse([NotNullWhen(true)] string? value, [NotNullWhen(true)] out RegistryReference? reference) =>

@@ -83,6 +83,18 @@ public sealed class LocalRegistry : IAsyncDisposable
         Retry = new RegistryRetryPolicy { InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200) },
     };
 
+    /// <summary>
+    /// Writes <paramref name="directory"/>/config.json holding this registry's credentials under <c>auths</c>, as
+    /// <c>docker login</c> would; returns the directory, for <c>DOCKER_CONFIG</c> or <see cref="RegistryOptions.DockerConfigDirectory"/>.
+    /// </summary>
+    public string WriteDockerConfig(string directory, string? password = null)
+    {
+        Directory.CreateDirectory(directory);
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{password ?? Password}"));
+        File.WriteAllText(Path.Combine(directory, "config.json"), "{\"auths\":{\"" + Address + "\":{\"auth\":\"" + auth + "\"}}}");
+        return directory;
+    }
+
     /// <summary>The <c>--creds</c> argument skopeo needs for this registry (none without auth).</summary>
     public string[] SkopeoCredentials => Auth == RegistryAuthMode.None ? [] : ["--creds", $"{Username}:{Password}"];
 
@@ -118,10 +130,11 @@ public sealed class LocalRegistry : IAsyncDisposable
         await Task.CompletedTask;
     }
 
+    /// <summary>A containers auth.json: the same <c>auths</c> document as Docker's config.json.</summary>
     private string WriteAuthFile(string password)
     {
-        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{password}"));
-        return _directory.Write($"auth-{Guid.NewGuid():N}.json", "{\"auths\":{\"" + Address + "\":{\"auth\":\"" + auth + "\"}}}");
+        var directory = WriteDockerConfig(_directory.Combine($"auth-{Guid.NewGuid():N}"), password);
+        return Path.Combine(directory, "config.json");
     }
 
     private void WriteConfig()

@@ -25,6 +25,7 @@ public sealed class TokenIssuer : IDisposable
     private readonly Task _serving;
     private int _requests;
     private int _refused;
+    private int _refreshes;
 
     public TokenIssuer(string username, string password)
     {
@@ -47,6 +48,12 @@ public sealed class TokenIssuer : IDisposable
 
     /// <summary>Token requests answered (with a token or a refusal).</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>The identity (OAuth2 refresh) token this issuer accepts in a POST, as <c>docker login</c> stores it for some registries.</summary>
+    public const string RefreshToken = "tinyimage-test-refresh-token";
+
+    /// <summary>Tokens issued for an identity token (POSTs).</summary>
+    public int Refreshes => Volatile.Read(ref _refreshes);
 
     /// <summary>Token requests refused for wrong credentials.</summary>
     public int Refused => Volatile.Read(ref _refused);
@@ -97,7 +104,11 @@ public sealed class TokenIssuer : IDisposable
     {
         Interlocked.Increment(ref _requests);
         var response = context.Response;
-        var subject = Authenticated(context.Request.Headers["Authorization"]);
+        var form = context.Request.HttpMethod == "POST"
+            ? System.Web.HttpUtility.ParseQueryString(new StreamReader(context.Request.InputStream).ReadToEnd())
+            : null;
+        var subject = form is null ? Authenticated(context.Request.Headers["Authorization"])
+            : form["grant_type"] == "refresh_token" && form["refresh_token"] == RefreshToken ? _username : null;
         if (subject is null)
         {
             Interlocked.Increment(ref _refused);
@@ -105,7 +116,8 @@ public sealed class TokenIssuer : IDisposable
             Write(response, """{"errors":[{"code":"UNAUTHORIZED","message":"wrong user name or password"}]}""");
             return;
         }
-        var access = (context.Request.QueryString.GetValues("scope") ?? [])
+        if (form is not null) Interlocked.Increment(ref _refreshes);
+        var access = ((form ?? context.Request.QueryString).GetValues("scope") ?? [])
             .SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Select(Access).Where(a => a is not null).ToList();
         var token = Sign(subject, access!);
