@@ -124,6 +124,11 @@ public sealed class RecipeBuildTests
             foreach (var library in HostPaths.LddFiles(program))
                 expected.UnionWith(HostPaths.OnTheWayTo(library));
         }
+        // And what scanners read: the OS identification (with the links on its way) and a record per package shipped.
+        expected.UnionWith(HostPaths.OnTheWayTo("/etc/os-release"));
+        expected.Add("/etc/debian_version");
+        foreach (var package in new[] { "base-files", "bash", "coreutils", "libc6", "libpcre2-8-0", "libselinux1", "libtinfo6" })
+            expected.UnionWith([$"/var/lib/dpkg/status.d/{package}", $"/var/lib/dpkg/status.d/{package}.md5sums"]);
         var image = ImageArchive.Read(dir.Combine("ls.tar"));
         Assert.Equal(expected.Order(StringComparer.Ordinal), image.NonDirectories().Order(StringComparer.Ordinal));
     }
