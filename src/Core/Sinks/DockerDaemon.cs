@@ -15,7 +15,7 @@ public sealed class DockerDaemon : IDisposable
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(10);
 
     private readonly Lazy<EngineContainers> _containers;
-    private readonly Lazy<EngineHttp> _http;
+    private readonly EngineHttp _http;
 
     public DockerDaemon(string? endpoint = null)
     {
@@ -23,7 +23,7 @@ public sealed class DockerDaemon : IDisposable
         if (!Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("unix" or "tcp" or "http"))
             throw new TinyImageException($"DOCKER_HOST '{Endpoint}' is not a unix:// or tcp:// address; fix or unset it");
         _containers = new Lazy<EngineContainers>(() => new EngineContainers(uri, this));
-        _http = new Lazy<EngineHttp>(() => new EngineHttp(uri));
+        _http = new EngineHttp(uri);
     }
 
     /// <summary>The engine's address, e.g. unix:///var/run/docker.sock.</summary>
@@ -49,28 +49,30 @@ public sealed class DockerDaemon : IDisposable
     internal async Task<IReadOnlyList<string>> LoadAsync(string archivePath, bool hasZstdLayers, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var archive = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        int status;
         EngineAnswer answer;
-        System.Net.HttpStatusCode status;
+        var archive = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        await using (archive.ConfigureAwait(false))
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-        using (var content = new StreamContent(archive, 256 * 1024))
         {
             deadline.CancelAfter(LoadTimeout);
-            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
             try
             {
-                using var response = await _http.Value.PostAsync("images/load?quiet=1", content, deadline.Token).ConfigureAwait(false);
-                status = response.StatusCode;
-                answer = EngineAnswer.Parse(await EngineHttp.ReadBodyAsync(response, Endpoint, deadline.Token).ConfigureAwait(false));
+                (status, var body) = await _http.SendAsync("POST", "/images/load?quiet=1", archive, "application/x-tar", deadline.Token).ConfigureAwait(false);
+                answer = EngineAnswer.Parse(body);
             }
-            catch (Exception e) when (IsUnreachable(e))
+            catch (SocketException e)
             {
                 throw Unreachable(e);
             }
+            catch (IOException e)
+            {
+                throw new TinyImageException($"the Docker engine at {Endpoint} broke off the load of {archivePath} ({e.Message}); see its log (journalctl -u docker)", e);
+            }
         }
-        if ((int)status is < 200 or > 299 || answer.Error is not null)
+        if (status is < 200 or > 299 || answer.Error is not null)
         {
-            var what = answer.Error ?? $"HTTP {(int)status}";
+            var what = answer.Error ?? $"HTTP {status}";
             throw new TinyImageException($"the Docker engine at {Endpoint} refused {archivePath}: {what}{(hasZstdLayers ? await ZstdAdviceAsync(cancellationToken).ConfigureAwait(false) : "")}");
         }
         return answer.Messages;
@@ -82,7 +84,7 @@ public sealed class DockerDaemon : IDisposable
         string? version = null;
         try
         {
-            using var document = await GetJsonAsync("version", cancellationToken).ConfigureAwait(false);
+            using var document = await GetJsonAsync("/version", cancellationToken).ConfigureAwait(false);
             if (document?.RootElement is { ValueKind: System.Text.Json.JsonValueKind.Object } root && root.TryGetProperty("Version", out var v))
                 version = v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
         }
@@ -103,7 +105,7 @@ public sealed class DockerDaemon : IDisposable
     /// </remarks>
     public async Task<string?> ImageIdAsync(string reference, CancellationToken cancellationToken)
     {
-        using var document = await GetJsonAsync($"images/{reference}/json", cancellationToken).ConfigureAwait(false);
+        using var document = await GetJsonAsync($"/images/{reference}/json", cancellationToken).ConfigureAwait(false);
         return document?.RootElement is { ValueKind: System.Text.Json.JsonValueKind.Object } root && root.TryGetProperty("Id", out var id)
             && id.ValueKind == System.Text.Json.JsonValueKind.String ? id.GetString() : null;
     }
@@ -114,29 +116,34 @@ public sealed class DockerDaemon : IDisposable
         var timeout = QueryTimeout();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        int status;
+        byte[] body;
         try
         {
-            using var response = await _http.Value.GetAsync(path, deadline.Token).ConfigureAwait(false);
-            if (response.StatusCode == System.Net.HttpStatusCode.NotFound) return null;
-            var body = await EngineHttp.ReadBodyAsync(response, Endpoint, deadline.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                throw new TinyImageException($"the Docker engine at {Endpoint} answered GET /{path} with {(int)response.StatusCode}: {EngineAnswer.Parse(body).Error ?? "no message"}");
-            try
-            {
-                return System.Text.Json.JsonDocument.Parse(body, new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                throw new TinyImageException($"the Docker engine at {Endpoint} answered GET /{path} with something that is not JSON ({e.Message}); is DOCKER_HOST a Docker engine?", e);
-            }
+            (status, body) = await _http.SendAsync("GET", path, body: null, contentType: null, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new TinyImageException($"the Docker engine at {Endpoint} accepted a connection but did not answer within {timeout.TotalSeconds:0} s (is it hung? docker info tells)", e);
         }
-        catch (Exception e) when (IsUnreachable(e))
+        catch (SocketException e)
         {
             throw Unreachable(e);
+        }
+        catch (IOException e)
+        {
+            throw new TinyImageException($"the Docker engine at {Endpoint} gave no usable answer to GET {path} ({e.Message}); is DOCKER_HOST a Docker engine?", e);
+        }
+        if (status == 404) return null;
+        if (status is < 200 or > 299)
+            throw new TinyImageException($"the Docker engine at {Endpoint} answered GET {path} with {status}: {EngineAnswer.Parse(body).Error ?? "no message"}");
+        try
+        {
+            return System.Text.Json.JsonDocument.Parse(body, new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new TinyImageException($"the Docker engine at {Endpoint} answered GET {path} with something that is not JSON ({e.Message}); is DOCKER_HOST a Docker engine?", e);
         }
     }
 
@@ -161,7 +168,6 @@ public sealed class DockerDaemon : IDisposable
     public void Dispose()
     {
         if (_containers.IsValueCreated) _containers.Value.Dispose();
-        if (_http.IsValueCreated) _http.Value.Dispose();
     }
 
     internal static bool IsUnreachable(Exception e) =>
