@@ -2,17 +2,20 @@
 # Builds the bash+ls image several ways and prints the medians (hyperfine, 1 warm-up, 7 runs):
 #   files: tinyrun to a file (warm layer cache, and cold: the layer cache emptied before each run) against
 #     `tar | gzip -6` of the same files (the cost of just reading and compressing them);
-#   engine: tinyrun --load when the engine lacks the image (it is removed before each run, so it is really loaded)
-#     and when it already has it (the load is skipped), `docker load -i` of the same archive (the engine's share),
-#     against `docker build` (classic builder, FROM scratch + COPY of the same files; --no-cache, and cached) and
-#     `tar -c rootfs | docker import -`;
+#   engine, in one hyperfine run (9 runs): tinyrun --load when the engine lacks the image (it is removed before each
+#     run, so it is really loaded) and when it already has it (the load is skipped), `docker load -i` of the same
+#     archive (the engine's share), `tinyrun --help` (start-up), against `docker build` (classic builder, FROM scratch
+#     + COPY of the same files; --no-cache, and cached) and `tar -c rootfs | docker import -`; the ratios against
+#     issue 10's targets go to bench/results/load-ratios.txt;
 #   a rebuild after changing only the application binary (the library layers are cache hits), and a 1 GiB build
 #   (MB/s and peak RSS).
 # Every --prepare is given once per command (hyperfine runs a single --prepare before every command).
 # Images get names of this run only (tinyimage-bench-<random>/...) and are removed at the end.
 # Needs hyperfine, GNU time and a Docker engine (scripts/install-test-deps.sh, scripts/start-docker.sh).
-# Results go to bench/results/.
+# Results go to bench/results/. `bench/bash-ls.sh load` runs only the engine part.
 set -euo pipefail
+part=${1:-all}
+want() { [ "$part" = all ] || [ "$part" = "$1" ]; }
 cd "$(dirname "$0")/.."
 command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: install GNU time (apt-get install time)" >&2; exit 1; }
@@ -31,6 +34,7 @@ export TINYRUN_CACHE="$work/cache"
 # File times of this run only: the engine has no layer of this image from elsewhere (docker load skips known layers).
 export SOURCE_DATE_EPOCH=$(date +%s)
 ./tinyrun recipes/bash-ls.tiny.csx --output "$work/ls.tar" >/dev/null   # builds the runner, warms caches
+tinyrun=$PWD/.tinyrun-build/tinyrun
 
 # The same files as a rootfs directory, for the alternatives.
 mkdir -p "$work/rootfs" "$work/image"
@@ -45,24 +49,42 @@ mkdir -p bench/results
   echo "before: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, $(pgrep -cf 'dotnet|testhost' || true) dotnet processes (builds and tests of other agents)"
   echo "engine: $(docker version --format 'Docker {{.Server.Version}}'), $(docker info --format '{{.Images}} images, {{.ContainersRunning}} running containers')"
 } | tee bench/results/machine.txt
-hyperfine --warmup 1 --runs 7 --export-markdown bench/results/bash-ls.md --export-json bench/results/bash-ls.json \
+want files && hyperfine --warmup 1 --runs 7 --export-markdown bench/results/bash-ls.md --export-json bench/results/bash-ls.json \
   -n "tinyrun (file, warm layer cache)" --prepare "true" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
   -n "tinyrun (file, cold layer cache)" --prepare "rm -rf $work/cache/layers" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
   -n "tar | gzip -6" --prepare "true" "tar -C $work/rootfs -c . | gzip -6 > $work/x.tar.gz"
-hyperfine --warmup 1 --runs 7 --export-markdown bench/results/load.md --export-json bench/results/load.json \
-  -n "tinyrun --load, engine lacks the image (loaded)" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
-    "./tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
-  -n "tinyrun --load, engine has it (load skipped)" --prepare "true" \
-    "./tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
-  -n "docker load -i of the same archive, engine lacks the image" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
-    "docker load -q -i $work/out.tar" \
+# The engine, in ONE hyperfine run so that the ratios compare runs under the same machine load. The changed --load
+# has the image removed before each run (so the engine lacks it and it is really sent and loaded); the unchanged one
+# finds it in the engine under that name and ID and skips the load. tinyrun is the built program itself (what an
+# installed tool runs), not the ./tinyrun script, which first checks whether the sources changed.
+if want load; then
+hyperfine --warmup 1 --runs 9 --export-markdown bench/results/load.md --export-json bench/results/load.json \
+  -n "tinyrun --load, changed (engine lacks the image)" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
+    "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
+  -n "tinyrun --load, unchanged (load skipped)" --prepare "true" \
+    "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
   -n "docker build --no-cache" --prepare "true" \
     "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none --label tinyimage-bench=$bench -t $build_tag $work" \
   -n "docker build (cached)" --prepare "true" \
     "DOCKER_BUILDKIT=0 docker build -q --network none --label tinyimage-bench=$bench -t $build_tag $work" \
   -n "tar | docker import" --prepare "true" \
-    "tar -C $work/rootfs -c . | docker import -c 'CMD [\"/bin/bash\"]' -c 'LABEL tinyimage-bench=$bench' - $import_tag"
-
+    "tar -C $work/rootfs -c . | docker import -c 'CMD [\"/bin/bash\"]' -c 'LABEL tinyimage-bench=$bench' - $import_tag" \
+  -n "docker load -i of the same archive, engine lacks the image" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
+    "docker load -q -i $work/out.tar" \
+  -n "tinyrun --help" --prepare "true" "$tinyrun --help"
+python3 - bench/results/load.json <<'PY' | tee bench/results/load-ratios.txt
+import json, statistics, sys
+runs = {r["command"]: statistics.median(r["times"]) for r in json.load(open(sys.argv[1]))["results"]}
+changed, unchanged = runs["tinyrun --load, changed (engine lacks the image)"], runs["tinyrun --load, unchanged (load skipped)"]
+nocache, cached, imp = runs["docker build --no-cache"], runs["docker build (cached)"], runs["tar | docker import"]
+for name, t in runs.items(): print(f"{name:60} median {t * 1000:7.1f} ms")
+def row(what, ratio, target): print(f"{what:60} {ratio:5.2f}x (target <= {target}x: {'met' if ratio <= target else 'NOT met'})")
+row("changed --load / docker build --no-cache", changed / nocache, 0.75)
+row("changed --load / tar | docker import", changed / imp, 2.5)
+row("unchanged --load / docker build (cached)", unchanged / cached, 2)
+PY
+fi
+if want files; then
 # A rebuild after changing only the application: a recipe whose binary is a copy that changes every run.
 mkdir -p "$work/app"
 cp /bin/ls "$work/app/ls"
@@ -100,5 +122,7 @@ printf 'From.Scratch().AddDirectory(Args["dir"], "/data").Tag("big:latest");\n' 
   start=$(date +%s.%N); tar -C "$work/big" -c . | gzip -6 > "$work/big.tar.gz"; end=$(date +%s.%N)
   python3 -c "import sys; print(f'tar | gzip -6 of the 1 GiB: {float(sys.argv[2])-float(sys.argv[1]):.2f} s')" "$start" "$end"
 } | tee bench/results/big.txt
+fi
 echo "after: load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a bench/results/machine.txt
-cat bench/results/bash-ls.md bench/results/load.md bench/results/rebuild.md
+if want load; then cat bench/results/load.md bench/results/load-ratios.txt; fi
+if want files; then cat bench/results/bash-ls.md bench/results/rebuild.md; fi

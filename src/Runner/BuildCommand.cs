@@ -252,6 +252,8 @@ internal static class BuildCommand
         }
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
             ? "roslyn: loaded" : "roslyn: not loaded");
+        if (daemon is not null) // a load is plain HTTP (DockerDaemon); Docker.DotNet starts only to run containers
+            reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "Docker.DotNet") ? "docker.dotnet: loaded" : "docker.dotnet: not loaded");
         return built;
     }
 

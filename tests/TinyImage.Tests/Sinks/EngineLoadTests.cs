@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using TinyImage.Core;
+using TinyImage.Core.Sinks;
+using TinyImage.Tests.Integration;
+
+namespace TinyImage.Tests.Sinks;
+
+/// <summary>
+/// Issue 10, item 5: <c>--load</c> streams the archive to the engine's load endpoint over plain HTTP (no Docker.DotNet),
+/// on the unix socket or tcp://; the engine's image ID is the archive's config digest, and refusals are one line.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class EngineLoadTests
+{
+    [Fact]
+    public void The_loaded_image_has_the_archive_config_digest_as_its_id_and_runs_without_docker_dotnet_started()
+    {
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        var tag = images.Tag("ls");
+        var build = Run.Tinyrun(Run.RepoRoot, "recipes/bash-ls.tiny.csx", "--load", "-v", "--tag", tag, "--output", dir.Combine("ls.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains($"loading {tag} into the Docker engine", build.Stderr);
+        Assert.Contains("docker.dotnet: not loaded", build.Stderr);
+
+        var config = ImageArchive.Read(dir.Combine("ls.tar")).DockerManifest.GetProperty("Config").GetString()!;
+        var id = Run.Docker("image", "inspect", "--format", "{{.Id}}", tag);
+        Assert.True(id.ExitCode == 0, id.ToString());
+        Assert.Equal(config.Replace("blobs/sha256/", "sha256:"), id.Stdout.Trim());
+        var ls = Run.Docker("run", "--rm", "--network", "none", tag, "/bin/bash", "-c", "ls /bin");
+        Assert.True(ls.ExitCode == 0, ls.ToString());
+        Assert.Equal(["bash", "ls"], ls.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task A_corrupt_archive_the_engine_refuses_is_one_line_naming_the_archive()
+    {
+        using var dir = new TempDirectory();
+        var garbage = dir.Combine("garbage.tar");
+        var bytes = new byte[3 << 20]; // larger than what an engine reads of a body it gave up on
+        new Random(7).NextBytes(bytes);
+        await File.WriteAllBytesAsync(garbage, bytes);
+        Assert.True(Run.Docker("version").ExitCode == 0);
+        using var engine = new DockerDaemon();
+
+        var error = await Assert.ThrowsAsync<TinyImageException>(() => engine.LoadAsync(garbage, hasZstdLayers: false, CancellationToken.None));
+
+        Assert.StartsWith($"the Docker engine at {engine.Endpoint} refused {garbage}: ", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void An_engine_on_tcp_that_answers_the_load_with_an_error_is_one_line_with_its_message_and_exit_1()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("r.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"refused:1\")\n");
+        using var engine = new FakeEngine(HttpStatusCode.InternalServerError, "{\"message\":\"write /var/lib/docker/tmp/x: no space left on device\"}");
+
+        var result = Run.Tinyrun(new Dictionary<string, string>
+        {
+            ["TINYRUN_CACHE"] = dir.Combine("cache"), ["DOCKER_HOST"] = $"tcp://127.0.0.1:{engine.Port}",
+        }, dir.Path, "r.tiny.csx", "--load");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var line = Assert.Single(result.Stderr.Trim().Split('\n'), l => l.StartsWith("tinyrun:", StringComparison.Ordinal));
+        Assert.Equal($"tinyrun: the Docker engine at tcp://127.0.0.1:{engine.Port} refused {dir.Combine("out/refused.tar")}: " +
+                     "write /var/lib/docker/tmp/x: no space left on device; the archive out/refused.tar was written but not loaded", line);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.Equal(["GET /images/refused:1/json", "POST /images/load?quiet=1"], engine.Requests);
+        Assert.Equal(new FileInfo(dir.Combine("out/refused.tar")).Length, engine.LoadedBytes);
+    }
+
+    /// <summary>
+    /// An engine on 127.0.0.1 that knows no image (404) and answers a load with <c>status</c> and <c>body</c>, after
+    /// reading the whole archive.
+    /// </summary>
+    private sealed class FakeEngine : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _serving;
+        private readonly List<string> _requests = [];
+
+        public FakeEngine(HttpStatusCode status, string body)
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _serving = Task.Run(() => ServeAsync(status, body));
+        }
+
+        public int Port { get; }
+
+        public long LoadedBytes { get; private set; }
+
+        public IReadOnlyList<string> Requests { get { lock (_requests) return [.. _requests]; } }
+
+        private async Task ServeAsync(HttpStatusCode status, string body)
+        {
+            try
+            {
+                while (true)
+                {
+                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    var stream = client.GetStream();
+                    while (await ReadHeadAsync(stream) is { } head)
+                    {
+                        var requestLine = head.Split("\r\n")[0];
+                        lock (_requests) _requests.Add(requestLine[..requestLine.LastIndexOf(' ')]);
+                        var length = head.Split("\r\n").Where(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+                            .Select(h => long.Parse(h["Content-Length:".Length..].Trim())).FirstOrDefault();
+                        var rest = new byte[64 * 1024];
+                        for (long left = length; left > 0;)
+                        {
+                            var read = await stream.ReadAsync(rest.AsMemory(0, (int)Math.Min(rest.Length, left)));
+                            if (read == 0) return;
+                            left -= read;
+                        }
+                        if (requestLine.StartsWith("POST", StringComparison.Ordinal)) LoadedBytes = length;
+                        var (code, text) = requestLine.StartsWith("POST", StringComparison.Ordinal) ? (status, body) : (HttpStatusCode.NotFound, "{\"message\":\"No such image\"}");
+                        var answer = Encoding.UTF8.GetBytes(text);
+                        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                            $"HTTP/1.1 {(int)code} {code}\r\nContent-Type: application/json\r\nContent-Length: {answer.Length}\r\n\r\n"));
+                        await stream.WriteAsync(answer);
+                    }
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (IOException) { }
+        }
+
+        /// <summary>The request line and headers, up to the blank line; null at the end of the connection.</summary>
+        private static async Task<string?> ReadHeadAsync(NetworkStream stream)
+        {
+            var head = new StringBuilder();
+            var one = new byte[1];
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+            {
+                if (await stream.ReadAsync(one) == 0 || head.Length > 64 * 1024) return null;
+                head.Append((char)one[0]);
+            }
+            return head.ToString();
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            try { _serving.Wait(TimeSpan.FromSeconds(10)); } catch (AggregateException) { }
+            _stop.Dispose();
+        }
+    }
+}
