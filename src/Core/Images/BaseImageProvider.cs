@@ -245,12 +245,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
             case MediaTypes.LayerZstd or "application/vnd.docker.image.rootfs.diff.tar.zstd": return MediaTypes.LayerZstd;
             case BaseImageDocuments.OciLayerTar or "application/vnd.docker.image.rootfs.diff.tar": return BaseImageDocuments.OciLayerTar;
         }
-        using var file = File.OpenRead(blobPath);
-        Span<byte> magic = stackalloc byte[4];
-        var read = file.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        return read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? MediaTypes.LayerGzip
-            : read == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? MediaTypes.LayerZstd
-            : BaseImageDocuments.OciLayerTar;
+        return LayerBlob.MediaTypeOf(blobPath);
     }
 
     private static void CheckPlatform(BaseImage image, Platform? wanted, Platform found)

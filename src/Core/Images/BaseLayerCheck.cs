@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Layers;
 using TinyImage.Core.Sources;
@@ -49,15 +48,9 @@ public sealed class BaseLayerCheck
     /// <param name="what">The layer, for errors: "layer sha256:… of base.tar".</param>
     public async Task<LayerFacts> CheckAsync(string blobPath, string what, CancellationToken cancellationToken)
     {
-        var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.SequentialScan);
-        await using (file.ConfigureAwait(false))
+        var decompressed = await LayerBlob.OpenTarAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        await using (decompressed.ConfigureAwait(false))
         {
-            var magic = new byte[4];
-            var read = await file.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
-            Stream decompressed = read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true)
-                : read == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? new ZstdNet.DecompressionStream(file)
-                : file;
             var limited = new LimitedStream(decompressed, _maxUncompressedSize, what);
             using var hashing = new HashingStream(limited);
             try
@@ -71,10 +64,6 @@ public sealed class BaseLayerCheck
             catch (Exception e) when (e is InvalidDataException or ZstdNet.ZstdException || ArchiveText.IsTarDamage(e))
             {
                 throw new TinyImageException($"{what} is not a readable tar layer ({ArchiveText.Printable(e.Message)}); the base image is damaged", e);
-            }
-            finally
-            {
-                if (!ReferenceEquals(decompressed, file)) await decompressed.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using TinyImage.Core.FileSystem;
@@ -52,21 +51,13 @@ public static class ImageRoot
 
     private static async Task ApplyAsync(string blobPath, string root, CancellationToken cancellationToken)
     {
-        var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 17, FileOptions.SequentialScan);
-        await using (file.ConfigureAwait(false))
+        var tar = await LayerBlob.OpenTarAsync(blobPath, cancellationToken).ConfigureAwait(false);
+        var reader = new TarReader(new BoundedTarStream(tar, BoundedTarStream.DefaultMaxMetadataSize));
+        await using (reader.ConfigureAwait(false))
         {
-            var magic = new byte[4];
-            var read = await file.ReadAtLeastAsync(magic, 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            file.Position = 0;
-            Stream tar = read >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true)
-                : read == 4 && magic[0] == 0x28 && magic[1] == 0xb5 ? new ZstdNet.DecompressionStream(file) : file;
-            var reader = new TarReader(new BoundedTarStream(tar, BoundedTarStream.DefaultMaxMetadataSize));
-            await using (reader.ConfigureAwait(false))
-            {
-                var added = new HashSet<string>(StringComparer.Ordinal);
-                while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
-                    await ApplyEntryAsync(entry, root, added, cancellationToken).ConfigureAwait(false);
-            }
+            var added = new HashSet<string>(StringComparer.Ordinal);
+            while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
+                await ApplyEntryAsync(entry, root, added, cancellationToken).ConfigureAwait(false);
         }
     }
 

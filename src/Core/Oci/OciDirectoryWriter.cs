@@ -29,10 +29,8 @@ public sealed class OciDirectoryWriter
         cancellationToken.ThrowIfCancellationRequested();
         var output = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
         RefuseUnreplaceable(output, outputPath);
-        var parent = Path.GetDirectoryName(output)!;
         var documents = ImageDocumentSet.Create(config, architecture, layers, reference, created);
-        var temp = Path.Combine(parent, "." + Path.GetFileName(output) + "." + Path.GetRandomFileName() + ".tmp");
-        try
+        await WriteLayoutAsync(output, outputPath, async temp =>
         {
             var blobs = Path.Combine(temp, "blobs", "sha256");
             Directory.CreateDirectory(blobs);
@@ -50,19 +48,7 @@ public sealed class OciDirectoryWriter
                     throw new TinyImageException($"the layer blob '{layer.BlobPath}' is missing or is not the {layer.Size} bytes of layer {layer.Digest}; build again");
                 File.Copy(layer.BlobPath, target);
             }
-            cancellationToken.ThrowIfCancellationRequested();
-            Replace(temp, output);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TryDeleteDirectory(temp);
-            throw new TinyImageException($"cannot write the OCI layout '{outputPath}': {e.Message}", e);
-        }
-        catch
-        {
-            TryDeleteDirectory(temp);
-            throw;
-        }
+        }, cancellationToken).ConfigureAwait(false);
         var size = new DirectoryInfo(output).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         return documents.ToBuiltImage(reference, layers, output, size);
     }
@@ -79,8 +65,7 @@ public sealed class OciDirectoryWriter
         RefuseUnreplaceable(output, outputPath);
         var index = ImageDocuments.PlatformIndex([.. images.Select(i => (new Descriptor(MediaTypes.ImageManifest, i.Image.ManifestDigest, i.Image.ManifestBytes.Length), i.Platform))]);
         var indexDescriptor = new Descriptor(MediaTypes.ImageIndex, Digest.Compute(index), index.Length);
-        var temp = Path.Combine(Path.GetDirectoryName(output)!, "." + Path.GetFileName(output) + "." + Path.GetRandomFileName() + ".tmp");
-        try
+        await WriteLayoutAsync(output, outputPath, async temp =>
         {
             var blobs = Path.Combine(temp, "blobs", "sha256");
             Directory.CreateDirectory(blobs);
@@ -94,6 +79,21 @@ public sealed class OciDirectoryWriter
             await File.WriteAllBytesAsync(Path.Combine(temp, LayoutFile), ImageDocuments.Layout(), cancellationToken).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(temp, ImageDocuments.BlobPath(indexDescriptor.Digest)), index, cancellationToken).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(temp, "index.json"), ImageDocuments.Index(indexDescriptor, reference), cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        return indexDescriptor.Digest;
+    }
+
+    /// <summary>
+    /// Fills a temporary directory beside <paramref name="output"/> with <paramref name="fill"/>, then moves it into
+    /// place; on any failure the temporary directory goes and a previous layout stays.
+    /// </summary>
+    private static async Task WriteLayoutAsync(string output, string outputPath, Func<string, Task> fill, CancellationToken cancellationToken)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(output)!, "." + Path.GetFileName(output) + "." + Path.GetRandomFileName() + ".tmp");
+        try
+        {
+            await fill(temp).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             Replace(temp, output);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -106,7 +106,6 @@ public sealed class OciDirectoryWriter
             TryDeleteDirectory(temp);
             throw;
         }
-        return indexDescriptor.Digest;
     }
 
     private static void RefuseUnreplaceable(string output, string outputPath)
