@@ -32,21 +32,58 @@ public sealed class DpkgDatabase
         foreach (var path in paths)
             foreach (var spelling in Spellings(path))
                 wanted.TryAdd(spelling, path);
-        var stanzas = ControlStanza.ReadAll(Encoding.UTF8.GetString(RegularFile.ReadAllBytes(statusPath, MaxStatusSize)), statusPath);
-        var owners = new Dictionary<string, InstalledPackage>(StringComparer.Ordinal);
-        foreach (var stanza in stanzas)
+        // The status file of a desktop holds thousands of packages: each stanza is looked at by its first fields only, and
+        // parsed whole only when the package owns a wanted path. Lists are read as text and their lines looked up as spans.
+        var status = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(statusPath, MaxStatusSize));
+        var candidates = new List<(string Stanza, string List)>();
+        foreach (var text in status.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
-            if (stanza["Package"] is not { Length: > 0 } name || stanza["Version"] is not { } version) continue;
-            var state = stanza["Status"]?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (Field(text, "Package") is not { Length: > 0 } name || Field(text, "Version") is null) continue;
+            var state = Field(text, "Status")?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (state is not null && (state.Length != 3 || state[2] != "installed")) continue;
-            var architecture = stanza["Architecture"] ?? "all";
-            var list = ListOf(root, name, architecture);
-            if (list is null) continue;
-            var package = new InstalledPackage(name, version, architecture, stanza["Source"], Control(stanza));
-            foreach (var line in RegularFile.ReadAllLines(list, MaxListSize))
-                if (wanted.TryGetValue(line, out var imagePath)) owners.TryAdd(imagePath, package);
+            if (ListOf(root, name, Field(text, "Architecture") ?? "all") is { } list) candidates.Add((text, list));
+        }
+        // Lists are read in parallel; where two packages list a path (a diversion), the first in the status file owns it.
+        var found = new (int Package, string ImagePath)[candidates.Count][];
+        Parallel.For(0, candidates.Count, i =>
+        {
+            var lookup = wanted.GetAlternateLookup<ReadOnlySpan<char>>();
+            var lines = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(candidates[i].List, MaxListSize)).AsSpan();
+            List<(int, string)>? mine = null;
+            foreach (var range in lines.Split('\n'))
+                if (lookup.TryGetValue(lines[range], out var imagePath)) (mine ??= []).Add((i, imagePath));
+            found[i] = mine?.ToArray() ?? [];
+        });
+        var owners = new Dictionary<string, InstalledPackage>(StringComparer.Ordinal);
+        var parsed = new Dictionary<int, InstalledPackage>();
+        foreach (var (package, imagePath) in found.SelectMany(f => f))
+        {
+            if (owners.ContainsKey(imagePath)) continue;
+            if (!parsed.TryGetValue(package, out var installed)) parsed[package] = installed = Parse(candidates[package].Stanza, statusPath);
+            owners[imagePath] = installed;
         }
         return new DpkgDatabase(owners);
+    }
+
+    /// <summary>The value of a one-line field of a stanza (<c>Name: value</c> at the start of a line), or null.</summary>
+    private static string? Field(string stanza, string name)
+    {
+        for (var at = 0; at < stanza.Length;)
+        {
+            var end = stanza.IndexOf('\n', at);
+            if (end < 0) end = stanza.Length;
+            var line = stanza.AsSpan(at, end - at);
+            if (line.Length > name.Length && line[name.Length] == ':' && line.StartsWith(name, StringComparison.OrdinalIgnoreCase))
+                return line[(name.Length + 1)..].Trim().ToString();
+            at = end + 1;
+        }
+        return null;
+    }
+
+    private static InstalledPackage Parse(string text, string statusPath)
+    {
+        var stanza = ControlStanza.ReadAll(text + "\n", statusPath).Single();
+        return new InstalledPackage(stanza["Package"]!, stanza["Version"]!, stanza["Architecture"] ?? "all", stanza["Source"], Control(stanza));
     }
 
     /// <summary>The package that installed <paramref name="path"/> (an absolute path in the root), or null.</summary>
