@@ -27,16 +27,6 @@ public sealed class LdSoConfTests(ElfFixture fixture)
         Assert.Contains("/usr/local/lib", dirs);
     }
 
-    [Theory]
-    [InlineData("a.conf", "*.conf", true)]
-    [InlineData("a.conf", "*.con", false)]
-    [InlineData("10-x.conf", "[0-9]*", true)]
-    [InlineData("x.conf", "[!x]*", false)]
-    [InlineData("ab", "a?", true)]
-    [InlineData("a", "a?", false)]
-    public void MatchesWildcards(string name, string pattern, bool expected) =>
-        Assert.Equal(expected, Wildcard.IsMatch(name, pattern));
-
     [Fact]
     public void AConfPathThatIsADirectoryHasNoDirectories()
     {

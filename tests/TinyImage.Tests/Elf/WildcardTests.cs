@@ -6,6 +6,12 @@ namespace TinyImage.Tests.Elf;
 public sealed class WildcardTests
 {
     [Theory]
+    [InlineData("a.conf", "*.conf", true)]
+    [InlineData("a.conf", "*.con", false)]
+    [InlineData("10-x.conf", "[0-9]*", true)]
+    [InlineData("x.conf", "[!x]*", false)]
+    [InlineData("ab", "a?", true)]
+    [InlineData("a", "a?", false)]
     // A class needs a character to match.
     [InlineData("a", "a[b]", false)]
     [InlineData("ab", "a[b]", true)]
