@@ -248,4 +248,24 @@ public sealed class LoaderRuleTests : IDisposable
         var exe = Put("be/app", new ElfImage { BigEndian = true, Machine = ElfMachine.S390, Interpreter = Interp, Needed = ["libok.so"], RunPath = P("be/lib") });
         Assert.Equal(Fatal(exe, "libok.so", "ELF file data encoding not big-endian", P("be/lib/libok.so"), exe), Error(exe));
     }
+
+    [Fact]
+    public void AFilePutElsewhereInTheImageFindsOriginLibrariesNextToItsSource()
+    {
+        // The recipe's build/m goes to /m in the image: $ORIGIN is "/" there, where the loader will look, while the
+        // bytes of liba.so (and of libb.so, through liba's own $ORIGIN) are read next to build/m on the host.
+        var image = new HostFiles(P("reloc/root"));
+        Put("reloc/root/ld.so", new ElfImage { Soname = "ld.so" });
+        var liba = Put("reloc/build/liba.so", new ElfImage { Soname = "liba.so", Needed = ["libb.so"], RunPath = "$ORIGIN" });
+        var libb = Put("reloc/build/libb.so", new ElfImage { Soname = "libb.so" });
+        var m = Put("reloc/build/m", new ElfImage { Interpreter = "/ld.so", Needed = ["liba.so"], RunPath = "$ORIGIN" });
+        var resolver = new LibraryResolver(new ResolverOptions { Files = image, LdSoConf = null, DefaultDirectories = [] });
+        var closure = resolver.Resolve([new ElfInput("/m", new HostFiles("/"), m)]);
+        Assert.Equal([("/ld.so", null, SearchRule.Interpreter), ("/liba.so", liba, SearchRule.RunPath), ("/libb.so", libb, SearchRule.RunPath)],
+            closure.Files.Select(f => (f.Path, f.SourceHostPath, f.Rule)));
+        Assert.Equal(("/m", "/liba.so"), (closure.Roots[0].Path, closure.Roots[0].Children[0].Path));
+
+        var relative = Assert.Throws<TinyImageException>(() => resolver.Resolve([new ElfInput("/m", new HostFiles("/"), "build/m")]));
+        Assert.Equal("build/m: executable paths must be absolute paths inside the root", relative.Message);
+    }
 }
