@@ -268,4 +268,27 @@ public sealed class LoaderRuleTests : IDisposable
         var relative = Assert.Throws<TinyImageException>(() => resolver.Resolve([new ElfInput("/m", new HostFiles("/"), "build/m")]));
         Assert.Equal("build/m: executable paths must be absolute paths inside the root", relative.Message);
     }
+
+    [Fact]
+    public void AFileFromAnotherRootAtTheSamePathReadsOriginLibrariesFromThatRoot()
+    {
+        // The host's same/m at the same path in an image rooted elsewhere: $ORIGIN is the same directory in both,
+        // but liba.so is read from the host, where it is, not from the image's root, where it is not.
+        var image = new HostFiles(P("same/root"));
+        Put("same/root/ld.so", new ElfImage { Soname = "ld.so" });
+        var liba = Put("same/liba.so", new ElfImage { Soname = "liba.so" });
+        var m = Put("same/m", new ElfImage { Interpreter = "/ld.so", Needed = ["liba.so"], RunPath = "$ORIGIN" });
+        var closure = new LibraryResolver(new ResolverOptions { Files = image, LdSoConf = null, DefaultDirectories = [] })
+            .Resolve([new ElfInput(m, new HostFiles("/"), m)]);
+        Assert.Equal((liba, liba), (closure.Files[1].Path, closure.Files[1].SourceHostPath));
+    }
+
+    [Fact]
+    public void ACandidateThatIsASymlinkLoopStopsTheSearch()
+    {
+        var loop = Link("cl/first/libl.so", "libl.so");
+        Put("cl/lib/libl.so", new ElfImage { Soname = "libl.so" });
+        var exe = Put("cl/app", new ElfImage { Interpreter = Interp, Needed = ["libl.so"], RunPath = $"{P("cl/first")}:{P("cl/lib")}" });
+        Assert.Equal(Fatal(exe, "libl.so", $"{loop}: too many levels of symbolic links", loop, exe), Error(exe));
+    }
 }
