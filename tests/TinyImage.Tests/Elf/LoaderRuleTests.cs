@@ -291,4 +291,15 @@ public sealed class LoaderRuleTests : IDisposable
         var exe = Put("cl/app", new ElfImage { Interpreter = Interp, Needed = ["libl.so"], RunPath = $"{P("cl/first")}:{P("cl/lib")}" });
         Assert.Equal(Fatal(exe, "libl.so", $"{loop}: too many levels of symbolic links", loop, exe), Error(exe));
     }
+
+    [Fact]
+    public void ACandidateThatIsAFifoStopsTheSearchUnread()
+    {
+        var fifo = P("ff/first/libf.so");
+        Directory.CreateDirectory(P("ff/first"));
+        Assert.Equal(0, Run.Process("mkfifo", [fifo]).ExitCode);
+        Put("ff/lib/libf.so", new ElfImage { Soname = "libf.so" });
+        var exe = Put("ff/app", new ElfImage { Interpreter = Interp, Needed = ["libf.so"], RunPath = $"{P("ff/first")}:{P("ff/lib")}" });
+        Assert.Equal(Fatal(exe, "libf.so", "it is a FIFO, socket or device", fifo, exe), Error(exe));
+    }
 }
