@@ -5,8 +5,8 @@ namespace TinyImage.Core.Elf;
 /// <summary>
 /// Reads the directory list of an ld.so.conf as ldconfig's <c>parse_conf</c> does: '#' comments,
 /// <c>include</c> with glob patterns (relative to the including file's directory, matches sorted
-/// ordinally, no match ignored), <c>hwcap</c> lines ignored. A file included twice is read once, so
-/// include cycles end.
+/// ordinally, no match ignored), <c>hwcap</c> lines ignored, like every line that is neither an
+/// include nor an absolute directory. A file included twice is read once, so include cycles end.
 /// </summary>
 internal static class LdSoConf
 {
@@ -50,10 +50,6 @@ internal static class LdSoConf
                     foreach (var match in Glob(files, ImagePath.Normalize(full)))
                         Parse(files, match, directories, visited);
                 }
-            }
-            else if (IsDirective(line, "hwcap"))
-            {
-                continue;
             }
             else if (line.StartsWith('/'))
             {

@@ -15,7 +15,7 @@ public sealed class LoaderDefaultsTests : IDisposable
 
     public LoaderDefaultsTests()
     {
-        foreach (var triplet in new[] { "x86_64-linux-gnu", "i386-linux-gnu", "aarch64-linux-gnu", "arm-linux-gnueabihf", "powerpc64le-linux-gnu", "s390x-linux-gnu" })
+        foreach (var triplet in new[] { "x86_64-linux-gnu", "x86_64-linux-gnux32", "i386-linux-gnu", "aarch64-linux-gnu", "arm-linux-gnueabihf", "powerpc64le-linux-gnu", "s390x-linux-gnu" })
             Directory.CreateDirectory(Path.Combine(_multiarchRoot, "usr/lib", triplet));
         // riscv64 only under /lib: either directory makes the root multiarch.
         Directory.CreateDirectory(Path.Combine(_multiarchRoot, "lib/riscv64-linux-gnu"));
@@ -61,6 +61,10 @@ public sealed class LoaderDefaultsTests : IDisposable
         Assert.Equal(["/lib/i386-linux-gnu", "/usr/lib/i386-linux-gnu", "/lib", "/usr/lib"], i386.Directories);
         Assert.Equal("i686", i386.Platform);
         Assert.Equal(["tls/i686", "tls", "i686"], i386.Subdirectories);
+
+        // x32: the x86-64 machine in the 32-bit class, with a multiarch directory of its own.
+        var x32 = In(_multiarchRoot, Elf(ElfMachine.X86_64, ElfClass.Elf32));
+        Assert.Equal(["/lib/x86_64-linux-gnux32", "/usr/lib/x86_64-linux-gnux32", "/lib", "/usr/lib"], x32.Directories);
 
         var flat = In(_flatRoot, Elf(ElfMachine.I386, ElfClass.Elf32));
         Assert.Equal(["/lib", "/usr/lib"], flat.Directories);
