@@ -24,11 +24,13 @@ public sealed class LayerPlanSymlinkTests
             Libc, Libz, File("/app/run"),
             Link("/opt/loader", "/usr/lib/x86_64-linux-gnu/libc.so.6"),
             Link("/opt/x/compress", "../../usr/lib/x86_64-linux-gnu/libz.so.1"),
-            Link("/opt/x/runner", "/app/run")));
+            Link("/opt/x/runner", "/app/run"),
+            Link("/usr/lib/x86_64-linux-gnu/zlink", "libz.so.1"))); // relative to its own directory, not to /
 
         Assert.Equal("libc", LayerOf(groups, "/opt/loader"));
         Assert.Equal("libraries", LayerOf(groups, "/opt/x/compress"));
         Assert.Equal("application", LayerOf(groups, "/opt/x/runner"));
+        Assert.Equal("libraries", LayerOf(groups, "/usr/lib/x86_64-linux-gnu/zlink"));
     }
 
     [Fact]
