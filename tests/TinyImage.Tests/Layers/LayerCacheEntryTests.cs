@@ -202,4 +202,39 @@ public sealed class LayerCacheEntryTests
         cache.SweepStaleTemporaryFiles(TimeSpan.Zero); // at least the minimum age: the fresh file stays
         Assert.Equal((true, false, true), (File.Exists(fresh), File.Exists(minutes), File.Exists(notOurs)));
     }
+
+    [Fact]
+    public async Task TheFirstLookup_SweepsKilledBuildsFiles_OncePerCache()
+    {
+        using var dir = new TestDirectory();
+        var cache = new LayerCache(dir.File("cache"));
+        var writer = new LayerWriter();
+        var compressor = Path.Combine(cache.Directory, writer.Options.CompressorName);
+        Directory.CreateDirectory(compressor);
+        string Stale(string name)
+        {
+            var path = Path.Combine(compressor, name);
+            File.WriteAllBytes(path, [1]);
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow - TimeSpan.FromHours(2));
+            return path;
+        }
+        var first = Stale(".first.tmp");
+
+        await cache.GetOrWriteAsync(writer, Entries("j"), CancellationToken.None);
+        Assert.False(File.Exists(first));
+        var second = Stale(".second.tmp");
+        await cache.GetOrWriteAsync(writer, Entries("k"), CancellationToken.None);
+
+        Assert.True(File.Exists(second)); // swept by the next build, not again by this one
+    }
+
+    [Fact]
+    public async Task ALease_CreatesThePrivateCacheDirectory()
+    {
+        using var dir = new TestDirectory();
+        var cache = new LayerCache(dir.File("new/cache"));
+
+        using (await cache.LeaseAsync(CancellationToken.None))
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(cache.Directory));
+    }
 }
