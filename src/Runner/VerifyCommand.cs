@@ -54,11 +54,11 @@ internal static class VerifyCommand
                 if (match.Count == 0 && expected.Count == 1 && named.Count == 1) match = [.. expected];
                 if (match.Count == 0) continue;
                 checkedAny = true;
-                // The stored manifest's digest covers its layers' compression: rebuild with gzip, then zstd, until one matches.
+                // The stored manifest's digest covers its layers' compression: rebuild with gzip, zstd, then gzip-fast, until one matches.
                 // And its platform: any of the recipe's.
                 BuiltImage rebuilt = null!;
                 foreach (var platform in spec.Platforms.Length > 0 ? spec.Platforms.Select(p => (Platform?)p) : [null])
-                    foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd })
+                    foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd, LayerCompression.GzipFast })
                     {
                         if (rebuilt?.ManifestDigest == match[0].Manifest) break;
                         var options = pipelineOptions with { Layers = pipelineOptions.Layers with { Compression = compression } };

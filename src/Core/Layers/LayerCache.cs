@@ -81,13 +81,13 @@ public sealed class LayerCache
             return (content.ToLayer(hit.Digest, hit.Size, blobPath, writer.MediaType), true);
 
         var written = await writer.WriteAsync(entries, directory, cancellationToken).ConfigureAwait(false);
+        var temp = Path.Combine(directory, TemporaryPrefix + content.DiffId.Hex + "." + Path.GetRandomFileName() + TemporarySuffix);
         try
         {
             if (written.DiffId != content.DiffId)
                 throw new TinyImageException(
                     $"the files of layer {content.DiffId} changed while the image was built; do not change input files during a build, then build again");
             File.Move(written.BlobPath, blobPath, overwrite: true);
-            var temp = Path.Combine(directory, "." + content.DiffId.Hex + "." + Path.GetRandomFileName() + ".tmp");
             await File.WriteAllTextAsync(temp, string.Create(CultureInfo.InvariantCulture, $"{written.Digest} {written.Size}\n"), cancellationToken)
                 .ConfigureAwait(false);
             File.Move(temp, digestPath, overwrite: true);
@@ -95,11 +95,13 @@ public sealed class LayerCache
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TemporaryFiles.TryDelete(written.BlobPath);
+            TemporaryFiles.TryDelete(temp);
             throw new TinyImageException($"cannot store a layer in the cache '{directory}': {e.Message}; fix its permissions or set TINYRUN_CACHE", e);
         }
         catch
         {
             TemporaryFiles.TryDelete(written.BlobPath);
+            TemporaryFiles.TryDelete(temp);
             throw;
         }
         var layer = written with { BlobPath = blobPath };
@@ -280,10 +282,6 @@ public sealed class LayerCache
     private IEnumerable<string> CompressorDirectories() =>
         System.IO.Directory.Exists(Directory) ? System.IO.Directory.EnumerateDirectories(Directory) : [];
 
-    /// <summary>
-    /// Creates the cache (0700) and the directory of <paramref name="compressor"/> if missing; the first time, removes
-    /// the temporary files that killed builds left.
-    /// </summary>
     /// <summary>Removes the temporary files that killed builds left in the cache (unlocked, and older than <see cref="StaleTemporaryFiles.MinimumAge"/>).</summary>
     /// <param name="minimumAge">How old an unlocked file must be (at least <see cref="StaleTemporaryFiles.MinimumAge"/>).</param>
     public void SweepStaleTemporaryFiles(TimeSpan? minimumAge = null)
@@ -294,6 +292,10 @@ public sealed class LayerCache
             StaleTemporaryFiles.SweepFiles(each, TemporaryPrefix, TemporarySuffix, age);
     }
 
+    /// <summary>
+    /// Creates the cache (0700) and the directory of <paramref name="compressor"/> if missing; the first time, removes
+    /// the temporary files that killed builds left.
+    /// </summary>
     private string Prepare(string? compressor)
     {
         var directory = compressor is null ? Directory : Path.Combine(Directory, compressor);

@@ -12,14 +12,24 @@ public sealed record LayerOptions
     public DateTimeOffset ModificationTime { get; init; } = DateTimeOffset.UnixEpoch;
 
     /// <summary>
-    /// The compression level. For gzip, <see cref="CompressionLevel.Optimal"/> (zlib level 6): on 6.4 MB of
-    /// glibc/bash/libstdc++ it wrote 44% of the input in ~110 ms, against 55% in ~50 ms for Fastest and 43% in
-    /// ~340 ms for SmallestSize. For zstd, Fastest/Optimal/SmallestSize are levels 1/3/19.
+    /// The compression level: Fastest, Optimal (the default) or SmallestSize. For <see cref="LayerCompression.Gzip"/>
+    /// they are SharpCompress's levels 1/4/9, for <see cref="LayerCompression.GzipFast"/> zlib-ng's 1/6/9, for zstd
+    /// 1/3/19. Optimal is level 4 for the pinned gzip because there it is as small as zlib-ng's level 6 at twice the
+    /// speed of its own level 6 (bench/deflate.sh, bench/README.md).
     /// </summary>
     public CompressionLevel CompressionLevel { get; init; } = CompressionLevel.Optimal;
 
-    /// <summary>gzip (the default) or zstd.</summary>
+    /// <summary>gzip (the default), zstd, or gzip from the runtime's zlib-ng.</summary>
     public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
+
+    /// <summary>The zlib level of the pinned gzip (<see cref="PinnedGzipStream"/>) for <see cref="CompressionLevel"/>.</summary>
+    internal int GzipLevel => CompressionLevel switch
+    {
+        CompressionLevel.Fastest => 1,
+        CompressionLevel.SmallestSize => 9,
+        CompressionLevel.NoCompression => 0,
+        _ => 4,
+    };
 
     /// <summary>The zstd level for <see cref="CompressionLevel"/>.</summary>
     internal int ZstdLevel => CompressionLevel switch
@@ -31,13 +41,15 @@ public sealed record LayerOptions
     };
 
     /// <summary>
-    /// Names the compressor that makes the blob bytes: format, level and the implementation's version (the .NET
-    /// runtime's zlib-ng for gzip, the ZstdNet package's libzstd for zstd). Equal names give equal blobs for equal
-    /// tars, which is what lets <see cref="LayerCache"/> key compressed blobs by diff_id.
+    /// Names the compressor that makes the blob bytes: format, level and the implementation's version (the
+    /// SharpCompress package's deflate for gzip, the .NET runtime's zlib-ng for gzip-fast, the ZstdNet package's libzstd
+    /// for zstd). Equal names give equal blobs for equal tars, which is what lets <see cref="LayerCache"/> key
+    /// compressed blobs by diff_id.
     /// </summary>
     public string CompressorName => Compression switch
     {
         LayerCompression.Zstd => $"zstd-{ZstdLevel}-zstdnet{typeof(ZstdNet.CompressionStream).Assembly.GetName().Version}",
-        _ => $"gzip-{CompressionLevel.ToString().ToLowerInvariant()}-dotnet{Environment.Version}",
+        LayerCompression.GzipFast => $"gzip-{CompressionLevel.ToString().ToLowerInvariant()}-dotnet{Environment.Version}",
+        _ => $"gzip-{GzipLevel}-sharpcompress{typeof(SharpCompress.Compressors.Deflate.DeflateStream).Assembly.GetName().Version}",
     };
 }

@@ -58,12 +58,13 @@ public static partial class LayerPlan
         for (var i = 0; i < members.Length; i++) members[i] = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (path, rank) in ranks)
             AddWithParents(members[rank], path);
+        // Directories a recipe layer names first, so that their parents are not also taken for empty directories.
         foreach (var entry in entries)
-        {
-            if (entry.Kind != EntryKind.Directory) continue;
-            if (explicitRank.TryGetValue(entry.Path, out var rank)) AddWithParents(members[rank], entry.Path);
-            else if (!members.Any(m => m.Contains(entry.Path))) AddWithParents(members[application], entry.Path);
-        }
+            if (entry.Kind == EntryKind.Directory && explicitRank.TryGetValue(entry.Path, out var rank))
+                AddWithParents(members[rank], entry.Path);
+        foreach (var entry in entries)
+            if (entry.Kind == EntryKind.Directory && !members.Any(m => m.Contains(entry.Path)))
+                AddWithParents(members[application], entry.Path);
 
         var groups = new List<LayerGroup>();
         for (var i = 0; i < names.Count; i++)

@@ -14,9 +14,10 @@ namespace TinyImage.Core.Layers;
 /// <c>usr/bin/</c>), entries in the given order, uid/gid 0 (or the entry's own, e.g. a WithUser home directory), no user or group names, one fixed mtime, no
 /// atime/ctime, and <c>././@LongLink</c> records (mtime 0) for names and link targets over 100 bytes. PAX is
 /// avoided because .NET names its extended headers after the process id. The gzip header has MTIME 0 and
-/// no file name; the deflate bytes are those of .NET's zlib-ng, so blob digests are stable for a given
-/// .NET runtime while diff_ids are stable everywhere. zstd blobs come from the libzstd that the ZstdNet package
-/// ships (not the system's), so they too depend only on the TinyImage version.
+/// no file name. The default gzip's deflate is SharpCompress's managed one (<see cref="PinnedGzipStream"/>), and zstd
+/// blobs come from the libzstd that the ZstdNet package ships (not the system's), so both blobs depend only on the
+/// TinyImage version; gzip-fast blobs are .NET's zlib-ng's, stable for a given .NET runtime only. diff_ids are stable
+/// everywhere.
 /// </remarks>
 public sealed class LayerWriter
 {
@@ -96,9 +97,10 @@ public sealed class LayerWriter
 
     private Stream OpenCompressor(Stream destination) => _options.Compression switch
     {
-        // Both leave the destination open. The gzip header has MTIME 0 and no name.
+        // All leave the destination open. The gzip headers have MTIME 0 and no name.
         LayerCompression.Zstd => new ZstdNet.CompressionStream(destination, new ZstdNet.CompressionOptions(_options.ZstdLevel)),
-        _ => new GZipStream(destination, _options.CompressionLevel, leaveOpen: true),
+        LayerCompression.GzipFast => new GZipStream(destination, _options.CompressionLevel, leaveOpen: true),
+        _ => new PinnedGzipStream(destination, _options.GzipLevel),
     };
 
     /// <summary>Writes the tar of <paramref name="entries"/> to <paramref name="destination"/>, hashing it on the way.</summary>

@@ -10,13 +10,15 @@ namespace TinyImage.Core.Layers;
 internal sealed class SourceFileStream : Stream
 {
     private readonly FileStream _file;
+    private readonly string _sourcePath;
     private readonly string _imagePath;
     private readonly long _length;
     private long _position;
 
-    private SourceFileStream(FileStream file, string imagePath)
+    private SourceFileStream(FileStream file, string sourcePath, string imagePath)
     {
         _file = file;
+        _sourcePath = sourcePath; // a stream opened from a handle names itself "[Unknown]"
         _imagePath = imagePath;
         _length = file.Length;
     }
@@ -29,7 +31,7 @@ internal sealed class SourceFileStream : Stream
             // Only a regular file, never through a final symlink, never blocking on a FIFO: a file swapped for something
             // else after the build looked at it is refused here. bufferSize 0: the tar writer already reads in large chunks.
             var file = RegularFile.OpenRead(sourcePath, bufferSize);
-            return new SourceFileStream(file, imagePath);
+            return new SourceFileStream(file, sourcePath, imagePath);
         }
         catch (TinyImageException e)
         {
@@ -96,7 +98,7 @@ internal sealed class SourceFileStream : Stream
     {
         if (read == 0)
             throw new TinyImageException(
-                $"'{_file.Name}' (for '{_imagePath}' in the image) shrank from {_length} to {_position} bytes while it was read; do not change input files during a build.");
+                $"'{_sourcePath}' (for '{_imagePath}' in the image) shrank from {_length} to {_position} bytes while it was read; do not change input files during a build.");
         _position += read;
         return read;
     }
@@ -105,6 +107,6 @@ internal sealed class SourceFileStream : Stream
     {
         if (extra > 0)
             throw new TinyImageException(
-                $"'{_file.Name}' (for '{_imagePath}' in the image) grew beyond {_length} bytes while it was read; do not change input files during a build.");
+                $"'{_sourcePath}' (for '{_imagePath}' in the image) grew beyond {_length} bytes while it was read; do not change input files during a build.");
     }
 }

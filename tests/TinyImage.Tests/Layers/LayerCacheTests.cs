@@ -148,6 +148,29 @@ public sealed class LayerCacheTests
     }
 
     [Fact]
+    public async Task ABlobOfTheRuntimesZlib_IsNeverUsedAsThePinnedGzip_NorTheOtherWayRound()
+    {
+        // Both are gzip of the same tar, so the hit check (digest file, decompressed diff_id) cannot tell them apart:
+        // only the key's compressor name does.
+        using var dir = new TestDirectory();
+        var cache = new LayerCache(dir.File("cache"));
+        var entries = PinnedGzipTests.GoldenEntries();
+        var pinnedWriter = new LayerWriter(new LayerOptions { ModificationTime = new DateTimeOffset(2024, 5, 6, 7, 8, 9, TimeSpan.Zero) });
+        var fastWriter = new LayerWriter(pinnedWriter.Options with { Compression = LayerCompression.GzipFast });
+        var (fast, _) = await cache.GetOrWriteAsync(fastWriter, entries, CancellationToken.None);
+
+        var (pinned, hit) = await cache.GetOrWriteAsync(pinnedWriter, entries, CancellationToken.None);
+
+        Assert.False(hit);
+        Assert.Equal("sha256:665364c3158fb780c23d3cfa1ffc0c51d8467b8778e708b817c4b6a5f7ea0c46", pinned.Digest.ToString()); // the golden blob
+        Assert.NotEqual(fast.Digest, pinned.Digest);
+        var (fastAgain, fastHit) = await cache.GetOrWriteAsync(fastWriter, entries, CancellationToken.None);
+        Assert.True(fastHit);
+        Assert.Equal(fast.Digest, fastAgain.Digest);
+        Assert.Equal(2, Directory.GetDirectories(cache.Directory).Length);
+    }
+
+    [Fact]
     public async Task ARebuildAfterChangingTheApplication_RecompressesOnlyTheApplicationLayer()
     {
         using var dir = new TestDirectory();

@@ -8,14 +8,14 @@ namespace TinyImage.Tests.Layers;
 
 public sealed class LayerPlanTests
 {
-    private static IReadOnlyList<FileEntry> Tree(params FileEntry[] entries)
+    internal static IReadOnlyList<FileEntry> Tree(params FileEntry[] entries)
     {
         var tree = new FileTree();
         foreach (var entry in entries) tree.Add(entry);
         return tree.Entries();
     }
 
-    private static FileEntry File(string path) => FileEntry.Inline(path, System.Text.Encoding.UTF8.GetBytes(path), 0x1ED, "test");
+    internal static FileEntry File(string path) => FileEntry.Inline(path, System.Text.Encoding.UTF8.GetBytes(path), 0x1ED, "test");
 
     private static readonly FileEntry[] GlibcDebian =
     [
