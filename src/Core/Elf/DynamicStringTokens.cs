@@ -5,13 +5,13 @@ namespace TinyImage.Core.Elf;
 /// <summary>Expands ld.so's dynamic string tokens ($ORIGIN, $LIB, $PLATFORM and their braced forms) as glibc's <c>_dl_dst_substitute</c> does.</summary>
 internal static class DynamicStringTokens
 {
+    /// <summary>True when <paramref name="input"/> has an $ORIGIN (or ${ORIGIN}) token.</summary>
+    public static bool UsesOrigin(string input) => Expand(input, "\u0001", "", "") is { } expanded && expanded.Contains('\u0001');
+
     /// <summary>
     /// Returns <paramref name="input"/> with known tokens replaced, or null when a known token has no
     /// value (glibc then drops the whole element). An unknown <c>$X</c> is kept literally.
     /// </summary>
-    /// <summary>True when <paramref name="input"/> has an $ORIGIN (or ${ORIGIN}) token.</summary>
-    public static bool UsesOrigin(string input) => Expand(input, "\u0001", "", "") is { } expanded && expanded.Contains('\u0001');
-
     public static string? Expand(string input, string? origin, string? lib, string? platform)
     {
         if (!input.Contains('$')) return input;

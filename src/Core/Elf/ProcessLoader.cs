@@ -181,7 +181,8 @@ internal sealed class ProcessLoader(ResolutionRun run, ElfInput input)
             var (files, source) = directory.ReadFrom ?? (Files, directory.Path);
             foreach (var probe in run.Probes(files, source, _defaults.Subdirectories))
             {
-                var inImage = directory.Path == source ? probe : ResolutionRun.Join(directory.Path, probe[source.Length..].TrimStart('/')).TrimEnd('/');
+                var inImage = directory.Path == source ? probe
+                    : ResolutionRun.Join(directory.Path, probe[source.Length..].TrimStart('/')).TrimEnd('/') is { Length: > 0 } joined ? joined : "/";
                 var candidate = ResolutionRun.Join(inImage, name);
                 var sourceCandidate = ResolutionRun.Join(probe, name);
                 if (TryCandidate(name, files, sourceCandidate, candidate, requester, skipped) is not { } found) continue;

@@ -264,6 +264,7 @@ public sealed class LoaderRuleTests : IDisposable
         Assert.Equal([("/ld.so", null, SearchRule.Interpreter), ("/liba.so", liba, SearchRule.RunPath), ("/libb.so", libb, SearchRule.RunPath)],
             closure.Files.Select(f => (f.Path, f.SourceHostPath, f.Rule)));
         Assert.Equal(("/m", "/liba.so"), (closure.Roots[0].Path, closure.Roots[0].Children[0].Path));
+        Assert.Equal("liba.so, needed by /m, found in RUNPATH of /m /", closure.Files[1].Reason); // the directory is "/", not ""
 
         var relative = Assert.Throws<TinyImageException>(() => resolver.Resolve([new ElfInput("/m", new HostFiles("/"), "build/m")]));
         Assert.Equal("build/m: executable paths must be absolute paths inside the root", relative.Message);
