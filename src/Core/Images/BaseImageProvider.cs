@@ -40,6 +40,10 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
     {
         if (registry is null) throw new TinyImageException($"From.Image(\"{image.Location}\") needs a registry client; this build has none");
         var wanted = platform ?? Platform.Host();
+        // A reference by digest names the same bytes for ever: once they are in the store, no registry is asked.
+        if (image.Location.Contains('@') && store.ReadReference(image.Location, wanted.ToString()) is { } pinned
+            && store.ReadDocument(pinned, MaxDocumentSize) is { } stored && HasAll(stored, image.Location))
+            return await FromStoreAsync(image, platform, stored, "pulled by digest before", cancellationToken).ConfigureAwait(false);
         (string MediaType, byte[] Bytes, Digest Digest, string Registry, string Repository) manifest;
         try
         {
@@ -58,12 +62,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
                                    && store.ReadDocument(cached, MaxDocumentSize) is { } bytes)
         {
             // Offline: the manifest this tag named when it was last pulled, whose blobs the store holds.
-            var (config, layers) = BaseImageDocuments.ReadManifest(bytes, image.Location);
-            var where = ParseRegistry(image.Location);
-            return await ResolveAsync(image, platform, config, layers, (blob, _) =>
-                Task.FromResult<Stream>(store.Contains(blob.Digest, blob.Size) ? File.OpenRead(store.PathOf(blob.Digest))
-                    : throw new TinyImageException($"{image.Location}: the registry cannot be reached ({e.Message}) and the cache lacks {blob.Digest}; start the registry or check the network")),
-                cancellationToken, where.Registry, where.Repository).ConfigureAwait(false);
+            return await FromStoreAsync(image, platform, bytes, $"the registry cannot be reached ({e.Message})", cancellationToken).ConfigureAwait(false);
         }
         var (configDescriptor, layerDescriptors) = BaseImageDocuments.ReadManifest(manifest.Bytes, image.Location);
         return await ResolveAsync(image, platform, configDescriptor, layerDescriptors, async (blob, token) =>
@@ -71,6 +70,24 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
             if (!store.Contains(blob.Digest, blob.Size)) await registry.DownloadBlobAsync(image.Location, blob, store, token).ConfigureAwait(false);
             return File.OpenRead(store.PathOf(blob.Digest));
         }, cancellationToken, manifest.Registry, manifest.Repository).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the store holds the config and every layer <paramref name="manifest"/> names.</summary>
+    private bool HasAll(byte[] manifest, string source)
+    {
+        var (config, layers) = BaseImageDocuments.ReadManifest(manifest, source);
+        return store.Contains(config.Digest, config.Size) && layers.All(l => store.Contains(l.Digest, l.Size));
+    }
+
+    /// <summary>The image a stored manifest describes, from the store alone (<paramref name="why"/> says why no registry is asked).</summary>
+    private async Task<ResolvedBaseImage> FromStoreAsync(BaseImage image, Platform? platform, byte[] manifest, string why, CancellationToken cancellationToken)
+    {
+        var (config, layers) = BaseImageDocuments.ReadManifest(manifest, image.Location);
+        var where = ParseRegistry(image.Location);
+        return await ResolveAsync(image, platform, config, layers, (blob, _) =>
+            Task.FromResult<Stream>(store.Contains(blob.Digest, blob.Size) ? File.OpenRead(store.PathOf(blob.Digest))
+                : throw new TinyImageException($"{image.Location}: {why}, and the cache lacks {blob.Digest}; start the registry or check the network")),
+            cancellationToken, where.Registry, where.Repository).ConfigureAwait(false);
     }
 
     private static (string? Registry, string? Repository) ParseRegistry(string reference)

@@ -105,10 +105,18 @@ public sealed class PushRecipeTests
             Assert.True(run.ExitCode == 0, run.ToString());
             Assert.Equal("hi", run.Stdout);
 
+            var baseDigest = JsonDocument.Parse(Run.Process("skopeo", ["inspect", "--tls-verify=false", $"docker://{baseReference}"]).Stdout).RootElement.GetProperty("Digest").GetString();
+            dir.Write("pinned.tiny.csx", $"From.Image(\"{registry.Address}/ls@{baseDigest}\").AddText(\"/hello.txt\", \"hi\").Tag(\"pinned:1\")");
+            Assert.True(Run.Tinyrun(environment, dir.Path, "pinned.tiny.csx", "-o", dir.Combine("pinned.tar")).ExitCode == 0);
+
             registry.Stop();
             var offline = Run.Tinyrun(environment, dir.Path, "hello.tiny.csx", "-o", dir.Combine("offline.tar"));
             Assert.True(offline.ExitCode == 0, offline.ToString());
             Assert.Contains(digest, offline.Stdout);
+            // By digest, the registry is not even asked: no retries, no warning.
+            var pinned = Run.Tinyrun(environment, dir.Path, "pinned.tiny.csx", "-o", dir.Combine("pinned.tar"), "-v");
+            Assert.True(pinned.ExitCode == 0, pinned.ToString());
+            Assert.DoesNotContain("trying again", pinned.Stderr);
 
             Assert.True(Run.Docker("save", "-o", dir.Combine("saved.tar"), tag).ExitCode == 0);
             var inspect = Run.Tinyrun(dir.Path, "inspect", "saved.tar");
