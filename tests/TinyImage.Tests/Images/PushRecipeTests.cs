@@ -154,12 +154,14 @@ public sealed class PushRecipeTests
         Assert.Equal("application/vnd.oci.image.index.v1+json", index.GetProperty("mediaType").GetString());
         Assert.Equal(["amd64", "arm64"], index.GetProperty("manifests").EnumerateArray().Select(m => m.GetProperty("platform").GetProperty("architecture").GetString()));
         Assert.Equal(digest, "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(raw.Stdout))));
+        var pulled = new List<string>(); // image IDs: a second pull of the tag leaves the first image without a name
         try
         {
             foreach (var architecture in new[] { "arm64", "amd64" })
             {
                 var pull = Run.Docker("pull", "--platform", $"linux/{architecture}", tag);
                 Assert.True(pull.ExitCode == 0, pull.ToString());
+                pulled.Add(Run.Docker("image", "inspect", "--format", "{{.Id}}", tag).Stdout.Trim());
                 Assert.Equal(architecture, Run.Docker("image", "inspect", "--format", "{{.Architecture}}", tag).Stdout.Trim());
             }
             // The same index as an OCI layout.
@@ -182,7 +184,7 @@ public sealed class PushRecipeTests
         }
         finally
         {
-            RemoveFromEngine(tag);
+            RemoveFromEngine([tag, .. pulled]);
         }
     }
 }
