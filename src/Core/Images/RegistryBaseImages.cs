@@ -18,7 +18,10 @@ public sealed class RegistryBaseImages(RegistryClient client) : IBaseImageRegist
     public Task DownloadBlobAsync(string reference, Descriptor blob, BlobStore store, CancellationToken cancellationToken) =>
         client.DownloadBlobAsync(Parse(reference), blob, store.PathOf(blob.Digest), cancellationToken);
 
-    public bool IsUnreachable(Exception exception)
+    public bool IsUnreachable(Exception exception) => Unreachable(exception);
+
+    /// <summary>Whether a registry failure comes from not reaching it at all (a socket or HTTP connection error inside).</summary>
+    internal static bool Unreachable(Exception exception)
     {
         for (var e = exception.InnerException; e is not null; e = e.InnerException)
             if (e is SocketException or HttpRequestException) return true;

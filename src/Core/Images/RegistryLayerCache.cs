@@ -65,13 +65,9 @@ public sealed class RegistryLayerCache(RegistryClient client, RegistryReference 
     /// <summary>Whether <paramref name="e"/> says the registry cannot be reached; the first such failure is reported, and ends the cache's use.</summary>
     private bool Unreachable(TinyImageException e)
     {
-        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is not (System.Net.Sockets.SocketException or System.Net.Http.HttpRequestException)) continue;
-            if (Interlocked.Exchange(ref _unreachable, 1) == 0)
-                warn($"the shared layer cache {repository.Name} cannot be reached ({e.Message}); this build goes on without it");
-            return true;
-        }
-        return false;
+        if (!RegistryBaseImages.Unreachable(e)) return false;
+        if (Interlocked.Exchange(ref _unreachable, 1) == 0)
+            warn($"the shared layer cache {repository.Name} cannot be reached ({e.Message}); this build goes on without it");
+        return true;
     }
 }
