@@ -16,8 +16,6 @@ namespace TinyImage.Runner;
 /// <summary><c>tinyrun [build] RECIPE [--output PATH] [--load] [--tag NAME:TAG]</c>: builds every image a recipe defines.</summary>
 internal static class BuildCommand
 {
-    private const string RecipeSuffix = ".tiny.csx";
-
     /// <summary>The <c>--output</c> that writes the archive to stdout.</summary>
     private const string StandardOutput = "-";
 
@@ -154,95 +152,69 @@ internal static class BuildCommand
     private static async Task<IReadOnlyList<(ImageSpec Spec, BuiltImage Image)>> BuildAsync(Settings settings, Reporter reporter, Stream? archiveStream, CancellationToken cancellationToken)
     {
         var built = new List<(ImageSpec, BuiltImage)>();
-        var (recipePath, output, load, tagOverride) = (settings.Recipe, settings.Output, settings.Load, settings.Tag);
-        ImageReference? overrideReference = tagOverride is null ? null : ImageReference.Parse(tagOverride);
-        using var daemon = load ? new DockerDaemon() : null;
-        var evaluator = new RecipeEvaluator(settings.UseCache, reporter.Detail);
-        var specs = await evaluator.EvaluateAsync(recipePath, settings.Arguments, cancellationToken).ConfigureAwait(false);
-        if (specs.Count == 0)
-            throw new TinyImageException($"{recipePath}: the recipe defines no image; start one with From.Scratch()");
-        if (overrideReference is not null && specs.Count > 1)
-            throw new TinyImageException($"{recipePath}: --tag names one image but the recipe defines {specs.Count}; set .Tag(...) in the recipe instead");
-
-        var named = Name(specs, recipePath, overrideReference);
+        var recipePath = settings.Recipe;
+        using var daemon = settings.Load ? new DockerDaemon() : null;
+        using var service = await BuildService.OpenAsync(recipePath, new BuildService.Options
+        {
+            Arguments = settings.Arguments,
+            UseRecipeCache = settings.UseCache,
+            Tag = settings.Tag is null ? null : ImageReference.Parse(settings.Tag),
+            Format = settings.Format,
+            Compression = settings.Compression,
+            LockMode = settings.LockMode,
+            NeedsRegistry = settings.Push,
+            CacheRepository = settings.CacheRepository,
+            InsecureRegistries = settings.InsecureRegistries,
+        }, reporter, cancellationToken).ConfigureAwait(false);
+        var named = service.Images;
         if (archiveStream is not null && named.Count > 1)
             throw new TinyImageException($"{recipePath}: -o - writes one archive to stdout but the recipe defines {named.Count} images; give a directory with -o DIR");
-        var outputs = named.GroupBy(n => Path.GetFullPath(OutputPath(output, n.Reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar")))
-            .FirstOrDefault(g => g.Count() > 1);
+        var extension = settings.Format == ImageFormat.OciDirectory ? "" : ".tar";
+        var outputs = named.GroupBy(n => Path.GetFullPath(OutputPath(settings.Output, n.Reference, named.Count, extension))).FirstOrDefault(g => g.Count() > 1);
         if (outputs is not null)
             throw new TinyImageException($"{recipePath}: {string.Join(" and ", outputs.Select(n => n.Reference))} would both be written to {outputs.Key}; give the images different names (the file is named after the last part of the name)");
         foreach (var (_, reference) in named)
-            RefuseUnreplaceableOutput(OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar"), settings.Format);
-        // Ask the engine, on other threads while the images are built, which image each name has now.
-        var inEngine = named.ToDictionary(n => n.Reference, n => daemon is null ? Task.FromResult<string?>(null)
-            : Task.Run(() => daemon.ImageIdAsync(n.Reference.ToString(), cancellationToken), cancellationToken));
-        var defaults = ImagePipelineOptions.FromEnvironment();
-        using var registry = settings.Push || settings.CacheRepository is not null || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry) ? Registry(settings.InsecureRegistries, reporter) : null;
-        var pipeline = new ImagePipeline(defaults with
-        {
-            Format = settings.Format,
-            Layers = defaults.Layers with { Compression = settings.Compression },
-            Roots = Roots(recipePath, settings.LockMode, reporter),
-            BaseImages = BaseImages(specs, registry),
-            SharedLayerCache = settings.CacheRepository is { } cacheRepository ? SharedLayers(cacheRepository, registry!, reporter) : null,
-        });
+            RefuseUnreplaceableOutput(OutputPath(settings.Output, reference, named.Count, extension), settings.Format);
+        if (settings.Push)
+            foreach (var (spec, reference) in named)
+                Located(spec, () => RegistryPush.Target(reference));
+        var push = service.Registry is not null && settings.Push ? new RegistryPush(service.Registry) : null;
         foreach (var (spec, reference) in named)
         {
-            var target = OutputPath(output, reference, named.Count, settings.Format == ImageFormat.OciDirectory ? "" : ".tar");
+            var target = OutputPath(settings.Output, reference, named.Count, extension);
             var platforms = PlatformsOf(spec, settings.Platforms, several: settings.Push || settings.Format == ImageFormat.OciDirectory);
             if (platforms.Count > 1)
             {
                 if (daemon is not null || archiveStream is not null)
                     throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"{reference} is built for {string.Join(" and ", platforms)}, but {(daemon is null ? "-o -" : "--load")} takes one platform; pick one with --platform"));
-                built.AddRange(await BuildPlatformsAsync(pipeline, spec, reference, platforms, target, settings, registry, reporter, cancellationToken).ConfigureAwait(false));
+                built.AddRange(await BuildPlatformsAsync(service.Pipeline, spec, reference, platforms, target, settings, push, reporter, cancellationToken).ConfigureAwait(false));
                 continue;
             }
             var platform = platforms[0];
             reporter.Step($"building {reference}{(platform is null ? "" : $" for {platform}")}");
             reporter.Detail($"recipe evaluated; building {reference}");
-            var image = await pipeline.BuildAsync(spec, reference, target, cancellationToken, platform).ConfigureAwait(false);
+            var notLoaded = archiveStream is null ? $"the archive {Path.GetRelativePath(Environment.CurrentDirectory, target)} was written but not loaded" : "nothing was loaded or written to stdout";
+            // The archive, the load and the push are written at once, each from the layers' blobs.
+            var image = await service.Pipeline.BuildAsync(spec, reference, explanation =>
+            [
+                service.Pipeline.OutputSink(target, explanation),
+                .. daemon is null ? Array.Empty<IImageSink>() : [new LoadSink(daemon, notLoaded, cancellationToken)],
+                .. push is null ? Array.Empty<IImageSink>() : [push],
+            ], cancellationToken, platform).ConfigureAwait(false);
             foreach (var layer in image.Layers)
                 reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} {settings.Compression.ToString().ToLowerInvariant()}");
-            var shown = archiveStream is null ? Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath) : "stdout";
-            if (daemon is not null)
-            {
-                var notLoaded = archiveStream is null ? $"the archive {shown} was written but not loaded" : "nothing was loaded or written to stdout";
-                try
-                {
-                    // An image is its config: when the engine's image of this name has our config's digest, it is this image.
-                    if (await inEngine[reference].ConfigureAwait(false) == image.ConfigDigest.ToString())
-                    {
-                        reporter.Detail($"{reference} is already in the Docker engine ({image.ConfigDigest})");
-                    }
-                    else
-                    {
-                        reporter.Step($"loading {reference} into the Docker engine at {daemon.Endpoint} ({Sizes.Format(image.ArchiveSize)})");
-                        await daemon.LoadAsync(image, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-                catch (TinyImageException e)
-                {
-                    throw new TinyImageException($"{e.Message}; {notLoaded}", e);
-                }
-                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TinyImageException($"the Docker engine at {daemon.Endpoint} did not answer in time (is it hung? docker info tells); {notLoaded}", e);
-                }
-            }
+            if (daemon is not null) reporter.Step(image.WrittenTo[1]);
             if (archiveStream is not null)
             {
                 await using var archive = File.OpenRead(image.OutputPath);
                 await archive.CopyToAsync(archiveStream, cancellationToken).ConfigureAwait(false);
                 await archiveStream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
-            if (registry is not null && settings.Push)
+            var shown = archiveStream is null ? Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath) : "stdout";
+            if (push is not null)
             {
-                var destination = PushTarget(reference, spec);
-                reporter.Step($"pushing {destination}");
-                var mountFrom = image.BaseRegistry == destination.Registry && image.BaseRepository != destination.Repository ? image.BaseRepository : null;
-                var digest = await new RegistryPush(registry).PushAsync(image, destination, cancellationToken, mountFrom).ConfigureAwait(false);
                 reporter.Step(Summary(image, shown, loaded: daemon is not null));
-                Reporter.Result($"{destination.Name}@{digest}");
+                Reporter.Result(image.WrittenTo[^1]);
             }
             else
             {
@@ -257,41 +229,38 @@ internal static class BuildCommand
         return built;
     }
 
-    /// <summary>The roots of images from Debian packages, pinned by the lock file beside the recipe; downloads are reported as steps.</summary>
-    internal static RootProvider Roots(string recipePath, LockMode mode, Reporter reporter)
+    /// <summary>Loads into the engine (unless it has the image); a failure says what happened to the archive.</summary>
+    private sealed class LoadSink(DockerDaemon daemon, string notLoaded, CancellationToken commandCancellation) : IImageSink
     {
-        var lastShown = DateTime.MinValue;
-        var progress = new Progress<PackageDownloadProgress>(p =>
+        public async Task<string> WriteAsync(IImage image, ImageReference reference, CancellationToken cancellationToken)
         {
-            // Plain lines, at most one a second (and the last), so a log stays short and a terminal stays readable.
-            if (p.PackagesLeft > 0 && DateTime.UtcNow - lastShown < TimeSpan.FromSeconds(1)) return;
-            lastShown = DateTime.UtcNow;
-            reporter.Step($"packages: {Sizes.Format(p.BytesDone)} of {Sizes.Format(p.BytesTotal)} downloaded, {p.PackagesLeft} to go");
-        });
-        return new RootProvider(new DebianOptions { Progress = progress }, RootProvider.LockPathFor(Path.GetFullPath(recipePath)), mode);
+            try
+            {
+                return await daemon.WriteAsync(image, reference, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TinyImageException e)
+            {
+                throw new TinyImageException($"{e.Message}; {notLoaded}", e);
+            }
+            catch (OperationCanceledException e) when (!commandCancellation.IsCancellationRequested)
+            {
+                throw new TinyImageException($"the Docker engine at {daemon.Endpoint} did not answer in time (is it hung? docker info tells); {notLoaded}", e);
+            }
+        }
     }
 
-    /// <summary>Opens base images (<c>From.Image</c>, <c>From.Archive</c>, <c>From.Layout</c>) when a recipe has some; else null.</summary>
-    internal static BaseImageProvider? BaseImages(IReadOnlyList<ImageSpec> specs, RegistryClient? registry) =>
-        specs.Any(s => s.Base is not null || s.RootImage is not null) ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry)) : null;
-
-    /// <summary>A registry client with the user's credentials (Docker config, containers auth.json); its requests are details.</summary>
-    internal static RegistryClient Registry(IReadOnlyList<string> insecureRegistries, Reporter reporter) => new(new RegistryOptions
+    /// <summary><paramref name="check"/>, its error prefixed with the recipe line of <paramref name="spec"/>.</summary>
+    private static void Located(ImageSpec spec, Action check)
     {
-        InsecureHosts = new HashSet<string>(insecureRegistries, StringComparer.OrdinalIgnoreCase),
-        Log = reporter.Detail,
-    });
-
-    /// <summary>The layer cache shared through <paramref name="repository"/> (REGISTRY/REPO); its warnings are steps.</summary>
-    private static RegistryLayerCache SharedLayers(string repository, RegistryClient registry, Reporter reporter) =>
-        RegistryReference.TryParse(repository, out var parsed) && parsed.Digest is null
-            ? new RegistryLayerCache(registry, parsed, message => Console.Error.WriteLine("tinyrun: warning: " + message))
-            : throw new TinyImageException($"--cache-repo '{repository}': not a registry repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/tinyrun-cache");
-
-    /// <summary>Where <c>--push</c> sends an image: the registry and repository of its name.</summary>
-    private static RegistryReference PushTarget(ImageReference reference, ImageSpec spec) =>
-        RegistryReference.TryParse(reference.ToString(), out var target) ? target
-            : throw new TinyImageException(SourceLocation.Prefix(spec.Origin, $"cannot push {reference}: not a registry name; tag it REGISTRY/REPOSITORY:TAG, e.g. --tag 127.0.0.1:5000/app:1"));
+        try
+        {
+            check();
+        }
+        catch (TinyImageException e) when (spec.Origin is { } origin)
+        {
+            throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
+        }
+    }
 
     /// <summary>
     /// The platforms to build <paramref name="spec"/> for: --platform (the recipe's, if it names some), else its own. An
@@ -324,42 +293,32 @@ internal static class BuildCommand
     /// index lists them all; with --push, each manifest goes up by digest and an index of them under the tag.
     /// </summary>
     private static async Task<List<(ImageSpec, BuiltImage)>> BuildPlatformsAsync(ImagePipeline pipeline, ImageSpec spec, ImageReference reference,
-        IReadOnlyList<Platform?> platforms, string target, Settings settings, RegistryClient? registry, Reporter reporter, CancellationToken cancellationToken)
+        IReadOnlyList<Platform?> platforms, string target, Settings settings, RegistryPush? push, Reporter reporter, CancellationToken cancellationToken)
     {
         var images = new List<(BuiltImage Image, Platform Platform)>();
         var layout = settings.Format == ImageFormat.OciDirectory;
-        var parent = Path.GetDirectoryName(Path.GetFullPath(target.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : target))!;
-        var scratch = layout ? Directory.CreateDirectory(Path.Combine(parent, $".{Path.GetFileName(target.TrimEnd('/'))}.{Path.GetRandomFileName()}.platforms")).FullName : null;
-        try
+        foreach (var platform in platforms.Select(p => p!))
         {
-            foreach (var platform in platforms.Select(p => p!))
-            {
-                var suffix = "-" + platform.ToString().Replace('/', '-');
-                var output = scratch is not null ? Path.Combine(scratch, platform.ToString().Replace('/', '-')) : target[..^".tar".Length] + suffix + ".tar";
-                reporter.Step($"building {reference} for {platform}");
-                var image = await pipeline.BuildAsync(spec, reference, output, cancellationToken, platform).ConfigureAwait(false);
-                images.Add((image, platform));
-                if (!layout) reporter.Step(Summary(image, Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath), loaded: false));
-            }
-            if (scratch is not null)
-            {
-                var index = await OciDirectoryWriter.WriteIndexAsync(images, reference, target, cancellationToken).ConfigureAwait(false);
-                var line = $"{reference}  {index}  {string.Join(", ", images.Select(i => i.Platform))}  -> {Path.GetRelativePath(Environment.CurrentDirectory, target)}";
-                if (settings.Push) reporter.Step(line);
-                else Reporter.Result(line);
-            }
+            reporter.Step($"building {reference} for {platform}");
+            // A layout holds all platforms under one index (written below, from the layers the cache keeps); archives are one each.
+            var output = target[..^".tar".Length] + "-" + platform.ToString().Replace('/', '-') + ".tar";
+            var image = await pipeline.BuildAsync(spec, reference, explanation => layout ? [] : [pipeline.OutputSink(output, explanation)], cancellationToken, platform)
+                .ConfigureAwait(false);
+            images.Add((image, platform));
+            if (!layout) reporter.Step(Summary(image, Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath), loaded: false));
         }
-        finally
+        if (layout)
         {
-            if (scratch is not null) Directory.Delete(scratch, recursive: true);
+            var index = await OciDirectoryWriter.WriteIndexAsync([.. images.Select(i => ((IImage)i.Image, i.Platform))], reference, target, cancellationToken).ConfigureAwait(false);
+            var line = $"{reference}  {index}  {string.Join(", ", images.Select(i => i.Platform))}  -> {Path.GetRelativePath(Environment.CurrentDirectory, target)}";
+            if (push is not null) reporter.Step(line);
+            else Reporter.Result(line);
         }
-        if (registry is not null && settings.Push)
+        if (push is not null)
         {
-            var destination = PushTarget(reference, spec);
+            var destination = RegistryPush.Target(reference);
             reporter.Step($"pushing {destination} ({images.Count} platforms)");
-            var first = images[0].Image;
-            var mountFrom = first.BaseRegistry == destination.Registry && first.BaseRepository != destination.Repository ? first.BaseRepository : null;
-            var digest = await new RegistryPush(registry).PushIndexAsync(images, destination, cancellationToken, mountFrom).ConfigureAwait(false);
+            var digest = await push.PushIndexAsync([.. images.Select(i => ((IImage)i.Image, i.Platform))], destination, cancellationToken).ConfigureAwait(false);
             Reporter.Result($"{destination.Name}@{digest}");
         }
         return [.. images.Select(i => (spec, i.Image))];
@@ -376,31 +335,6 @@ internal static class BuildCommand
             result[value[..equals]] = value[(equals + 1)..];
         }
         return result;
-    }
-
-    /// <summary>Gives every spec its reference: --tag, else its Tag, else the recipe's name (name-2, name-3... when several).</summary>
-    internal static List<(ImageSpec Spec, ImageReference Reference)> Name(IReadOnlyList<ImageSpec> specs, string recipePath, ImageReference? overrideReference)
-    {
-        var fileName = Path.GetFileName(recipePath);
-        var stem = fileName.EndsWith(RecipeSuffix, StringComparison.Ordinal) ? fileName[..^RecipeSuffix.Length] : Path.GetFileNameWithoutExtension(fileName);
-        var result = new List<(ImageSpec, ImageReference)>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < specs.Count; i++)
-        {
-            var reference = overrideReference ?? (specs[i].Reference is { } r ? ImageReference.Parse(r) : DefaultReference(stem, i, recipePath));
-            if (!seen.Add(reference.ToString()))
-                throw new TinyImageException($"{SourceLocation.Prefix(specs[i].Origin, $"two images are named {reference}")}; give each a different .Tag(...)");
-            result.Add((specs[i], reference));
-        }
-        return result;
-    }
-
-    private static ImageReference DefaultReference(string stem, int index, string recipePath)
-    {
-        var name = stem.ToLowerInvariant() + (index == 0 ? "" : $"-{index + 1}");
-        return ImageReference.TryParse(name, out var reference, out _)
-            ? reference
-            : throw new TinyImageException($"{recipePath}: '{stem}' is not a valid image name; add .Tag(\"name:tag\") to the recipe or pass --tag");
     }
 
     private static string OutputPath(string? output, ImageReference reference, int imageCount, string extension)

@@ -26,7 +26,7 @@ internal static class DepsCommand
               tinyrun deps --json /usr/bin/curl
               tinyrun deps --root /srv/arm64-rootfs /usr/bin/bash
             """) { files, json, why, root };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
             var rootDirectory = parse.GetValue(root);
             if (rootDirectory is not null && !Directory.Exists(rootDirectory))
@@ -34,8 +34,8 @@ internal static class DepsCommand
             var host = new HostFiles(rootDirectory ?? "/");
             var paths = parse.GetValue(files)!.Select(p => rootDirectory is null ? Path.GetFullPath(p) : ImagePath.Normalize(p)).ToList();
             var options = new ResolverOptions { Files = host };
-            if (parse.GetValue(json)) WriteJson(paths, options);
-            else if (parse.GetValue(why)) WriteReasons(paths, options);
+            if (parse.GetValue(json)) WriteJson(await AssembleAsync(paths, options, cancellationToken).ConfigureAwait(false));
+            else if (parse.GetValue(why)) WriteReasons(await AssembleAsync(paths, options, cancellationToken).ConfigureAwait(false));
             else Console.Write(DependencyTreePrinter.Print(new LibraryResolver(options).Resolve(paths), annotate: p => SizeOf(host, p)));
             return Program.ExitOk;
         });
@@ -49,15 +49,16 @@ internal static class DepsCommand
         catch (IOException) { return null; }
     }
 
-    private static FileTree Assemble(IReadOnlyList<string> paths, ResolverOptions options)
+    /// <summary>The files an image of <paramref name="paths"/> with their libraries holds, assembled as a build does.</summary>
+    private static Task<FileTree> AssembleAsync(IReadOnlyList<string> paths, ResolverOptions options, CancellationToken cancellationToken)
     {
-        var spec = new ImageSpec { Steps = [.. paths.Select(p => (BuildStep)new AddBinaryStep(options.Files.HostPath(p), p)), new WithLibsStep()] };
-        return new TreeAssembler(options).Assemble(spec).Tree;
+        var spec = new ImageSpec { Steps = [.. paths.Select(p => (BuildStep)new AddBinaryStep(options.Files.HostPath(p), p)), new WithLibsStep()], PackageMetadata = false };
+        return BuildService.ForFiles(options).AssembleAsync(spec, platform: null, cancellationToken);
     }
 
-    private static void WriteReasons(IReadOnlyList<string> paths, ResolverOptions options)
+    private static void WriteReasons(FileTree tree)
     {
-        var entries = Assemble(paths, options).Entries().Where(e => e.Kind != EntryKind.Directory).ToList();
+        var entries = tree.Entries().Where(e => e.Kind != EntryKind.Directory).ToList();
         var width = entries.Max(e => e.Path.Length + (e.LinkTarget is { } t ? t.Length + 4 : 0));
         foreach (var entry in entries)
         {
@@ -66,9 +67,8 @@ internal static class DepsCommand
         }
     }
 
-    private static void WriteJson(IReadOnlyList<string> paths, ResolverOptions options)
+    private static void WriteJson(FileTree tree)
     {
-        var tree = Assemble(paths, options);
         using var stdout = Console.OpenStandardOutput();
         using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
         writer.WriteStartArray();

@@ -30,7 +30,7 @@ internal static class LockCommand
             var requested = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null;
             var specs = await new RecipeEvaluator(useCache: true, _ => { })
                 .EvaluateAsync(path, BuildCommand.ParseArguments(parse.GetValue(args) ?? []), cancellationToken).ConfigureAwait(false);
-            var roots = BuildCommand.Roots(path, LockMode.Refresh, new Reporter(quiet: false, verbose: false));
+            var roots = BuildService.Roots(path, LockMode.Refresh, new Reporter(quiet: false, verbose: false));
             var locked = 0;
             foreach (var spec in specs)
             {

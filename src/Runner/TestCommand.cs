@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TinyImage.Core.Build;
 using TinyImage.Core;
 using TinyImage.Core.Oci;
 using TinyImage.Core.Sinks;

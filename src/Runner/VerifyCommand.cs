@@ -3,6 +3,7 @@ using System.CommandLine;
 using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.Oci;
+using TinyImage.Core.Sources;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Runner;
@@ -32,18 +33,12 @@ internal static class VerifyCommand
 
     private static async Task<int> RunAsync(string recipePath, string imagePath, IReadOnlyDictionary<string, string> arguments, CancellationToken cancellationToken)
     {
-        var expected = await ImageLayoutReader.ReadManifestsAsync(imagePath, cancellationToken).ConfigureAwait(false);
-        var specs = await new RecipeEvaluator(useCache: true, _ => { }).EvaluateAsync(recipePath, arguments, cancellationToken).ConfigureAwait(false);
-        var named = BuildCommand.Name(specs, recipePath, overrideReference: null);
+        var expected = await ImageArchiveReader.ReadManifestsAsync(imagePath, cancellationToken).ConfigureAwait(false);
         // Without the layer cache: a cache entry is trusted for its content, not for its compressed bytes, and the
-        // point here is to show that the recipe alone gives the image.
-        using var registry = specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry) ? BuildCommand.Registry([], new Reporter(quiet: true, verbose: false)) : null;
-        var pipelineOptions = ImagePipelineOptions.FromEnvironment() with
-        {
-            LayerCacheDirectory = null,
-            Roots = BuildCommand.Roots(recipePath, LockMode.Pinned, new Reporter(quiet: true, verbose: false)), // exactly what the lock pins
-            BaseImages = BuildCommand.BaseImages(specs, registry),
-        };
+        // point here is to show that the recipe alone gives the image. Packages exactly as the lock pins them.
+        var options = new BuildService.Options { Arguments = arguments, UseLayerCache = false, LockMode = LockMode.Pinned };
+        using var service = await BuildService.OpenAsync(recipePath, options, new Reporter(quiet: true, verbose: false), cancellationToken).ConfigureAwait(false);
+        var named = service.Images;
         var temp = Directory.CreateTempSubdirectory("tinyrun-verify-").FullName;
         try
         {
@@ -61,9 +56,7 @@ internal static class VerifyCommand
                     foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd, LayerCompression.GzipFast })
                     {
                         if (rebuilt?.ManifestDigest == match[0].Manifest) break;
-                        var options = pipelineOptions with { Layers = pipelineOptions.Layers with { Compression = compression } };
-                        rebuilt = await new ImagePipeline(options)
-                            .BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken, platform).ConfigureAwait(false);
+                        rebuilt = await service.PipelineWith(compression).BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken, platform).ConfigureAwait(false);
                     }
                 if (rebuilt.ManifestDigest != match[0].Manifest)
                 {

@@ -27,26 +27,19 @@ public sealed class ImagePipeline
 
     /// <summary>Builds the image <paramref name="spec"/> describes for <paramref name="platform"/> and writes it to <paramref name="outputPath"/>.</summary>
     /// <param name="platform">The platform to build; null: the spec's only platform, else the host's.</param>
-    public async Task<BuiltImage> BuildAsync(ImageSpec spec, ImageReference reference, string outputPath, CancellationToken cancellationToken, Platform? platform = null)
+    public Task<BuiltImage> BuildAsync(ImageSpec spec, ImageReference reference, string outputPath, CancellationToken cancellationToken, Platform? platform = null) =>
+        BuildAsync(spec, reference, explanation => [OutputSink(outputPath, explanation)], cancellationToken, platform);
+
+    /// <summary>
+    /// Builds the image <paramref name="spec"/> describes for <paramref name="platform"/> and hands it to the sinks
+    /// <paramref name="sinks"/> makes (given TinyImage's record of why each file is there), all at once, while its
+    /// layers exist; the first sink's answer is <see cref="BuiltImage.OutputPath"/> when it is a path.
+    /// </summary>
+    public async Task<BuiltImage> BuildAsync(ImageSpec spec, ImageReference reference, Func<byte[], IReadOnlyList<IImageSink>> sinks, CancellationToken cancellationToken, Platform? platform = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
-        HostFiles files;
-        if (spec.Packages is not null && _options.Roots is null)
-            throw new TinyImageException(SourceLocation.Prefix(spec.Origin, "an image from Debian packages needs ImagePipelineOptions.Roots (a RootProvider) to open them"));
-        try
-        {
-            files = spec.RootImage is { } rootImage
-                ? new HostFiles(await (_options.BaseImages ?? throw new TinyImageException($"an image with the root {rootImage} needs ImagePipelineOptions.BaseImages to open it"))
-                    .OpenRootAsync(rootImage, platform, cancellationToken).ConfigureAwait(false))
-                : _options.Roots is { } roots
-                ? await roots.OpenAsync(spec, platform, _options.Resolver.Files, cancellationToken).ConfigureAwait(false)
-                : spec.Root is { } root ? new HostFiles(root) : _options.Resolver.Files;
-        }
-        catch (TinyImageException e) when (spec.Origin is { } origin && !e.Message.StartsWith(origin.ToString(), StringComparison.Ordinal))
-        {
-            throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
-        }
+        var files = await OpenFilesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
         ResolvedBaseImage? baseImage = null;
         if (spec.Base is { } based)
         {
@@ -69,10 +62,46 @@ public sealed class ImagePipeline
         var pipeline = assembled.Layers.Count == 0 ? this
             : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
         var config = baseImage is null ? spec.Config : BaseImageDocuments.Inherit(baseImage.Config, spec.Config);
-        var image = await pipeline.BuildAsync(entries, config, architecture, reference, outputPath, cancellationToken, Explain(entries), baseImage?.Layers)
-            .ConfigureAwait(false);
-        return baseImage is null ? image : image with { BaseRegistry = baseImage.Registry, BaseRepository = baseImage.Repository };
+        return await pipeline.BuildAsync(entries, config, architecture, reference, sinks(Explain(entries)), cancellationToken, baseImage?.Layers).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The file tree of the image <paramref name="spec"/> describes for <paramref name="platform"/>, as a build assembles it
+    /// (root, binaries, loader, libraries, package metadata), without writing anything: what <c>tinyrun deps</c> shows.
+    /// </summary>
+    public async Task<FileTree> AssembleAsync(ImageSpec spec, Platform? platform, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
+        var files = await OpenFilesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
+        var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform).Assemble(spec);
+        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files);
+        return assembled.Tree;
+    }
+
+    /// <summary>The files the image is made from: a base image's root, Debian packages, a directory, or the host's.</summary>
+    private async Task<HostFiles> OpenFilesAsync(ImageSpec spec, Platform platform, CancellationToken cancellationToken)
+    {
+        if (spec.Packages is not null && _options.Roots is null)
+            throw new TinyImageException(SourceLocation.Prefix(spec.Origin, "an image from Debian packages needs ImagePipelineOptions.Roots (a RootProvider) to open them"));
+        try
+        {
+            return spec.RootImage is { } rootImage
+                ? new HostFiles(await (_options.BaseImages ?? throw new TinyImageException($"an image with the root {rootImage} needs ImagePipelineOptions.BaseImages to open it"))
+                    .OpenRootAsync(rootImage, platform, cancellationToken).ConfigureAwait(false))
+                : _options.Roots is { } roots
+                ? await roots.OpenAsync(spec, platform, _options.Resolver.Files, cancellationToken).ConfigureAwait(false)
+                : spec.Root is { } root ? new HostFiles(root) : _options.Resolver.Files;
+        }
+        catch (TinyImageException e) when (spec.Origin is { } origin && !e.Message.StartsWith(origin.ToString(), StringComparison.Ordinal))
+        {
+            throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
+        }
+    }
+
+    /// <summary>The sink of the pipeline's <see cref="ImagePipelineOptions.Format"/> at <paramref name="outputPath"/>.</summary>
+    public IImageSink OutputSink(string outputPath, byte[]? explanation = null) =>
+        _options.Format == ImageFormat.OciDirectory ? new OciDirectoryWriter(outputPath) : new ImageArchiveWriter(outputPath, explanation);
 
     /// <summary>Why each entry is in the image, as JSON: <c>[{"path":"/usr/bin/bash","reason":"AddBinary at ..."}]</c>.</summary>
     public static byte[] Explain(IReadOnlyList<FileEntry> entries)
@@ -93,25 +122,37 @@ public sealed class ImagePipeline
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Writes an image of <paramref name="entries"/> (as <see cref="FileTree.Entries"/> returns them).</summary>
+    /// <summary>Writes an image of <paramref name="entries"/> (as <see cref="FileTree.Entries"/> returns them) to <paramref name="outputPath"/>.</summary>
     /// <param name="architecture">The OCI architecture, e.g. <c>amd64</c>.</param>
     /// <param name="explanation">Optional: why each file is there (see <see cref="Explain"/>), kept in the archive for <c>tinyrun inspect</c>.</param>
     /// <param name="baseLayers">A base image's layers (lowest first), reused as they are beneath the new ones.</param>
-    public async Task<BuiltImage> BuildAsync(
+    public Task<BuiltImage> BuildAsync(
         IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, string outputPath,
         CancellationToken cancellationToken, byte[]? explanation = null, IReadOnlyList<Layer>? baseLayers = null)
     {
+        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        return BuildAsync(entries, config, architecture, reference, [OutputSink(outputPath, explanation)], cancellationToken, baseLayers);
+    }
+
+    /// <summary>
+    /// Writes the layers of <paramref name="entries"/> (from the layer cache when it holds them), makes the image and
+    /// hands it to every sink at once. Layers written without the cache are deleted when the sinks are done.
+    /// </summary>
+    public async Task<BuiltImage> BuildAsync(
+        IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, IReadOnlyList<IImageSink> sinks,
+        CancellationToken cancellationToken, IReadOnlyList<Layer>? baseLayers = null)
+    {
         var started = DateTime.UtcNow;
         ArgumentNullException.ThrowIfNull(entries);
-        ArgumentException.ThrowIfNullOrEmpty(outputPath);
+        ArgumentNullException.ThrowIfNull(sinks);
         var groups = LayerPlan.Split(entries, _options.LayerAssignments);
         var writer = new LayerWriter(_options.Layers);
         var cache = _options.LayerCacheDirectory is { } cacheDirectory ? new LayerCache(cacheDirectory, _options.SharedLayerCache) : null;
 
-        // Uncached layers are written beside the output, so a rename-free copy into it stays on one file system.
-        var fullOutputPath = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
-        var outputDirectory = Path.GetDirectoryName(fullOutputPath)!;
-        SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath));
+        // Uncached layers are written beside the output (or in the temporary directory when there is none).
+        var fullOutputPath = sinks.OfType<ImageArchiveWriter>().Select(s => s.OutputPath).Concat(sinks.OfType<OciDirectoryWriter>().Select(s => s.OutputPath)).FirstOrDefault();
+        var outputDirectory = fullOutputPath is null ? Path.GetTempPath() : Path.GetDirectoryName(fullOutputPath)!;
+        if (fullOutputPath is not null) SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath));
         var scratch = Path.Combine(outputDirectory, TempLayerDirectoryPrefix + Path.GetRandomFileName());
         var layers = new Layer[groups.Count];
         var owned = new bool[groups.Count];
@@ -141,16 +182,14 @@ public sealed class ImagePipeline
 
             var created = _options.Layers.ModificationTime;
             IReadOnlyList<Layer> all = baseLayers is { Count: > 0 } below ? [.. below, .. layers] : layers;
-            var image = _options.Format == ImageFormat.OciDirectory
-                ? await new OciDirectoryWriter().WriteAsync(config, architecture, all, reference, outputPath, created, cancellationToken).ConfigureAwait(false)
-                : await new ImageArchiveWriter(_options.Layers).WriteAsync(config, architecture, all, reference, outputPath, created, cancellationToken, explanation)
-                    .ConfigureAwait(false);
+            var image = BuiltImage.Of(Image.Create(config, architecture, all, created), reference, all);
+            var written = await Task.WhenAll(sinks.Select(sink => sink.WriteAsync(image, reference, cancellationToken))).ConfigureAwait(false);
             // Again once the image is written: an unlocked temporary file made before this build started is no live
             // build's (a live one is locked but for an instant), so what a build killed just before this one left goes too.
             var age = DateTime.UtcNow - started;
-            SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath), age);
+            if (fullOutputPath is not null) SweepStaleTemporaryFiles(outputDirectory, Path.GetFileName(fullOutputPath), age);
             cache?.SweepStaleTemporaryFiles(age);
-            return image;
+            return image with { WrittenTo = written };
         }
         finally
         {

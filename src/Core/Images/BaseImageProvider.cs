@@ -197,7 +197,9 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
             });
         }
         var checkedLayers = await CheckAllAsync(image, layers, diffIds, new BaseLayerCheck(MaxLayerSize), cancellationToken).ConfigureAwait(false);
-        return new ResolvedBaseImage(image, config, imagePlatform, checkedLayers, registryHost, repository);
+        if (registryHost is not null && repository is not null)
+            checkedLayers = [.. checkedLayers.Select(l => l with { PulledFrom = (registryHost, repository) })];
+        return new ResolvedBaseImage(image, config, imagePlatform, checkedLayers);
     }
 
     private long MaxLayerSize => maxLayerSize ?? BaseLayerCheck.MaxUncompressedSizeFromEnvironment();

@@ -1,42 +1,55 @@
 using TinyImage.Core.Layers;
 using TinyImage.Core.Oci;
 using TinyImage.Core.Registry;
-using TinyImage.Core.Sinks;
+using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Images;
 
 /// <summary>
-/// Pushes built images to a registry: every blob first (in parallel; what the repository holds is skipped, what
-/// another repository of the same registry holds is mounted), the manifest last. Several platforms of one image go
-/// up as manifests by digest, then an image index under the tag.
+/// Pushes images to a registry: every blob first (in parallel; what the repository holds is skipped, a layer pulled
+/// from another repository of the same registry is mounted from there), the manifest last. Several platforms of one
+/// image go up as manifests by digest, then an image index under the tag.
 /// </summary>
-public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4)
+public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4) : IImageSink
 {
+    /// <summary>Pushes <paramref name="image"/> to the registry and repository <paramref name="reference"/> names; returns <c>NAME@sha256:…</c>.</summary>
+    public async Task<string> WriteAsync(IImage image, ImageReference reference, CancellationToken cancellationToken)
+    {
+        var target = Target(reference);
+        return $"{target.Name}@{await PushAsync(image, target, cancellationToken).ConfigureAwait(false)}";
+    }
+
+    /// <summary>Where <paramref name="reference"/> says to push: its registry and repository.</summary>
+    /// <exception cref="TinyImageException">The name has no registry part.</exception>
+    public static RegistryReference Target(ImageReference reference) =>
+        RegistryReference.TryParse(reference.ToString(), out var target) ? target
+            : throw new TinyImageException($"cannot push {reference}: not a registry name; tag it REGISTRY/REPOSITORY:TAG, e.g. --tag 127.0.0.1:5000/app:1");
+
     /// <summary>Pushes one image's blobs and manifest to <paramref name="target"/> (by tag, or by digest when <paramref name="byDigest"/>); returns the manifest's digest.</summary>
-    /// <param name="mountFrom">Another repository of the same registry that may hold some of the blobs (a base image's), or null.</param>
-    public async Task<Digest> PushAsync(BuiltImage image, RegistryReference target, CancellationToken cancellationToken, string? mountFrom = null, bool byDigest = false)
+    public async Task<Digest> PushAsync(IImage image, RegistryReference target, CancellationToken cancellationToken, bool byDigest = false)
     {
         ArgumentNullException.ThrowIfNull(image);
-        var blobs = new List<RegistryBlob> { RegistryBlob.FromBytes(MediaTypes.ImageConfig, image.ConfigBytes) };
+        var blobs = new List<(RegistryBlob Blob, string? MountFrom)> { (RegistryBlob.FromBytes(MediaTypes.ImageConfig, image.ConfigBytes), null) };
         foreach (var layer in image.Layers.DistinctBy(l => l.Digest))
-            blobs.Add(RegistryBlob.FromFile(layer.ToDescriptor(), RequireBlob(layer)));
+            blobs.Add((new RegistryBlob(new Descriptor(layer.MediaType, layer.Digest, layer.Size), _ => Task.FromResult(layer.OpenCompressed())), MountSource(layer, target)));
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = parallelUploads, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(blobs.OrderByDescending(b => b.Descriptor.Size), parallel,
-            async (blob, token) => await client.PushBlobAsync(target, blob, token, mountFrom).ConfigureAwait(false)).ConfigureAwait(false);
+        await Parallel.ForEachAsync(blobs.OrderByDescending(b => b.Blob.Descriptor.Size), parallel,
+            async (blob, token) => await client.PushBlobAsync(target, blob.Blob, token, blob.MountFrom).ConfigureAwait(false)).ConfigureAwait(false);
         var reference = byDigest ? new RegistryReference(target.Registry, target.Repository, null, image.ManifestDigest) : target;
-        return await client.PutManifestAsync(reference, MediaTypes.ImageManifest, image.ManifestBytes, cancellationToken).ConfigureAwait(false);
+        return await client.PutManifestAsync(reference, image.ManifestMediaType, image.ManifestBytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Pushes the images of several platforms by digest, then an index of them under <paramref name="target"/>'s tag; returns the index's digest.</summary>
-    public async Task<Digest> PushIndexAsync(IReadOnlyList<(BuiltImage Image, Spec.Platform Platform)> images, RegistryReference target, CancellationToken cancellationToken, string? mountFrom = null)
+    public async Task<Digest> PushIndexAsync(IReadOnlyList<(IImage Image, Platform Platform)> images, RegistryReference target, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(images);
         foreach (var (image, _) in images)
-            await PushAsync(image, target, cancellationToken, mountFrom, byDigest: true).ConfigureAwait(false);
-        var index = ImageDocuments.PlatformIndex([.. images.Select(i => (new Descriptor(MediaTypes.ImageManifest, i.Image.ManifestDigest, i.Image.ManifestBytes.Length), i.Platform))]);
+            await PushAsync(image, target, cancellationToken, byDigest: true).ConfigureAwait(false);
+        var index = ImageDocuments.PlatformIndex([.. images.Select(i => (new Descriptor(i.Image.ManifestMediaType, i.Image.ManifestDigest, i.Image.ManifestBytes.Length), i.Platform))]);
         return await client.PutManifestAsync(target, MediaTypes.ImageIndex, index, cancellationToken).ConfigureAwait(false);
     }
 
-    private static string RequireBlob(Layer layer) =>
-        File.Exists(layer.BlobPath) ? layer.BlobPath
-            : throw new TinyImageException($"the blob of layer {layer.Digest} is gone from {layer.BlobPath} (a cache prune?); build again and push");
+    /// <summary>The repository of <paramref name="target"/>'s registry a layer was pulled from, when it is another one; null otherwise.</summary>
+    private static string? MountSource(ILayer layer, RegistryReference target) =>
+        layer is Layer { PulledFrom: { } from } && from.Registry == target.Registry && from.Repository != target.Repository ? from.Repository : null;
 }

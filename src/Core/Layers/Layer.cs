@@ -2,8 +2,8 @@ using TinyImage.Core.Oci;
 
 namespace TinyImage.Core.Layers;
 
-/// <summary>A finished, compressed (gzip or zstd) layer blob on disk and the numbers that describe it.</summary>
-public sealed record Layer
+/// <summary>A finished layer blob on disk (gzip, zstd or a plain tar) and the numbers that describe it.</summary>
+public sealed record Layer : ILayer
 {
     /// <summary>The digest of the compressed blob: what manifests and registries name it by.</summary>
     public required Digest Digest { get; init; }
@@ -31,6 +31,28 @@ public sealed record Layer
     /// <summary>Sum of the sizes of the regular files, in bytes.</summary>
     public required long ContentSize { get; init; }
 
+    /// <summary>
+    /// The registry and repository the layer was pulled from (<c>127.0.0.1:5000</c>, <c>team/base</c>), or null; a push
+    /// to another repository of that registry mounts it from there instead of uploading it.
+    /// </summary>
+    public (string Registry, string Repository)? PulledFrom { get; init; }
+
     /// <summary>The descriptor a manifest lists for this layer.</summary>
     public Descriptor ToDescriptor() => new(MediaType, Digest, Size);
+
+    /// <summary>Opens the blob file.</summary>
+    /// <exception cref="TinyImageException">The blob is gone (a cache prune, a finished build that wrote it without the cache).</exception>
+    public Stream OpenCompressed()
+    {
+        try
+        {
+            return new FileStream(BlobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 17, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new TinyImageException($"the blob of layer {Digest} is gone from {BlobPath} (a cache prune?); build again", e);
+        }
+    }
+
+    public Stream OpenUncompressed() => LayerStreams.Decompress(OpenCompressed(), MediaType);
 }

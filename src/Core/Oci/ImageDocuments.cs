@@ -164,6 +164,23 @@ public static class ImageDocuments
         });
     }
 
+    /// <summary>The <c>created</c> time of an image config, or the Unix epoch when it has none that can be read.</summary>
+    public static DateTimeOffset CreatedOf(ReadOnlyMemory<byte> config)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(config);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("created", out var created)
+                   && created.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(created.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+                   && time >= DateTimeOffset.UnixEpoch
+                ? time : DateTimeOffset.UnixEpoch;
+        }
+        catch (JsonException)
+        {
+            return DateTimeOffset.UnixEpoch;
+        }
+    }
+
     /// <summary>Where a blob lives in an image layout: <c>blobs/sha256/&lt;hex&gt;</c>.</summary>
     public static string BlobPath(Digest digest) => "blobs/sha256/" + digest.Hex;
 

@@ -1,4 +1,3 @@
-using TinyImage.Core.Layers;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Oci;
@@ -9,78 +8,76 @@ namespace TinyImage.Core.Oci;
 /// same files as <see cref="ImageArchiveWriter"/>'s tar, unpacked. The directory is built under a temporary name beside
 /// the output and renamed into place; a previous layout at the output is replaced only once the new one is complete.
 /// </summary>
-public sealed class OciDirectoryWriter
+public sealed class OciDirectoryWriter(string outputPath) : IImageSink
 {
     private const string LayoutFile = "oci-layout";
 
-    /// <summary>Writes an image made of finished <paramref name="layers"/> (base first; their blob files are copied, not moved).</summary>
-    /// <param name="architecture">The resolved OCI architecture, e.g. <c>amd64</c>.</param>
-    /// <param name="created">The image's <c>created</c> time.</param>
+    /// <summary>Absolute path of the layout directory.</summary>
+    public string OutputPath { get; } = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
+
+    /// <summary>Writes the layout; returns its absolute path.</summary>
     /// <exception cref="TinyImageException">The output is a file or a directory that is not an OCI layout, or cannot be written.</exception>
-    public async Task<BuiltImage> WriteAsync(
-        ImageConfig config, string architecture, IReadOnlyList<Layer> layers, ImageReference reference, string outputPath,
-        DateTimeOffset created, CancellationToken cancellationToken)
+    public async Task<string> WriteAsync(IImage image, ImageReference reference, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(reference);
-        ArgumentException.ThrowIfNullOrEmpty(architecture);
-        ArgumentNullException.ThrowIfNull(layers);
-        ArgumentException.ThrowIfNullOrEmpty(outputPath);
         cancellationToken.ThrowIfCancellationRequested();
-        var output = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
-        RefuseUnreplaceable(output, outputPath);
-        var documents = ImageDocumentSet.Create(config, architecture, layers, reference, created);
-        await WriteLayoutAsync(output, outputPath, async temp =>
+        RefuseUnreplaceable(OutputPath, outputPath);
+        var manifest = new Descriptor(image.ManifestMediaType, image.ManifestDigest, image.ManifestBytes.Length);
+        await WriteLayoutAsync(OutputPath, outputPath, async temp =>
         {
-            var blobs = Path.Combine(temp, "blobs", "sha256");
-            Directory.CreateDirectory(blobs);
+            await WriteBlobsAsync(temp, image, cancellationToken).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(temp, LayoutFile), ImageDocuments.Layout(), cancellationToken).ConfigureAwait(false);
-            await File.WriteAllBytesAsync(Path.Combine(temp, "index.json"), documents.Index, cancellationToken).ConfigureAwait(false);
-            await File.WriteAllBytesAsync(Path.Combine(temp, "manifest.json"), documents.DockerManifest, cancellationToken).ConfigureAwait(false);
-            await File.WriteAllBytesAsync(Path.Combine(temp, ImageDocuments.BlobPath(documents.ConfigDescriptor.Digest)), documents.Config, cancellationToken).ConfigureAwait(false);
-            await File.WriteAllBytesAsync(Path.Combine(temp, ImageDocuments.BlobPath(documents.ManifestDescriptor.Digest)), documents.Manifest, cancellationToken).ConfigureAwait(false);
-            foreach (var layer in layers)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var target = Path.Combine(temp, ImageDocuments.BlobPath(layer.Digest));
-                if (File.Exists(target)) continue; // the same layer twice is stored once
-                if (new FileInfo(layer.BlobPath) is not { Exists: true } source || source.Length != layer.Size)
-                    throw new TinyImageException($"the layer blob '{layer.BlobPath}' is missing or is not the {layer.Size} bytes of layer {layer.Digest}; build again");
-                File.Copy(layer.BlobPath, target);
-            }
+            await File.WriteAllBytesAsync(Path.Combine(temp, "index.json"), ImageDocuments.Index(manifest, reference), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(Path.Combine(temp, "manifest.json"),
+                ImageDocuments.DockerManifest(image.ConfigDigest, [.. image.Layers.Select(l => l.Digest)], reference), cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
-        var size = new DirectoryInfo(output).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        return documents.ToBuiltImage(reference, layers, output, size);
+        return OutputPath;
     }
 
     /// <summary>
-    /// Writes one layout holding the images of several platforms (each already written as a layout of its own at its
-    /// <see cref="BuiltImage.OutputPath"/>): their blobs, an image index of their manifests, and <c>index.json</c> naming
-    /// that index with the tag. Returns the index's digest.
+    /// Writes one layout holding the images of several platforms: their blobs, an image index of their manifests, and
+    /// <c>index.json</c> naming that index with the tag. Returns the index's digest.
     /// </summary>
-    public static async Task<Digest> WriteIndexAsync(IReadOnlyList<(BuiltImage Image, Platform Platform)> images, ImageReference reference, string outputPath, CancellationToken cancellationToken)
+    public static async Task<Digest> WriteIndexAsync(IReadOnlyList<(IImage Image, Platform Platform)> images, ImageReference reference, string outputPath, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(images);
         var output = Path.GetFullPath(outputPath.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : outputPath);
         RefuseUnreplaceable(output, outputPath);
-        var index = ImageDocuments.PlatformIndex([.. images.Select(i => (new Descriptor(MediaTypes.ImageManifest, i.Image.ManifestDigest, i.Image.ManifestBytes.Length), i.Platform))]);
+        var index = ImageDocuments.PlatformIndex([.. images.Select(i => (new Descriptor(i.Image.ManifestMediaType, i.Image.ManifestDigest, i.Image.ManifestBytes.Length), i.Platform))]);
         var indexDescriptor = new Descriptor(MediaTypes.ImageIndex, Digest.Compute(index), index.Length);
         await WriteLayoutAsync(output, outputPath, async temp =>
         {
-            var blobs = Path.Combine(temp, "blobs", "sha256");
-            Directory.CreateDirectory(blobs);
             foreach (var (image, _) in images)
-                foreach (var blob in Directory.EnumerateFiles(Path.Combine(image.OutputPath, "blobs", "sha256")))
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var to = Path.Combine(blobs, Path.GetFileName(blob));
-                    if (!File.Exists(to)) File.Copy(blob, to);
-                }
+                await WriteBlobsAsync(temp, image, cancellationToken).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(temp, LayoutFile), ImageDocuments.Layout(), cancellationToken).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(temp, ImageDocuments.BlobPath(indexDescriptor.Digest)), index, cancellationToken).ConfigureAwait(false);
             await File.WriteAllBytesAsync(Path.Combine(temp, "index.json"), ImageDocuments.Index(indexDescriptor, reference), cancellationToken).ConfigureAwait(false);
         }, cancellationToken).ConfigureAwait(false);
         return indexDescriptor.Digest;
+    }
+
+    /// <summary>Writes the image's config, manifest and layer blobs into <c>blobs/sha256</c> of <paramref name="layout"/>; a blob already there is kept.</summary>
+    private static async Task WriteBlobsAsync(string layout, IImage image, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.Combine(layout, "blobs", "sha256"));
+        await File.WriteAllBytesAsync(Path.Combine(layout, ImageDocuments.BlobPath(image.ConfigDigest)), image.ConfigBytes, cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(Path.Combine(layout, ImageDocuments.BlobPath(image.ManifestDigest)), image.ManifestBytes, cancellationToken).ConfigureAwait(false);
+        foreach (var layer in image.Layers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var target = Path.Combine(layout, ImageDocuments.BlobPath(layer.Digest));
+            if (File.Exists(target)) continue; // the same layer twice is stored once
+            var source = layer.OpenCompressed();
+            await using (source.ConfigureAwait(false))
+            {
+                if (source.Length != layer.Size)
+                    throw new TinyImageException($"the blob of layer {layer.Digest} is {source.Length} bytes, not {layer.Size}; it was changed after it was written: build again");
+                var copy = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+                await using (copy.ConfigureAwait(false))
+                    await source.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>

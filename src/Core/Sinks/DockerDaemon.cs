@@ -1,6 +1,7 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using TinyImage.Core.Oci;
+using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Sinks;
 
@@ -9,7 +10,7 @@ namespace TinyImage.Core.Sinks;
 /// asks) is plain HTTP on the engine's API (<see cref="EngineHttp"/>); running containers goes through Docker.DotNet,
 /// started only then.
 /// </summary>
-public sealed class DockerDaemon : IDisposable
+public sealed class DockerDaemon : IImageSink, IDisposable
 {
     /// <summary>How long a load may take, from the first byte sent to the engine's last word.</summary>
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(10);
@@ -34,31 +35,45 @@ public sealed class DockerDaemon : IDisposable
         Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } host ? host : "unix:///var/run/docker.sock";
 
     /// <summary>
-    /// Loads <paramref name="image"/>'s archive as <c>docker load</c> does, streaming the file to the engine's load
-    /// endpoint; returns the engine's messages. The engine answers 200 and then reports a refusal inside its message
-    /// stream: that is an error here too.
+    /// Loads <paramref name="image"/> as <c>docker load</c> does, unless the engine's image of that name already is this
+    /// one (same config digest, the image ID): the archive is made as it is sent, in chunks, from the layers' blobs, so
+    /// no archive is written or read first. Returns what happened: "loaded NAME into the Docker engine at unix:///…".
     /// </summary>
-    public Task<IReadOnlyList<string>> LoadAsync(BuiltImage image, CancellationToken cancellationToken)
+    public async Task<string> WriteAsync(IImage image, ImageReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return LoadAsync(image.OutputPath, image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd), cancellationToken);
+        ArgumentNullException.ThrowIfNull(reference);
+        if (await ImageIdAsync(reference.ToString(), cancellationToken).ConfigureAwait(false) == image.ConfigDigest.ToString())
+            return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
+        await LoadAsync((destination, token) => ImageArchiveWriter.WriteTarAsync(image, reference, destination, explanation: null, token), reference.ToString(),
+            image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd), cancellationToken).ConfigureAwait(false);
+        return $"loaded {reference} into the Docker engine at {Endpoint}";
     }
 
-    /// <summary>Loads the docker-load archive at <paramref name="archivePath"/>; see <see cref="LoadAsync(BuiltImage, CancellationToken)"/>.</summary>
+    /// <summary>Loads the docker-load archive at <paramref name="archivePath"/>; see <see cref="WriteAsync"/>.</summary>
     /// <param name="hasZstdLayers">Whether to add, to a refusal, that zstd layers need Docker 23 or newer.</param>
     internal async Task<IReadOnlyList<string>> LoadAsync(string archivePath, bool hasZstdLayers, CancellationToken cancellationToken)
+    {
+        var archive = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        await using (archive.ConfigureAwait(false))
+            return await LoadAsync((destination, token) => archive.CopyToAsync(destination, 256 * 1024, token), archivePath, hasZstdLayers, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the archive <paramref name="writeArchive"/> writes to the engine's load endpoint; returns the engine's
+    /// messages. The engine answers 200 and then reports a refusal inside its message stream: that is an error here too.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> LoadAsync(Func<Stream, CancellationToken, Task> writeArchive, string what, bool hasZstdLayers, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int status;
         EngineAnswer answer;
-        var archive = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-        await using (archive.ConfigureAwait(false))
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             deadline.CancelAfter(LoadTimeout);
             try
             {
-                (status, var body) = await _http.SendAsync("POST", "/images/load?quiet=1", archive, "application/x-tar", deadline.Token).ConfigureAwait(false);
+                (status, var body) = await _http.SendChunkedAsync("POST", "/images/load?quiet=1", writeArchive, "application/x-tar", deadline.Token).ConfigureAwait(false);
                 answer = EngineAnswer.Parse(body);
             }
             catch (SocketException e)
@@ -67,13 +82,13 @@ public sealed class DockerDaemon : IDisposable
             }
             catch (IOException e)
             {
-                throw new TinyImageException($"the Docker engine at {Endpoint} broke off the load of {archivePath} ({e.Message}); see its log (journalctl -u docker)", e);
+                throw new TinyImageException($"the Docker engine at {Endpoint} broke off the load of {what} ({e.Message}); see its log (journalctl -u docker)", e);
             }
         }
         if (status is < 200 or > 299 || answer.Error is not null)
         {
-            var what = answer.Error ?? $"HTTP {status}";
-            throw new TinyImageException($"the Docker engine at {Endpoint} refused {archivePath}: {what}{(hasZstdLayers ? await ZstdAdviceAsync(cancellationToken).ConfigureAwait(false) : "")}");
+            var error = answer.Error ?? $"HTTP {status}";
+            throw new TinyImageException($"the Docker engine at {Endpoint} refused {what}: {error}{(hasZstdLayers ? await ZstdAdviceAsync(cancellationToken).ConfigureAwait(false) : "")}");
         }
         return answer.Messages;
     }

@@ -36,7 +36,17 @@ internal sealed class EngineHttp
     /// </summary>
     /// <exception cref="SocketException">The engine cannot be reached.</exception>
     /// <exception cref="IOException">The connection broke, or the answer is not HTTP or is too long.</exception>
-    public async Task<(int Status, byte[] Body)> SendAsync(string method, string path, Stream? body, string? contentType, CancellationToken cancellationToken)
+    public Task<(int Status, byte[] Body)> SendAsync(string method, string path, Stream? body, string? contentType, CancellationToken cancellationToken) =>
+        SendAsync(method, path, body is null ? null : (body.Length - body.Position, (destination, token) => body.CopyToAsync(destination, 256 * 1024, token)), contentType, cancellationToken);
+
+    /// <summary>
+    /// Sends a request whose body <paramref name="writeBody"/> writes as it makes it, in HTTP/1.1 chunks (the length is
+    /// not known beforehand); see <see cref="SendAsync(string, string, Stream?, string?, CancellationToken)"/>.
+    /// </summary>
+    public Task<(int Status, byte[] Body)> SendChunkedAsync(string method, string path, Func<Stream, CancellationToken, Task> writeBody, string contentType, CancellationToken cancellationToken) =>
+        SendAsync(method, path, (null, writeBody), contentType, cancellationToken);
+
+    private async Task<(int Status, byte[] Body)> SendAsync(string method, string path, (long? Length, Func<Stream, CancellationToken, Task> Write)? body, string? contentType, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using var socket = await ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -46,15 +56,30 @@ internal sealed class EngineHttp
             var head = new StringBuilder()
                 .Append(CultureInfo.InvariantCulture, $"{method} {path} HTTP/1.1\r\nHost: {(_endpoint.Scheme == "unix" ? "docker" : _endpoint.Authority)}\r\n")
                 .Append("User-Agent: tinyrun\r\nAccept: application/json\r\nConnection: close\r\n");
-            if (body is not null)
-                head.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\nContent-Length: {body.Length - body.Position}\r\n");
+            if (body is { } sent)
+                head.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n")
+                    .Append(sent.Length is { } length ? $"Content-Length: {length}\r\n" : "Transfer-Encoding: chunked\r\n");
             await stream.WriteAsync(Encoding.ASCII.GetBytes(head.Append("\r\n").ToString()), cancellationToken).ConfigureAwait(false);
             IOException? sendFailure = null;
-            if (body is not null)
+            if (body is { } content)
             {
                 try
                 {
-                    await body.CopyToAsync(stream, 256 * 1024, cancellationToken).ConfigureAwait(false);
+                    if (content.Length is not null) await content.Write(stream, cancellationToken).ConfigureAwait(false);
+                    else
+                    {
+                        var chunks = new ChunkedStream(stream);
+                        await using (chunks.ConfigureAwait(false))
+                        {
+                            var buffered = new BufferedStream(chunks, 256 * 1024);
+                            await using (buffered.ConfigureAwait(false))
+                            {
+                                await content.Write(buffered, cancellationToken).ConfigureAwait(false);
+                                await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+                            }
+                            await chunks.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                        }
+                    }
                 }
                 catch (IOException e) when (e.InnerException is SocketException)
                 {

@@ -17,6 +17,9 @@ public sealed class EngineImages : IDisposable
         return tag;
     }
 
+    /// <summary>Removes <paramref name="reference"/> (a name the test chose itself) from the engine too, when disposed.</summary>
+    public void Track(string reference) => _tags.Add(reference);
+
     public void Dispose()
     {
         if (_tags.Count > 0) Run.Process("docker", ["rmi", "-f", .. _tags]);

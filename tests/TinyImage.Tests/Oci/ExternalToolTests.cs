@@ -34,7 +34,7 @@ public sealed class ExternalToolTests
         await ExternalTool.RequireDockerDaemonAsync();
         using var dir = new TestDirectory();
         var reference = UniqueTag("layer");
-        var image = await new ImageArchiveWriter().WriteAsync(
+        var image = await TestArchives.WriteAsync(
             Entries(dir.Write("tool", new byte[5000])), Config, "amd64", ImageReference.Parse(reference), dir.File("image.tar"), CancellationToken.None);
         try
         {
@@ -74,7 +74,7 @@ public sealed class ExternalToolTests
         await ExternalTool.RequireDockerDaemonAsync();
         using var dir = new TestDirectory();
         var reference = UniqueTag("scratch");
-        var image = await new ImageArchiveWriter().WriteAsync([], Config, "amd64", ImageReference.Parse(reference), dir.File("scratch.tar"), CancellationToken.None);
+        var image = await TestArchives.WriteAsync([], Config, "amd64", ImageReference.Parse(reference), dir.File("scratch.tar"), CancellationToken.None);
         try
         {
             await ExternalTool.Docker.RunAsync("load", "-i", image.OutputPath);
@@ -95,7 +95,7 @@ public sealed class ExternalToolTests
     public async Task Skopeo_ReadsTheArchive_AsAnOciArchive_AndAsADockerArchive()
     {
         using var dir = new TestDirectory();
-        var image = await new ImageArchiveWriter().WriteAsync(
+        var image = await TestArchives.WriteAsync(
             Entries(dir.Write("tool", [1, 2, 3])), Config, "amd64", ImageReference.Parse("hello:latest"), dir.File("image.tar"), CancellationToken.None);
 
         var raw = await ExternalTool.Skopeo.RunAsync("inspect", "--raw", $"oci-archive:{image.OutputPath}");
@@ -114,7 +114,7 @@ public sealed class ExternalToolTests
     public async Task Skopeo_ReadsTheEmptyScratchImage()
     {
         using var dir = new TestDirectory();
-        var image = await new ImageArchiveWriter().WriteAsync([], Config, "amd64", ImageReference.Parse("scratch"), dir.File("scratch.tar"), CancellationToken.None);
+        var image = await TestArchives.WriteAsync([], Config, "amd64", ImageReference.Parse("scratch"), dir.File("scratch.tar"), CancellationToken.None);
 
         using var oci = JsonDocument.Parse(await ExternalTool.Skopeo.RunAsync("inspect", $"oci-archive:{image.OutputPath}"));
         using var docker = JsonDocument.Parse(await ExternalTool.Skopeo.RunAsync("inspect", $"docker-archive:{image.OutputPath}"));
@@ -127,7 +127,7 @@ public sealed class ExternalToolTests
     public async Task Umoci_UnpacksTheExtractedLayout_VerifyingDigests_AndApplyingTheLayer()
     {
         using var dir = new TestDirectory();
-        var image = await new ImageArchiveWriter().WriteAsync(
+        var image = await TestArchives.WriteAsync(
             Entries(dir.Write("tool", [1, 2, 3])), Config, "amd64", ImageReference.Parse("hello:v1"), dir.File("image.tar"), CancellationToken.None);
         var layout = dir.File("layout");
         Directory.CreateDirectory(layout);
@@ -149,7 +149,7 @@ public sealed class ExternalToolTests
     public async Task Umoci_UnpacksTheEmptyScratchImage()
     {
         using var dir = new TestDirectory();
-        var image = await new ImageArchiveWriter().WriteAsync([], Config, "amd64", ImageReference.Parse("scratch:v1"), dir.File("scratch.tar"), CancellationToken.None);
+        var image = await TestArchives.WriteAsync([], Config, "amd64", ImageReference.Parse("scratch:v1"), dir.File("scratch.tar"), CancellationToken.None);
         var layout = dir.File("layout");
         Directory.CreateDirectory(layout);
         await TarFile.ExtractToDirectoryAsync(image.OutputPath, layout, overwriteFiles: false);

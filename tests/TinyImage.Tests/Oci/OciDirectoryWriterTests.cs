@@ -1,3 +1,4 @@
+using TinyImage.Core.Sources;
 using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.FileSystem;
@@ -68,9 +69,9 @@ public sealed class OciDirectoryWriterTests
         using var dir = new TestDirectory();
         var tar = await BuildAsync(dir.File("image.tar"), ImageFormat.Archive);
         var layout = await BuildAsync(dir.File("layout"), ImageFormat.OciDirectory);
-        Assert.Equal([("docker.io/library/motd:v1", tar.ManifestDigest)], await ImageLayoutReader.ReadManifestsAsync(tar.OutputPath, CancellationToken.None));
-        Assert.Equal([("docker.io/library/motd:v1", layout.ManifestDigest)], await ImageLayoutReader.ReadManifestsAsync(layout.OutputPath, CancellationToken.None));
-        var e = await Assert.ThrowsAsync<TinyImageException>(() => ImageLayoutReader.ReadManifestsAsync(dir.Write("x.tar", new byte[1024]), CancellationToken.None));
+        Assert.Equal([("docker.io/library/motd:v1", tar.ManifestDigest)], await ImageArchiveReader.ReadManifestsAsync(tar.OutputPath, CancellationToken.None));
+        Assert.Equal([("docker.io/library/motd:v1", layout.ManifestDigest)], await ImageArchiveReader.ReadManifestsAsync(layout.OutputPath, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<TinyImageException>(() => ImageArchiveReader.ReadManifestsAsync(dir.Write("x.tar", new byte[1024]), CancellationToken.None));
         Assert.Contains("x.tar", e.Message);
     }
 }

@@ -98,7 +98,7 @@ public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
         }
         try
         {
-            ImageLayoutReader.ReadManifestsAsync(archive, CancellationToken.None).GetAwaiter().GetResult();
+            ImageArchiveReader.ReadManifestsAsync(archive, CancellationToken.None).GetAwaiter().GetResult();
         }
         catch (TinyImageException) { }
         catch (Exception e)
@@ -108,7 +108,7 @@ public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
         var layoutRead = false;
         try
         {
-            ImageLayoutReader.ReadManifestsAsync(layout, CancellationToken.None).GetAwaiter().GetResult();
+            ImageArchiveReader.ReadManifestsAsync(layout, CancellationToken.None).GetAwaiter().GetResult();
             layoutRead = true;
         }
         catch (TinyImageException) { }

@@ -1,4 +1,5 @@
 using System.Text;
+using TinyImage.Core.Sources;
 using TinyImage.Core;
 using TinyImage.Core.Oci;
 using TinyImage.Tests.Integration;
@@ -13,7 +14,7 @@ public sealed class ImageLayoutReaderTests
     private static async Task<TinyImageException> RefusedAsync(string image)
     {
         // On another thread: opening a FIFO blocks the thread that opens it.
-        var read = Task.Run(() => ImageLayoutReader.ReadManifestsAsync(image, CancellationToken.None));
+        var read = Task.Run(() => ImageArchiveReader.ReadManifestsAsync(image, CancellationToken.None));
         var e = await Assert.ThrowsAsync<TinyImageException>(() => read.WaitAsync(Patience));
         Assert.DoesNotContain("\n", e.Message);
         return e;
@@ -58,7 +59,7 @@ public sealed class ImageLayoutReaderTests
         Directory.CreateDirectory(dir.Combine("layout"));
         File.WriteAllBytes(dir.Combine("layout/index.json"), LargeIndex((4 << 20) - 1));
 
-        var manifests = await ImageLayoutReader.ReadManifestsAsync(dir.Combine("layout"), CancellationToken.None);
+        var manifests = await ImageArchiveReader.ReadManifestsAsync(dir.Combine("layout"), CancellationToken.None);
 
         Assert.Single(manifests);
     }

@@ -1,0 +1,102 @@
+using System.Reflection;
+using System.Text.Json;
+using TinyImage.Core.Build;
+using TinyImage.Core.FileSystem;
+using TinyImage.Core.Images;
+using TinyImage.Core.Oci;
+using TinyImage.Core.Registry;
+using TinyImage.Core.Sinks;
+using TinyImage.Core.Sources;
+using TinyImage.Core.Spec;
+using TinyImage.Tests.Integration;
+using TinyImage.Tests.Registry;
+
+namespace TinyImage.Tests.Sinks;
+
+/// <summary>
+/// Issue 10, item 1: one image model (<see cref="IImage"/>, <see cref="ILayer"/>) and sinks with one verb
+/// (<see cref="IImageSink.WriteAsync"/>): an archive, an OCI layout, the Docker engine and a registry get the same image.
+/// </summary>
+[Collection(DockerCollection.Name)]
+public sealed class ImageSinkTests
+{
+    private static readonly ImageConfig Config = new() { Cmd = ["/hello"] };
+
+    private static IReadOnlyList<FileEntry> Entries(string text) =>
+        [FileEntry.Inline("/hello.txt", System.Text.Encoding.UTF8.GetBytes(text), 0x1A4, "AddText")];
+
+    [Fact]
+    public async Task One_build_given_to_every_sink_at_once_is_the_same_image_in_each()
+    {
+        using var dir = new TempDirectory();
+        await using var registry = await LocalRegistry.StartAsync();
+        using var images = new EngineImages();
+        using var daemon = new DockerDaemon();
+        using var client = new RegistryClient(registry.ClientOptions());
+        var reference = ImageReference.Parse($"{registry.Address}/sinks/hello:1");
+        var pipeline = new ImagePipeline(new ImagePipelineOptions { LayerCacheDirectory = dir.Combine("cache") });
+        images.Track(reference.ToString());
+
+        var image = await pipeline.BuildAsync(Entries("same everywhere"), Config, "amd64", reference,
+            [new ImageArchiveWriter(dir.Combine("hello.tar")), new OciDirectoryWriter(dir.Combine("layout")), daemon, new RegistryPush(client)], CancellationToken.None);
+
+        Assert.Equal(
+            [dir.Combine("hello.tar"), dir.Combine("layout"), $"loaded {reference} into the Docker engine at {daemon.Endpoint}", $"{registry.Address}/sinks/hello@{image.ManifestDigest}"],
+            image.WrittenTo);
+        Assert.Equal([(reference.FullyQualified, image.ManifestDigest)], await ImageArchiveReader.ReadManifestsAsync(dir.Combine("hello.tar"), CancellationToken.None));
+        Assert.Equal([(reference.FullyQualified, image.ManifestDigest)], await ImageArchiveReader.ReadManifestsAsync(dir.Combine("layout"), CancellationToken.None));
+        var pushed = await client.GetManifestAsync(registry.Reference("sinks/hello:1"), CancellationToken.None);
+        Assert.Equal(image.ManifestDigest, pushed.Digest);
+        Assert.Equal(image.ManifestBytes.ToArray(), pushed.Bytes.ToArray());
+        Assert.Equal(image.ConfigDigest.ToString(), await daemon.ImageIdAsync(reference.ToString(), CancellationToken.None));
+
+        // Given again, the engine's sink sees it has the image (by its ID) and loads nothing.
+        var again = await pipeline.BuildAsync(Entries("same everywhere"), Config, "amd64", reference, [daemon], CancellationToken.None);
+        Assert.Equal($"{reference} is already in the Docker engine at {daemon.Endpoint} ({image.ConfigDigest})", again.WrittenTo[0]);
+    }
+
+    [Fact]
+    public async Task The_engine_loads_an_image_made_as_it_is_sent_with_no_archive_written()
+    {
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        using var daemon = new DockerDaemon();
+        var tag = images.Tag("streamed");
+        var reference = ImageReference.Parse(tag);
+        var pipeline = new ImagePipeline(new ImagePipelineOptions { LayerCacheDirectory = dir.Combine("cache") });
+        var libs = new TinyImage.Core.Build.TreeAssembler(new TinyImage.Core.Elf.ResolverOptions())
+            .Assemble(new ImageSpec { Steps = [new AddBinaryStep("/bin/dash", "/bin/sh"), new WithLibsStep()], PackageMetadata = false }).Tree.Entries();
+
+        var image = await pipeline.BuildAsync([.. libs, .. Entries("streamed\n")], Config with { Cmd = ["/bin/sh", "-c", "read line < /hello.txt && echo $line"] }, "amd64",
+            reference, [daemon], CancellationToken.None);
+
+        Assert.Equal([$"loaded {reference} into the Docker engine at {daemon.Endpoint}"], image.WrittenTo);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tar", SearchOption.AllDirectories));
+        var run = Run.Docker("run", "--rm", "--pull", "never", "--network", "none", tag);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("streamed\n", run.Stdout);
+    }
+
+    [Fact]
+    public void The_image_model_depends_on_nothing_that_builds_images()
+    {
+        // Layers, Build, Images, Sinks and Registry use the model; the model uses none of them (no Layers <-> Oci cycle).
+        string[] builders = ["TinyImage.Core.Layers", "TinyImage.Core.Build", "TinyImage.Core.Images", "TinyImage.Core.Sinks", "TinyImage.Core.Registry", "TinyImage.Core.Sources"];
+        var model = typeof(IImage).Assembly.GetTypes().Where(t => t.Namespace == "TinyImage.Core.Oci").ToList();
+        Assert.Contains(typeof(ImageArchiveWriter), model);
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var used = model.SelectMany(t => new[] { t.BaseType }.Concat(t.GetInterfaces())
+                .Concat(t.GetFields(all).Select(f => f.FieldType))
+                .Concat(t.GetProperties(all).Select(p => p.PropertyType))
+                .Concat(t.GetMethods(all).SelectMany(m => m.GetParameters().Select(p => p.ParameterType).Append(m.ReturnType)))
+                .Concat(t.GetConstructors(all).SelectMany(c => c.GetParameters().Select(p => p.ParameterType)))
+                .Where(u => u is not null).SelectMany(u => u!.IsGenericType ? u.GetGenericArguments().Append(u) : [u!])
+                .Select(u => (Type: t, Uses: u)))
+            .Where(p => builders.Contains(p.Uses.Namespace)).Select(p => $"{p.Type.Name} uses {p.Uses.FullName}").Distinct().ToList();
+        Assert.Empty(used);
+        var sources = Directory.GetFiles(Path.Combine(Run.RepoRoot, "src/Core/Oci"), "*.cs")
+            .Where(f => builders.Any(b => File.ReadAllText(f).Contains(b + ";", StringComparison.Ordinal) || File.ReadAllText(f).Contains(b + ".", StringComparison.Ordinal)))
+            .Select(Path.GetFileName).ToList();
+        Assert.Empty(sources);
+    }
+}
