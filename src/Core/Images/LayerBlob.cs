@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using TinyImage.Core.Oci;
 
 namespace TinyImage.Core.Images;
@@ -15,12 +14,7 @@ internal static class LayerBlob
             var magic = new byte[4];
             var read = await file.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             file.Position = 0;
-            return MediaTypeOf(magic.AsSpan(0, read)) switch
-            {
-                MediaTypes.LayerGzip => new GZipStream(file, CompressionMode.Decompress),
-                MediaTypes.LayerZstd => new ZstdNet.DecompressionStream(file),
-                _ => file,
-            };
+            return LayerStreams.Decompress(file, MediaTypeOf(magic.AsSpan(0, read)));
         }
         catch
         {
