@@ -36,8 +36,8 @@ public sealed class DockerDaemon : IImageSink, IDisposable
 
     /// <summary>
     /// Loads <paramref name="image"/> as <c>docker load</c> does, unless the engine's image of that name already is this
-    /// one (same config digest, the image ID): the archive is made as it is sent, in chunks, from the layers' blobs, so
-    /// no archive is written or read first. Returns what happened: "loaded NAME into the Docker engine at unix:///…".
+    /// one (same config digest, the image ID): the archive is made as it is sent, in chunks, from the layers' blobs (as
+    /// plain tars, see <see cref="EngineArchive"/>), so no archive is written or read first. Returns what happened: "loaded NAME into the Docker engine at unix:///…".
     /// </summary>
     public async Task<string> WriteAsync(IImage image, ImageReference reference, CancellationToken cancellationToken)
     {
@@ -45,7 +45,7 @@ public sealed class DockerDaemon : IImageSink, IDisposable
         ArgumentNullException.ThrowIfNull(reference);
         if (await ImageIdAsync(reference.ToString(), cancellationToken).ConfigureAwait(false) == image.ConfigDigest.ToString())
             return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
-        await LoadAsync((destination, token) => ImageArchiveWriter.WriteTarAsync(image, reference, destination, explanation: null, token), reference.ToString(),
+        await LoadAsync((destination, token) => EngineArchive.WriteAsync(image, reference, destination, token), reference.ToString(),
             image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd), cancellationToken).ConfigureAwait(false);
         return $"loaded {reference} into the Docker engine at {Endpoint}";
     }

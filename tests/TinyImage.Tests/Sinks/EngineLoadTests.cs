@@ -70,9 +70,29 @@ public sealed class EngineLoadTests
                      "write /var/lib/docker/tmp/x: no space left on device; the archive out/refused.tar was written but not loaded", line);
         Assert.DoesNotContain("   at ", result.Stderr);
         Assert.Equal(["GET /images/refused:1/json", "POST /images/load?quiet=1"], engine.Requests);
-        // The engine was sent the archive's image, made as it was sent (TinyImage's own record of the files stays out).
-        Assert.Equal(TarInspection.ReadEntries(File.ReadAllBytes(dir.Combine("out/refused.tar"))).Select(e => e.Entry.Name).Where(n => !n.StartsWith("tinyimage/", StringComparison.Ordinal)),
-            TarInspection.ReadEntries(engine.LoadedBody).Select(e => e.Entry.Name));
+        // The engine was sent the archive's image, made as it was sent: manifest.json, the config, and each layer as its
+        // plain tar, named by its diff_id (the archive's config lists them).
+        var archive = ImageArchive.Read(dir.Combine("out/refused.tar"));
+        var sent = TarInspection.ReadEntries(engine.LoadedBody);
+        var diffIds = archive.Config.GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().Select(d => "blobs/sha256/" + d.GetString()!["sha256:".Length..]);
+        Assert.Equal(["manifest.json", archive.DockerManifest.GetProperty("Config").GetString()!, .. diffIds], sent.Select(e => e.Entry.Name));
+        Assert.All(sent.Skip(1), e => Assert.Equal(e.Entry.Name["blobs/sha256/".Length..], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(e.Data))));
+    }
+
+    [Fact]
+    public void Finding17_An_engine_that_answers_200_and_refuses_in_its_message_stream_is_one_line_and_exit_1()
+    {
+        // Docker answers /images/load with 200 and reports a refusal inside the JSON stream; tinyrun once said "(loaded into Docker)".
+        using var dir = new TempDirectory();
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{\"errorDetail\":{\"message\":\"unexpected EOF\"},\"error\":\"unexpected EOF\"}");
+        dir.Write("r.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"refused:2\")\n");
+
+        var build = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["DOCKER_HOST"] = $"tcp://127.0.0.1:{engine.Port}" }, dir.Path, "r.tiny.csx", "--load");
+
+        Assert.True(build.ExitCode == 1, build.ToString());
+        Assert.DoesNotContain("loaded into Docker", build.Stdout);
+        Assert.Equal($"tinyrun: the Docker engine at tcp://127.0.0.1:{engine.Port} refused refused:2: unexpected EOF; the archive out/refused.tar was written but not loaded",
+            build.Stderr.TrimEnd().Split('\n')[^1]);
     }
 
     /// <summary>
