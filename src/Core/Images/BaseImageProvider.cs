@@ -64,8 +64,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
             // Offline: the manifest this tag named when it was last pulled, whose blobs the store holds.
             return await FromStoreAsync(image, platform, bytes, $"the registry cannot be reached ({e.Message})", cancellationToken).ConfigureAwait(false);
         }
-        var (configDescriptor, layerDescriptors) = BaseImageDocuments.ReadManifest(manifest.Bytes, image.Location);
-        return await ResolveAsync(image, platform, configDescriptor, layerDescriptors, async (blob, token) =>
+        return await ResolveAsync(image, platform, (manifest.Bytes, manifest.MediaType), async (blob, token) =>
         {
             if (!store.Contains(blob.Digest, blob.Size)) await registry.DownloadBlobAsync(image.Location, blob, store, token).ConfigureAwait(false);
             return File.OpenRead(store.PathOf(blob.Digest));
@@ -82,12 +81,26 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
     /// <summary>The image a stored manifest describes, from the store alone (<paramref name="why"/> says why no registry is asked).</summary>
     private async Task<ResolvedBaseImage> FromStoreAsync(BaseImage image, Platform? platform, byte[] manifest, string why, CancellationToken cancellationToken)
     {
-        var (config, layers) = BaseImageDocuments.ReadManifest(manifest, image.Location);
         var where = ParseRegistry(image.Location);
-        return await ResolveAsync(image, platform, config, layers, (blob, _) =>
+        return await ResolveAsync(image, platform, (manifest, ManifestMediaType(manifest)), (blob, _) =>
             Task.FromResult<Stream>(store.Contains(blob.Digest, blob.Size) ? File.OpenRead(store.PathOf(blob.Digest))
                 : throw new TinyImageException($"{image.Location}: {why}, and the cache lacks {blob.Digest}; start the registry or check the network")),
             cancellationToken, where.Registry, where.Repository).ConfigureAwait(false);
+    }
+
+    /// <summary>The media type a manifest names itself by; an OCI manifest when it names none (the field is optional there).</summary>
+    private static string ManifestMediaType(byte[] manifest)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(manifest);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("mediaType", out var type)
+                   && type.ValueKind == JsonValueKind.String && type.GetString() is { Length: > 0 } named ? named : MediaTypes.ImageManifest;
+        }
+        catch (JsonException)
+        {
+            return MediaTypes.ImageManifest; // ReadManifest has already refused a manifest that is not JSON
+        }
     }
 
     private static (string? Registry, string? Repository) ParseRegistry(string reference)
@@ -123,8 +136,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         var manifest = await ReadDocument(descriptor).ConfigureAwait(false);
         if (BaseImageDocuments.IsIndex(descriptor.MediaType, manifest))
             manifest = await ReadDocument(BaseImageDocuments.PickPlatform(BaseImageDocuments.ReadIndex(manifest, directory), platform ?? Platform.Host(), directory)).ConfigureAwait(false);
-        var (config, layers) = BaseImageDocuments.ReadManifest(manifest, directory);
-        return await ResolveAsync(image, platform, config, layers, (blob, _) => Task.FromResult(OpenBlob(blob)), cancellationToken).ConfigureAwait(false);
+        return await ResolveAsync(image, platform, (manifest, ManifestMediaType(manifest)), (blob, _) => Task.FromResult(OpenBlob(blob)), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ResolvedBaseImage> FromArchiveAsync(BaseImage image, Platform? platform, CancellationToken cancellationToken)
@@ -133,7 +145,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         if (images.Count != 1)
             throw new TinyImageException($"{image.Location}: holds {images.Count} images ({string.Join(", ", images.Select(i => i.Reference))}); From.Archive takes an archive of one");
         var archive = images[0];
-        var configBytes = JsonSerializer.SerializeToUtf8Bytes(archive.Config);
+        var configBytes = archive.ConfigBytes;
         var (config, imagePlatform, diffIds) = BaseImageDocuments.ReadConfig(configBytes, $"{image.Location}: the config");
         CheckPlatform(image, platform, imagePlatform);
         if (diffIds.Count != archive.Layers.Count)
@@ -159,13 +171,17 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
                 BlobPath = store.PathOf(digest), FileCount = 0, EntryCount = 0, ContentSize = 0,
             });
         }
-        return new ResolvedBaseImage(image, config, imagePlatform, await CheckAllAsync(image, layers, diffIds, check, cancellationToken).ConfigureAwait(false));
+        var checkedLayers = await CheckAllAsync(image, layers, diffIds, check, cancellationToken).ConfigureAwait(false);
+        // An archive of docker save has no OCI manifest (or one this reader does not keep): it gets one of its config and layers.
+        var manifest = ImageDocuments.Manifest(new Descriptor(MediaTypes.ImageConfig, Digest.Compute(configBytes.Span), configBytes.Length), [.. checkedLayers.Select(l => l.ToDescriptor())]);
+        return new ResolvedBaseImage(image, config, imagePlatform, checkedLayers, configBytes, manifest, MediaTypes.ImageManifest);
     }
 
     /// <summary>Fetches the config and layers a manifest names into the store, then checks them.</summary>
-    private async Task<ResolvedBaseImage> ResolveAsync(BaseImage image, Platform? platform, Descriptor configDescriptor, IReadOnlyList<Descriptor> layerDescriptors,
+    private async Task<ResolvedBaseImage> ResolveAsync(BaseImage image, Platform? platform, (byte[] Bytes, string MediaType) manifest,
         Func<Descriptor, CancellationToken, Task<Stream>> open, CancellationToken cancellationToken, string? registryHost = null, string? repository = null)
     {
+        var (configDescriptor, layerDescriptors) = BaseImageDocuments.ReadManifest(manifest.Bytes, image.Location);
         if (configDescriptor.Size > MaxDocumentSize)
             throw new TinyImageException($"{image.Location}: the config is {configDescriptor.Size} bytes, more than an image config may hold");
         byte[] configBytes;
@@ -199,7 +215,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         var checkedLayers = await CheckAllAsync(image, layers, diffIds, new BaseLayerCheck(MaxLayerSize), cancellationToken).ConfigureAwait(false);
         if (registryHost is not null && repository is not null)
             checkedLayers = [.. checkedLayers.Select(l => l with { PulledFrom = (registryHost, repository) })];
-        return new ResolvedBaseImage(image, config, imagePlatform, checkedLayers);
+        return new ResolvedBaseImage(image, config, imagePlatform, checkedLayers, configBytes, manifest.Bytes, manifest.MediaType);
     }
 
     private long MaxLayerSize => maxLayerSize ?? BaseLayerCheck.MaxUncompressedSizeFromEnvironment();

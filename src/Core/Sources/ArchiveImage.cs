@@ -13,12 +13,13 @@ public sealed class ArchiveImage
     private readonly Func<ArchiveLayer, Stream> _open;
     private readonly Func<ArchiveLayer, Stream> _openStored;
 
-    internal ArchiveImage(string reference, JsonElement config, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons,
+    internal ArchiveImage(string reference, JsonElement config, byte[] configBytes, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons,
         Func<ArchiveLayer, Stream> open, Func<ArchiveLayer, Stream> openStored)
     {
         _openStored = openStored;
         Reference = reference;
         Config = config;
+        ConfigBytes = configBytes;
         Layers = layers;
         Reasons = reasons;
         _open = open;
@@ -32,6 +33,9 @@ public sealed class ArchiveImage
     /// members (Entrypoint, Cmd, Env, WorkingDir, User, ExposedPorts, Labels) have their documented types, or are absent or null.
     /// </summary>
     public JsonElement Config { get; }
+
+    /// <summary>The config's exact bytes, as stored: their digest is the image ID.</summary>
+    public ReadOnlyMemory<byte> ConfigBytes { get; }
 
     public IReadOnlyList<ArchiveLayer> Layers { get; }
 

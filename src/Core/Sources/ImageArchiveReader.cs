@@ -137,7 +137,7 @@ public static partial class ImageArchiveReader
             var reference = tags.IsMissingOrNull ? null : tags.Items().Select(tag => tag.String()).FirstOrDefault();
             var layers = item.Property("Layers").Items().Select(l => l.String()).Select(member =>
                 new ArchiveLayer(member, DigestFromPath(member), Member(members, member, path).Length, null)).ToList();
-            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
+            images.Add(new ArchiveImage(reference ?? "(untagged)", config.Element, config.Bytes, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
         }
         return images;
     }
@@ -162,7 +162,7 @@ public static partial class ImageArchiveReader
             var config = ReadConfig(path, members, BlobMember(manifest.Property("config").Property("digest")));
             var layers = manifest.Property("layers").Items().Select(l => new ArchiveLayer(
                 BlobMember(l.Property("digest")), l.Property("digest").String(), l.Property("size").WholeNumber(), l.Property("mediaType").OptionalString())).ToList();
-            images.Add(new ArchiveImage(reference ?? "(untagged)", config, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
+            images.Add(new ArchiveImage(reference ?? "(untagged)", config.Element, config.Bytes, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
         }
         return images;
     }
@@ -189,9 +189,10 @@ public static partial class ImageArchiveReader
     }
 
     /// <summary>The image config, checked for the shape of what is shown of it: strings, string arrays, objects.</summary>
-    private static JsonElement ReadConfig(string path, Dictionary<string, (long Offset, long Length)> members, string member)
+    private static (JsonElement Element, byte[] Bytes) ReadConfig(string path, Dictionary<string, (long Offset, long Length)> members, string member)
     {
-        using var document = ReadDocument(path, members, member);
+        var bytes = ReadBytes(path, members, member, UntrustedFiles.MaxDocumentSize);
+        using var document = Parse(path, member, bytes);
         var config = ArchiveJson.Root(document.RootElement, path, member).Expect(JsonValueKind.Object);
         foreach (var name in new[] { "os", "architecture", "created" }) config.Property(name).OptionalString();
         var run = config.Property("config").Expect(JsonValueKind.Object, orNull: true);
@@ -206,7 +207,7 @@ public static partial class ImageArchiveReader
             if (!run.Property("Labels").Expect(JsonValueKind.Object, orNull: true).IsMissingOrNull)
                 foreach (var (_, value) in run.Property("Labels").Properties()) value.String();
         }
-        return document.RootElement.Clone();
+        return (document.RootElement.Clone(), bytes);
     }
 
     /// <summary>TinyImage's record of why each file is there (<c>[{"path":…,"reason":…}]</c>), or nothing when the archive has none.</summary>
@@ -221,7 +222,10 @@ public static partial class ImageArchiveReader
     }
 
     private static JsonDocument ReadDocument(
-        string path, Dictionary<string, (long Offset, long Length)> members, string member, int limit = UntrustedFiles.MaxDocumentSize)
+        string path, Dictionary<string, (long Offset, long Length)> members, string member, int limit = UntrustedFiles.MaxDocumentSize) =>
+        Parse(path, member, ReadBytes(path, members, member, limit));
+
+    private static byte[] ReadBytes(string path, Dictionary<string, (long Offset, long Length)> members, string member, int limit)
     {
         var (offset, length) = Member(members, member, path);
         if (length > limit) throw UntrustedFiles.TooLarge($"{path}: {ArchiveJson.Display(member)}", limit);
@@ -229,6 +233,11 @@ public static partial class ImageArchiveReader
         using var file = File.OpenRead(path);
         file.Position = offset;
         file.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private static JsonDocument Parse(string path, string member, byte[] bytes)
+    {
         try
         {
             return JsonDocument.Parse(bytes);

@@ -78,6 +78,42 @@ public sealed class ImageSinkTests
     }
 
     [Fact]
+    public async Task An_image_read_from_a_registry_or_a_docker_save_archive_is_written_as_it_is_by_any_sink()
+    {
+        using var dir = new TempDirectory();
+        await using var registry = await LocalRegistry.StartAsync();
+        using var images = new EngineImages();
+        using var daemon = new DockerDaemon();
+        using var client = new RegistryClient(registry.ClientOptions());
+        var original = ImageReference.Parse($"{registry.Address}/sources/a:1");
+        var pipeline = new ImagePipeline(new ImagePipelineOptions { LayerCacheDirectory = dir.Combine("cache") });
+        var built = await pipeline.BuildAsync(Entries("a source"), Config, "amd64", original, [new RegistryPush(client)], CancellationToken.None);
+        var provider = new BaseImageProvider(new BlobStore(dir.Combine("store")), new RegistryBaseImages(client));
+
+        // Source: the registry. Sinks: another repository (a copy, as crane copy does), an archive, the engine.
+        var pulled = await provider.OpenAsync(new BaseImage(BaseImageKind.Registry, original.ToString()), null, CancellationToken.None);
+        Assert.Equal((built.ManifestDigest, built.ConfigDigest), (pulled.ManifestDigest, pulled.ConfigDigest));
+        var copy = ImageReference.Parse($"{registry.Address}/sources/b:1");
+        var tag = images.Tag("from-registry");
+        var written = await Task.WhenAll(
+            new RegistryPush(client).WriteAsync(pulled, copy, CancellationToken.None),
+            new ImageArchiveWriter(dir.Combine("copy.tar")).WriteAsync(pulled, copy, CancellationToken.None),
+            daemon.WriteAsync(pulled, ImageReference.Parse(tag), CancellationToken.None));
+        Assert.Equal($"{registry.Address}/sources/b@{built.ManifestDigest}", written[0]);
+        Assert.Equal([(copy.FullyQualified, built.ManifestDigest)], await ImageArchiveReader.ReadManifestsAsync(dir.Combine("copy.tar"), CancellationToken.None));
+        Assert.Equal(built.ConfigDigest.ToString(), await daemon.ImageIdAsync(tag, CancellationToken.None));
+
+        // Source: what docker save wrote of it. Its config is kept byte for byte, so the engine gives it the same ID.
+        var save = Run.Docker("save", "-o", dir.Combine("saved.tar"), tag);
+        Assert.True(save.ExitCode == 0, save.ToString());
+        var saved = await provider.OpenAsync(new BaseImage(BaseImageKind.Archive, dir.Combine("saved.tar")), null, CancellationToken.None);
+        Assert.Equal(built.ConfigDigest, saved.ConfigDigest);
+        var again = images.Tag("from-archive");
+        Assert.Equal($"loaded {again} into the Docker engine at {daemon.Endpoint}", await daemon.WriteAsync(saved, ImageReference.Parse(again), CancellationToken.None));
+        Assert.Equal(built.ConfigDigest.ToString(), await daemon.ImageIdAsync(again, CancellationToken.None));
+    }
+
+    [Fact]
     public void The_image_model_depends_on_nothing_that_builds_images()
     {
         // Layers, Build, Images, Sinks and Registry use the model; the model uses none of them (no Layers <-> Oci cycle).
