@@ -63,7 +63,8 @@ public sealed class ImagePipeline
         }
         var resolver = _options.Resolver with { Files = files };
         var assembled = new TreeAssembler(resolver, platform: platform).Assemble(spec);
-        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files);
+        var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files));
+        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners);
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this
@@ -81,13 +82,8 @@ public sealed class ImagePipeline
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartArray();
-            foreach (var entry in entries.Where(e => e.Reason != "parent directory"))
-            {
-                json.WriteStartObject();
-                json.WriteString("path", entry.Path);
-                json.WriteString("reason", entry.Reason);
-                json.WriteEndObject();
-            }
+            foreach (var entry in entries.Where(e => e.Provenance != Provenance.ParentDirectory))
+                Sbom.ProvenanceJson.Write(json, entry);
             json.WriteEndArray();
         }
         return buffer.WrittenSpan.ToArray();
