@@ -72,6 +72,9 @@ public sealed class ImagePipeline
         var config = baseImage is null ? spec.Config : BaseImageDocuments.Inherit(baseImage.Config, spec.Config);
         var image = await pipeline.BuildAsync(entries, config, architecture, reference, outputPath, cancellationToken, Explain(entries), baseImage?.Layers)
             .ConfigureAwait(false);
+        if (_options.WriteSbom)
+            await Sbom.SbomFiles.WriteBesideAsync(image.OutputPath, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,
+                image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime), cancellationToken).ConfigureAwait(false);
         return baseImage is null ? image : image with { BaseRegistry = baseImage.Registry, BaseRepository = baseImage.Repository };
     }
 

@@ -19,8 +19,6 @@ public sealed class ProvenanceTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static string DpkgVersion(string package) => Run.Process("dpkg-query", ["-W", "-f=${Version}", package]).Stdout.Trim();
-
     private FileTree AssembleOnHost(Func<ImageBuilder, ImageBuilder> steps)
     {
         var image = steps(new Recipe(_dir.Combine("r.tiny.csx")).From.Scratch());
@@ -36,7 +34,7 @@ public sealed class ProvenanceTests : IDisposable
         var tree = AssembleOnHost(i => i.AddBinary("/bin/bash").WithLibs());
 
         var bash = tree.Find("/usr/bin/bash")!.Provenance;
-        Assert.Equal(("AddBinary", "bash", DpkgVersion("bash")), (bash.Step, bash.Package?.Name, bash.Package?.Version));
+        Assert.Equal(("AddBinary", "bash", ScannerTests.DpkgVersion("bash")), (bash.Step, bash.Package?.Name, bash.Package?.Version));
         Assert.NotNull(bash.Origin); // the DSL call's line
         Assert.Equal($"AddBinary at {Path.GetFileName(bash.Origin.Value.File)}({bash.Origin.Value.Line})", bash.Describe());
 
@@ -45,7 +43,7 @@ public sealed class ProvenanceTests : IDisposable
         Assert.StartsWith("default path /", tinfo.Need.FoundIn);
         Assert.Equal("WithLibs", tinfo.Step);
         Assert.Equal("libtinfo6", tinfo.Package?.Name);
-        Assert.Equal(DpkgVersion("libtinfo6"), tinfo.Package?.Version);
+        Assert.Equal(ScannerTests.DpkgVersion("libtinfo6"), tinfo.Package?.Version);
         Assert.Equal($"libtinfo.so.6, needed by /bin/bash, found in {tinfo.Need.FoundIn}", tinfo.Describe()); // the words as before
 
         var loader = tree.Entries().Single(e => e.Kind == EntryKind.File && e.Path.EndsWith("/ld-linux-x86-64.so.2", StringComparison.Ordinal)).Provenance;
