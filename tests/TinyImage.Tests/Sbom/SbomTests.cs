@@ -184,6 +184,41 @@ public sealed class SbomTests : IDisposable
     }
 
     [Fact]
+    public void Mirror_an_image_from_Debian_packages_names_each_files_package_at_the_version_the_lock_pins()
+    {
+        var (archive, spdx, cdx, _, cdxBytes) = Build(Run.RepoRoot, Path.Combine(Run.RepoRoot, "recipes", "hello-deb.tiny.csx"), "hello", null,
+            "--locked", "--platform", "linux/amd64");
+        Assert.Empty(CycloneDxSchema.Errors(cdxBytes));
+        Assert.Empty(SpdxErrors(spdx));
+
+        // The lock's amd64 stanzas: Package, Version, Architecture.
+        var pinned = new Dictionary<string, string>();
+        string? name = null;
+        foreach (var line in File.ReadAllLines(Path.Combine(Run.RepoRoot, "recipes", "hello-deb.tiny.lock")))
+        {
+            if (line.StartsWith("Package: ", StringComparison.Ordinal)) name = line[9..];
+            else if (line.StartsWith("Version: ", StringComparison.Ordinal) && name is not null) pinned.TryAdd(name, line[9..]);
+        }
+        var libraries = cdx.GetProperty("components").EnumerateArray().Where(c => c.GetProperty("type").GetString() == "library")
+            .ToDictionary(c => c.GetProperty("name").GetString()!);
+        Assert.Equal(["hello", "libc6"], libraries.Keys.Order(StringComparer.Ordinal));
+        foreach (var (package, component) in libraries)
+        {
+            Assert.Equal(pinned[package], component.GetProperty("version").GetString());
+            // The root has no os-release (no base-files in the set): no distro qualifier is made up.
+            Assert.Equal($"pkg:deb/debian/{package}@{pinned[package]}?arch=amd64", component.GetProperty("purl").GetString());
+        }
+        Assert.Equal(["/usr/bin/hello"], libraries["hello"].GetProperty("components").EnumerateArray().Select(f => f.GetProperty("name").GetString()));
+        Assert.Contains(libraries["libc6"].GetProperty("components").EnumerateArray(), f => f.GetProperty("name").GetString()!.EndsWith("/libc.so.6", StringComparison.Ordinal));
+
+        // And the image says it to scanners too: status.d for the packages of a root that has no dpkg database.
+        var files = ScannerTests.Files(archive, _dir.Combine("root"));
+        Assert.Contains("/var/lib/dpkg/status.d/hello", files);
+        Assert.Contains($"Version: {pinned["hello"]}\n", File.ReadAllText(_dir.Combine("root/var/lib/dpkg/status.d/hello")));
+        Assert.EndsWith("  usr/bin/hello\n", File.ReadAllText(_dir.Combine("root/var/lib/dpkg/status.d/hello.md5sums")));
+    }
+
+    [Fact]
     public void No_sbom_writes_none()
     {
         var build = Run.Tinyrun(Run.RepoRoot, "recipes/bash-ls.tiny.csx", "-o", _dir.Combine("plain.tar"), "--no-sbom");
