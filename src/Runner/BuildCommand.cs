@@ -57,9 +57,10 @@ internal static class BuildCommand
         var locked = new Option<bool>("--locked") { Description = "Fail when the recipe's lock file (NAME.tiny.lock) lacks a package set or would change (for CI)." };
         var push = new Option<bool>("--push") { Description = "Also push every image to the registry its name gives (.Tag(\"registry:5000/team/app:1\") or --tag); prints NAME@sha256:... per image." };
         var cacheRepo = new Option<string?>("--cache-repo") { Description = "Share compressed layers through this registry repository (REGISTRY/REPO; default TINYRUN_CACHE_REPO): looked up before compressing, stored after." };
+        var noSbom = new Option<bool>("--no-sbom") { Description = "Do not write the SBOMs (out/<name>.spdx.json, SPDX 2.3, and out/<name>.cdx.json, CycloneDX 1.5) beside the image." };
         var insecure = new Option<string[]>("--insecure-registry") { Description = "Talk plain HTTP to this registry HOST[:PORT] (loopback registries always may); repeatable.", AllowMultipleArgumentsPerToken = false };
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked, push, insecure, cacheRepo }) command.Options.Add(option);
+        foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked, push, insecure, cacheRepo, noSbom }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(recipe);
@@ -76,6 +77,7 @@ internal static class BuildCommand
                 Platforms = parse.GetValue(platform) is { } p ? [.. p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Platform.Parse).Distinct()] : [],
                 LockMode = parse.GetValue(locked) ? LockMode.Locked : LockMode.Update,
                 Push = parse.GetValue(push),
+                Sbom = !parse.GetValue(noSbom),
                 InsecureRegistries = parse.GetValue(insecure) ?? [],
                 CacheRepository = parse.GetValue(cacheRepo) is { Length: > 0 } repo ? repo
                     : Environment.GetEnvironmentVariable("TINYRUN_CACHE_REPO") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
@@ -111,6 +113,9 @@ internal static class BuildCommand
 
         /// <summary>Push every image to the registry its name gives (--push).</summary>
         public bool Push { get; init; }
+
+        /// <summary>Write the SBOMs beside each image (unless --no-sbom).</summary>
+        public bool Sbom { get; init; } = true;
 
         /// <summary>The registry repository that shares compressed layers between machines (--cache-repo, TINYRUN_CACHE_REPO), or null.</summary>
         public string? CacheRepository { get; init; }
@@ -165,6 +170,7 @@ internal static class BuildCommand
             NeedsRegistry = settings.Push,
             CacheRepository = settings.CacheRepository,
             InsecureRegistries = settings.InsecureRegistries,
+            WriteSbom = settings.Sbom && archiveStream is null,
         }, reporter, cancellationToken).ConfigureAwait(false);
         var named = service.Images;
         if (archiveStream is not null && named.Count > 1)

@@ -62,6 +62,9 @@ internal sealed class BuildService : IDisposable
 
         public string? CacheRepository { get; init; }
         public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
+
+        /// <summary>Write SPDX and CycloneDX documents beside each archive or layout (not with --no-sbom, -o -).</summary>
+        public bool WriteSbom { get; init; }
     }
 
     /// <summary>Evaluates the recipe at <paramref name="recipePath"/> and prepares the pipeline its images need.</summary>
@@ -89,6 +92,7 @@ internal sealed class BuildService : IDisposable
                 BaseImages = specs.Any(s => s.Base is not null || s.RootImage is not null)
                     ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry)) : null,
                 SharedLayerCache = options.CacheRepository is { } repository ? SharedLayers(repository, registry!) : null,
+                WriteSbom = options.WriteSbom,
             };
             return new BuildService(recipePath, named, registry, pipelineOptions);
         }

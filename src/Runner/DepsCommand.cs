@@ -63,7 +63,7 @@ internal static class DepsCommand
         foreach (var entry in entries)
         {
             var name = entry.LinkTarget is { } target ? $"{entry.Path} -> {target}" : entry.Path;
-            Console.WriteLine($"{name.PadRight(width)}  {entry.Reason}");
+            Console.WriteLine($"{name.PadRight(width)}  {entry.Provenance.Describe()}");
         }
     }
 
@@ -79,7 +79,7 @@ internal static class DepsCommand
             writer.WriteString("type", entry.Kind == EntryKind.Symlink ? "symlink" : "file");
             if (entry.LinkTarget is { } target) writer.WriteString("target", target);
             if (entry.SourcePath is { } source) writer.WriteString("source", source);
-            writer.WriteString("reason", entry.Reason);
+            writer.WriteString("reason", entry.Provenance.Describe());
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

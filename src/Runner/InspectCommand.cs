@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using TinyImage.Core.Packages;
 using TinyImage.Core.Sources;
 
 namespace TinyImage.Runner;
 
-/// <summary><c>tinyrun inspect IMAGE.tar</c>: the config, the layers with sizes, and the files (with why each is there, for our images).</summary>
+/// <summary><c>tinyrun inspect IMAGE.tar</c>: the config, the layers with sizes, the Debian packages, and the files (with why each is there, for our images, and their package).</summary>
 /// <remarks>
 /// Output is written as it is made, and what is kept is bounded (<see cref="MergedLayers"/>): a small archive of
 /// hostile layers (deep paths, endless entries) gives bounded memory and output, with a line saying what is not shown.
@@ -20,7 +21,8 @@ internal static class InspectCommand
         var archive = new Argument<string>("archive") { Description = "An image archive: written by tinyrun, by `docker save`, or an OCI archive." };
         var noFiles = new Option<bool>("--no-files") { Description = "Show only the config and the layers." };
         var command = new Command("inspect", """
-            Show what an image archive holds: config, layers with sizes, and a tree of files with sizes
+            Show what an image archive holds: config, layers with sizes, the Debian packages it records
+            (/var/lib/dpkg/status.d) with versions, and a tree of files with sizes, each with its package
             (and, for TinyImage's images, why each file is there).
 
             Examples:
@@ -70,6 +72,13 @@ internal static class InspectCommand
             }), i + 1);
             output.WriteLine($"  {i + 1}. {ArchiveText.Printable(layer.Digest ?? layer.Member)}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
         }
+        var packages = ImagePackages.Read(image);
+        if (packages.Packages.Count > 0)
+        {
+            output.WriteLine($"packages ({packages.Packages.Count}, from /var/lib/dpkg/status.d):");
+            foreach (var (name, version, architecture) in packages.Packages)
+                output.WriteLine($"  {ArchiveText.Printable(name)} {ArchiveText.Printable(version)} {ArchiveText.Printable(architecture)}");
+        }
         if (!showFiles) return;
 
         output.WriteLine("files:");
@@ -82,7 +91,8 @@ internal static class InspectCommand
             var indent = depth <= MaxIndentedDepth ? new string(' ', depth * 2) : new string(' ', MaxIndentedDepth * 2) + $"(depth {depth}) ";
             var layerNote = image.Layers.Count > 1 && !entry.IsDirectory ? $"  [layer {layerNumber}]" : "";
             var why = image.Reasons.TryGetValue(path, out var reason) ? "  " + ArchiveText.Printable(reason) : "";
-            output.WriteLine($"  {indent}{label}{layerNote}{why}");
+            var package = packages.Owner(path) is { } owner ? $"  (package {ArchiveText.Printable(owner)})" : "";
+            output.WriteLine($"  {indent}{label}{layerNote}{why}{package}");
         }
         if (files.NotKept > 0)
             output.WriteLine($"  ({files.NotKept} entries not shown: paths longer than {MergedLayers.MaxPathLength} characters, or more files than inspect keeps)");

@@ -54,15 +54,17 @@ public sealed class ImagePipeline
                 throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
             }
         }
-        var resolver = _options.Resolver with { Files = files };
-        var assembled = new TreeAssembler(resolver, platform: platform).Assemble(spec);
-        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files);
+        var assembled = Assemble(spec, files, platform);
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this
             : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
         var config = baseImage is null ? spec.Config : BaseImageDocuments.Inherit(baseImage.Config, spec.Config);
-        return await pipeline.BuildAsync(entries, config, architecture, reference, sinks(Explain(entries)), cancellationToken, baseImage?.Layers).ConfigureAwait(false);
+        var image = await pipeline.BuildAsync(entries, config, architecture, reference, sinks(Explain(entries)), cancellationToken, baseImage?.Layers).ConfigureAwait(false);
+        if (_options.WriteSbom && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
+            await Sbom.SbomFiles.WriteBesideAsync(written, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,
+                image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime), cancellationToken).ConfigureAwait(false);
+        return image;
     }
 
     /// <summary>
@@ -74,9 +76,16 @@ public sealed class ImagePipeline
         ArgumentNullException.ThrowIfNull(spec);
         platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
         var files = await OpenFilesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
+        return Assemble(spec, files, platform).Tree;
+    }
+
+    /// <summary>The file tree from <paramref name="files"/>, each file attributed to its package, with the package metadata the spec asks for.</summary>
+    private TreeAssembler.Result Assemble(ImageSpec spec, HostFiles files, Platform platform)
+    {
         var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform).Assemble(spec);
-        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files);
-        return assembled.Tree;
+        var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files));
+        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners);
+        return assembled;
     }
 
     /// <summary>The files the image is made from: a base image's root, Debian packages, a directory, or the host's.</summary>
@@ -110,13 +119,8 @@ public sealed class ImagePipeline
         using (var json = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartArray();
-            foreach (var entry in entries.Where(e => e.Reason != "parent directory"))
-            {
-                json.WriteStartObject();
-                json.WriteString("path", entry.Path);
-                json.WriteString("reason", entry.Reason);
-                json.WriteEndObject();
-            }
+            foreach (var entry in entries.Where(e => e.Provenance != Provenance.ParentDirectory))
+                Sbom.ProvenanceJson.Write(json, entry);
             json.WriteEndArray();
         }
         return buffer.WrittenSpan.ToArray();

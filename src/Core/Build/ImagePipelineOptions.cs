@@ -41,6 +41,9 @@ public sealed record ImagePipelineOptions
     /// <summary>Opens the base images of recipes that start <c>From.Image</c>, <c>From.Archive</c> or <c>From.Layout</c>; null: they cannot be built.</summary>
     public Images.BaseImageProvider? BaseImages { get; init; }
 
+    /// <summary>Write the image's SBOMs beside it (<c>NAME.spdx.json</c>, <c>NAME.cdx.json</c>; see <see cref="Sbom.SbomFiles"/>).</summary>
+    public bool WriteSbom { get; init; }
+
     /// <summary>
     /// Defaults, with file and image times taken from SOURCE_DATE_EPOCH when it is set, and the layer cache in
     /// <c>layers/</c> under the runner's cache root (<c>$TINYRUN_CACHE</c>, <c>$XDG_CACHE_HOME/tinyrun</c>, <c>~/.cache/tinyrun</c>),

@@ -17,6 +17,7 @@ public sealed class RootProvider
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<PackageRequest, PackageLock> _refreshed = [];
     private PackageLockFile? _lockFile;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<InstalledPackage>> _packagesOfRoots = new(StringComparer.Ordinal);
 
     /// <param name="debian">Where packages come from and are cached.</param>
     /// <param name="lockPath">The lock file (NAME.tiny.lock beside the recipe); null: resolve every time, pin nothing.</param>
@@ -41,9 +42,13 @@ public sealed class RootProvider
             return spec.Root is { } root ? new HostFiles(root) : host;
         var pinned = await PinAsync(packages, platform, cancellationToken).ConfigureAwait(false);
         var materialized = await PackageRoot.MaterializeAsync(pinned, _debian, cancellationToken).ConfigureAwait(false);
+        _packagesOfRoots[Path.GetFullPath(materialized.Directory)] = materialized.Packages;
         return new HostFiles(materialized.Directory,
             package => $"add \"{package}\" to the packages the root installs (Install(...)); its root has only {string.Join(", ", packages.Names)} and what they depend on");
     }
+
+    /// <summary>The packages a root <see cref="OpenAsync"/> made of Debian packages holds, in the order they were laid down; null for any other root.</summary>
+    public IReadOnlyList<InstalledPackage>? PackagesOf(HostFiles root) => _packagesOfRoots.GetValueOrDefault(root.Root);
 
     /// <summary>The lock for <paramref name="packages"/> on <paramref name="platform"/>: from the lock file, or resolved now.</summary>
     public async Task<PackageLock> PinAsync(DebianPackages packages, Platform platform, CancellationToken cancellationToken)

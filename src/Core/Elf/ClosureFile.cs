@@ -23,4 +23,10 @@ public sealed record ClosureFile(string Path, string NeededName, string? Soname,
     /// where the loader looks from the image path). Null: the file is at <see cref="Path"/> in the root.
     /// </summary>
     public string? SourceHostPath { get; init; }
+
+    /// <summary>The path of the object that asked for it (the executable, for its interpreter), as the loader saw it.</summary>
+    public string NeededBy { get; init; } = "";
+
+    /// <summary>The search step that found it, in words: <c>default path /lib/x86_64-linux-gnu</c>; empty for an interpreter.</summary>
+    public string FoundIn { get; init; } = "";
 }

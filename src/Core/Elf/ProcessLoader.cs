@@ -69,6 +69,8 @@ internal sealed class ProcessLoader(ResolutionRun run, ElfInput input)
             {
                 ExtraPaths = lib.Rule == SearchRule.LdSoConf ? [ResolutionRun.Join(PlacementDirectory(), lib.NeededName)] : [],
                 SourceHostPath = lib.Files.Root != Files.Root || lib.Path != lib.SourcePath ? lib.Key : null,
+                NeededBy = lib.Loader!.Path,
+                FoundIn = lib.FoundIn,
             });
 
         var root = new DependencyNode
@@ -128,7 +130,7 @@ internal sealed class ProcessLoader(ResolutionRun run, ElfInput input)
         obj.Names.Add(interp);
         _loaded.Add(obj);
         _byRealPath.TryAdd(obj.Key, obj);
-        return new ClosureFile(interp, interp, info.Soname, SearchRule.Interpreter, reason);
+        return new ClosureFile(interp, interp, info.Soname, SearchRule.Interpreter, reason) { NeededBy = executable };
     }
 
     private DependencyNode Node(string name, LoadedObject target, bool repeat) => new()

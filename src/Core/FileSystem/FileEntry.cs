@@ -2,7 +2,7 @@ namespace TinyImage.Core.FileSystem;
 
 /// <summary>
 /// One path in an image: a directory, a regular file (read from a host file or held inline) or a
-/// symbolic link, with its permission bits and the reason it is in the image.
+/// symbolic link, with its permission bits and its <see cref="Provenance"/>.
 /// </summary>
 public sealed record FileEntry
 {
@@ -40,21 +40,30 @@ public sealed record FileEntry
         init { if (value is not null) ImagePath.RefuseNul(value, "the link target"); _linkTarget = value; }
     }
 
-    /// <summary>Why the entry is in the image, e.g. "needed by /usr/bin/bash (libtinfo.so.6, default path)".</summary>
-    public string Reason { get; init; } = "";
+    /// <summary>Why the entry is in the image and where its bytes come from (<see cref="Provenance.Describe"/> says it in words).</summary>
+    public Provenance Provenance { get; init; } = Provenance.Note("");
 
     /// <summary>Size of the file's content in bytes; 0 for directories and symlinks.</summary>
     public long Size => Kind != EntryKind.File ? 0 : Content?.LongLength ?? new FileInfo(SourcePath!).Length;
 
-    public static FileEntry Directory(string path, int mode, string reason) =>
-        new() { Path = path, Kind = EntryKind.Directory, Mode = mode, Reason = reason };
+    public static FileEntry Directory(string path, int mode, Provenance provenance) =>
+        new() { Path = path, Kind = EntryKind.Directory, Mode = mode, Provenance = provenance };
 
-    public static FileEntry HostFile(string path, string sourcePath, int mode, string reason) =>
-        new() { Path = path, Kind = EntryKind.File, Mode = mode, SourcePath = sourcePath, Reason = reason };
+    public static FileEntry HostFile(string path, string sourcePath, int mode, Provenance provenance) =>
+        new() { Path = path, Kind = EntryKind.File, Mode = mode, SourcePath = sourcePath, Provenance = provenance };
 
-    public static FileEntry Inline(string path, byte[] content, int mode, string reason) =>
-        new() { Path = path, Kind = EntryKind.File, Mode = mode, Content = content, Reason = reason };
+    public static FileEntry Inline(string path, byte[] content, int mode, Provenance provenance) =>
+        new() { Path = path, Kind = EntryKind.File, Mode = mode, Content = content, Provenance = provenance };
 
-    public static FileEntry Link(string path, string target, string reason) =>
-        new() { Path = path, Kind = EntryKind.Symlink, Mode = 0x1FF, LinkTarget = target, Reason = reason };
+    public static FileEntry Link(string path, string target, Provenance provenance) =>
+        new() { Path = path, Kind = EntryKind.Symlink, Mode = 0x1FF, LinkTarget = target, Provenance = provenance };
+
+    // The same with only words for a provenance: for tests and entries no recipe step makes.
+    public static FileEntry Directory(string path, int mode, string note) => Directory(path, mode, Provenance.Note(note));
+
+    public static FileEntry HostFile(string path, string sourcePath, int mode, string note) => HostFile(path, sourcePath, mode, Provenance.Note(note));
+
+    public static FileEntry Inline(string path, byte[] content, int mode, string note) => Inline(path, content, mode, Provenance.Note(note));
+
+    public static FileEntry Link(string path, string target, string note) => Link(path, target, Provenance.Note(note));
 }

@@ -23,12 +23,20 @@ public sealed class FileTree
         var all = new SortedDictionary<string, FileEntry>(_entries, StringComparer.Ordinal);
         foreach (var entry in _entries.Values)
             foreach (var ancestor in ImagePath.Ancestors(entry.Path))
-                all.TryAdd(ancestor, FileEntry.Directory(ancestor, DefaultDirectoryMode, "parent directory"));
+                all.TryAdd(ancestor, FileEntry.Directory(ancestor, DefaultDirectoryMode, Provenance.ParentDirectory));
         return all.Values.ToList();
     }
 
     public FileEntry? Find(string path) =>
         _entries.TryGetValue(ImagePath.Normalize(path), out var entry) ? entry : null;
+
+    /// <summary>Gives the entry at <paramref name="path"/> (as <see cref="Entries"/> lists it) another provenance, e.g. with its package.</summary>
+    public void SetProvenance(string path, Provenance provenance)
+    {
+        if (!_entries.TryGetValue(path, out var entry))
+            throw new InvalidOperationException($"'{path}' is not in the tree");
+        _entries[path] = entry with { Provenance = provenance };
+    }
 
     /// <summary>Adds <paramref name="entry"/>, resolving its parent directories through symlinks already in the tree.</summary>
     public FileEntry Add(FileEntry entry)
@@ -40,7 +48,7 @@ public sealed class FileTree
         foreach (var ancestor in ImagePath.Ancestors(path))
             if (_entries.TryGetValue(ancestor, out var parent) && parent.Kind != EntryKind.Directory)
                 throw new TinyImageException(
-                    $"'{path}' is added under '{ancestor}', which is a {Describe(parent)} ({parent.Reason}); use another path");
+                    $"'{path}' is added under '{ancestor}', which is a {Describe(parent)} ({parent.Provenance.Describe()}); use another path");
 
         if (_entries.TryGetValue(path, out var existing))
         {
@@ -49,7 +57,7 @@ public sealed class FileTree
                 return _entries[path] = entry; // a later MkDir sets the mode
             if (existing.Kind == EntryKind.Directory || entry.Kind == EntryKind.Directory || HasChildren(path))
                 throw new TinyImageException(
-                    $"'{path}' is added as a {Describe(entry)} but is already a {Describe(existing)} ({existing.Reason}); use another path");
+                    $"'{path}' is added as a {Describe(entry)} but is already a {Describe(existing)} ({existing.Provenance.Describe()}); use another path");
         }
         else if (entry.Kind != EntryKind.Directory && HasChildren(path))
         {

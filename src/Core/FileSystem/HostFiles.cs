@@ -80,7 +80,7 @@ public sealed class HostFiles
     /// returns the real path of the file.
     /// </summary>
     /// <exception cref="TinyImageException">It does not exist, or is not a regular file.</exception>
-    public string AddFile(FileTree tree, string path, string reason)
+    public string AddFile(FileTree tree, string path, Provenance reason)
     {
         var leftByDotDot = new List<string>();
         var (realPath, links) = Resolve(path, leftByDotDot)
@@ -88,10 +88,10 @@ public sealed class HostFiles
         var host = HostPath(realPath);
         var status = RequireFile(path, realPath);
         foreach (var (linkPath, target) in links)
-            tree.Add(FileEntry.Link(linkPath, target, $"symlink on the path to {path}; {reason}"));
+            tree.Add(FileEntry.Link(linkPath, target, reason.Because($"symlink on the path to {path}")));
         foreach (var directory in leftByDotDot.Distinct(StringComparer.Ordinal))
             if (tree.Find(directory) is null)
-                tree.Add(FileEntry.Directory(directory, Status(directory).Mode, $"directory on the path to {path} (before '..'); {reason}"));
+                tree.Add(FileEntry.Directory(directory, Status(directory).Mode, reason.Because($"directory on the path to {path} (before '..')")));
         tree.Add(FileEntry.HostFile(realPath, host, status.Mode, reason));
         return realPath;
     }
@@ -114,7 +114,7 @@ public sealed class HostFiles
     /// </summary>
     /// <param name="normaliseModes">Give files 0755 (when the owner may execute them) or 0644, and directories 0755.</param>
     /// <returns>The regular files copied: where each is in the image and its host path.</returns>
-    public IReadOnlyList<(string ImagePath, string HostPath)> AddDirectory(FileTree tree, string path, string destination, string reason, bool normaliseModes)
+    public IReadOnlyList<(string ImagePath, string HostPath)> AddDirectory(FileTree tree, string path, string destination, Provenance reason, bool normaliseModes)
     {
         var (realPath, _) = Resolve(path) ?? throw new TinyImageException($"{path}: no such directory; check the path");
         var status = Status(realPath);

@@ -90,7 +90,7 @@ public sealed class DpkgDatabase
     public InstalledPackage? Owner(string path) => _owners.GetValueOrDefault(path);
 
     /// <summary>The path and its merged-/usr twin: <c>/usr/lib/x</c> is also <c>/lib/x</c>, and the other way round.</summary>
-    private static IEnumerable<string> Spellings(string path)
+    internal static IEnumerable<string> Spellings(string path)
     {
         yield return path;
         foreach (var directory in MergedDirectories)

@@ -13,52 +13,74 @@ namespace TinyImage.Core.Packages;
 public static class PackageMetadata
 {
     public const string StatusDirectory = "/var/lib/dpkg/status.d";
-    private const int MaxFileSize = 1 << 20;
+
+    /// <summary>The files scanners read to tell the distribution, base-files' in Debian.</summary>
+    private static readonly string[] Identification = ["/etc/os-release", "/etc/debian_version"];
 
     /// <summary>
-    /// Adds the metadata of the packages that files in <paramref name="tree"/> taken from <paramref name="root"/> come
-    /// from; returns those packages (none: nothing is added).
+    /// Gives every regular file of <paramref name="tree"/> whose bytes come from <paramref name="root"/> (not the
+    /// recipe's) the package that shipped it (<see cref="Provenance.Package"/>); returns the root's package owners, null
+    /// when it records none.
     /// </summary>
-    public static IReadOnlyList<InstalledPackage> Add(FileTree tree, HostFiles root)
+    /// <param name="packages">The packages the root is made of, when it is a root of Debian packages; null: read its dpkg database.</param>
+    public static PackageOwners? Attribute(FileTree tree, HostFiles root, IReadOnlyList<Debian.InstalledPackage>? packages)
     {
-        var fromRoot = tree.Entries().Where(e => e.Kind != EntryKind.Directory && IsFromRoot(e, root)).ToList();
-        if (fromRoot.Count == 0) return [];
+        var fromRoot = FromRoot(tree, root);
+        if (fromRoot.Count == 0) return null;
+        var identification = Identification.Select(path => root.Resolve(path) is { } found ? found.RealPath : null).OfType<string>();
+        var owners = PackageOwners.Read(root, [.. fromRoot.Select(f => f.RootPath).Concat(identification).Distinct(StringComparer.Ordinal)], packages);
+        if (owners is not null) Attribute(tree, fromRoot, owners);
+        return owners;
+    }
+
+    /// <summary>
+    /// Adds the metadata of the packages <see cref="Attribute"/> found for the files of <paramref name="tree"/>, with the
+    /// root's OS identification; returns those packages (none: nothing is added).
+    /// </summary>
+    public static IReadOnlyList<InstalledPackage> Add(FileTree tree, HostFiles root, PackageOwners? owners)
+    {
+        if (owners is null || !tree.Entries().Any(e => e.Provenance.Package is not null)) return [];
         // The OS identification comes along when any package does: it is base-files', so that package is then shipped too.
-        var identification = new[] { "/etc/os-release", "/etc/debian_version" }
-            .Where(path => tree.Find(path) is null && root.Resolve(path) is { } found && root.Status(found.RealPath).IsFile).ToList();
-        var identificationFiles = identification.Select(path => root.Resolve(path)!.Value.RealPath).ToList();
-        if (DpkgDatabase.Read(root, fromRoot.Select(e => e.Path).Concat(identificationFiles)) is not { } database) return [];
-        var shipped = new SortedDictionary<string, (InstalledPackage Package, List<FileEntry> Files)>(StringComparer.Ordinal);
-        void Ship(FileEntry entry)
+        foreach (var path in Identification)
+            if (tree.Find(path) is null && root.Resolve(path) is { } found && root.Status(found.RealPath).IsFile)
+                root.AddFile(tree, path, Provenance.Note("the OS identification scanners read"));
+        Attribute(tree, FromRoot(tree, root), owners);
+        var shipped = tree.Entries().Where(e => e.Provenance.Package is not null).GroupBy(e => e.Provenance.Package!.Name, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        foreach (var files in shipped)
         {
-            if (database.Owner(entry.Path) is not { } package) return;
-            if (!shipped.TryGetValue(package.Name, out var files)) shipped[package.Name] = files = (package, []);
-            files.Files.Add(entry);
-        }
-        foreach (var entry in fromRoot) Ship(entry);
-        // A package is in the image when a file of it is: a link alone (the merged-/usr links many packages list) is not.
-        foreach (var name in shipped.Where(s => !s.Value.Files.Any(f => f.Kind == EntryKind.File)).Select(s => s.Key).ToList()) shipped.Remove(name);
-        if (shipped.Count == 0) return [];
-        foreach (var path in identification) root.AddFile(tree, path, "the OS identification scanners read");
-        foreach (var path in identificationFiles) if (tree.Find(path) is { } entry) Ship(entry);
-        foreach (var (name, (package, files)) in shipped)
-        {
-            var reason = $"package metadata of {name} {package.Version} (for scanners)";
-            tree.Add(FileEntry.Inline($"{StatusDirectory}/{name}", Encoding.UTF8.GetBytes(package.Control), 0x1A4, reason));
+            var package = files.First().Provenance.Package!;
+            var reason = Provenance.Note($"package metadata of {package.Name} {package.Version} (for scanners)");
+            tree.Add(FileEntry.Inline($"{StatusDirectory}/{package.Name}", Encoding.UTF8.GetBytes(package.Control), 0x1A4, reason));
             var md5sums = new StringBuilder();
-            foreach (var file in files.Where(f => f.Kind == EntryKind.File && f.SourcePath is not null).OrderBy(f => f.Path, StringComparer.Ordinal))
+            foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
             {
                 using var stream = RegularFile.OpenRead(file.SourcePath!);
                 md5sums.Append(Convert.ToHexStringLower(MD5.HashData(stream))).Append("  ").Append(file.Path[1..]).Append('\n');
             }
-            tree.Add(FileEntry.Inline($"{StatusDirectory}/{name}.md5sums", Encoding.UTF8.GetBytes(md5sums.ToString()), 0x1A4, reason));
+            tree.Add(FileEntry.Inline($"{StatusDirectory}/{package.Name}.md5sums", Encoding.UTF8.GetBytes(md5sums.ToString()), 0x1A4, reason));
         }
-        return [.. shipped.Values.Select(s => s.Package)];
+        return [.. shipped.Select(g => g.First().Provenance.Package!)];
     }
 
-    /// <summary>Whether <paramref name="entry"/> is the root's own file at its own path (not the recipe's, not generated).</summary>
-    private static bool IsFromRoot(FileEntry entry, HostFiles root) =>
-        entry.Kind == EntryKind.Symlink
-            ? root.Status(entry.Path).Kind == HostFileKind.Symlink && new FileInfo(root.HostPath(entry.Path)).LinkTarget == entry.LinkTarget
-            : entry.SourcePath is { } source && source == root.HostPath(entry.Path);
+    private static void Attribute(FileTree tree, IEnumerable<(FileEntry Entry, string RootPath)> files, PackageOwners owners)
+    {
+        foreach (var (entry, rootPath) in files)
+            if (owners.Owner(rootPath) is { } package && entry.Provenance.Package != package)
+                tree.SetProvenance(entry.Path, entry.Provenance with { Package = package });
+    }
+
+    /// <summary>The regular files of the tree whose bytes are a file of the root, with that file's path in the root.</summary>
+    private static List<(FileEntry Entry, string RootPath)> FromRoot(FileTree tree, HostFiles root)
+    {
+        var prefix = root.Root.TrimEnd('/');
+        var files = new List<(FileEntry, string)>();
+        foreach (var entry in tree.Entries())
+        {
+            if (entry.Kind != EntryKind.File || entry.Provenance.FromRecipe || entry.SourcePath is not { } source) continue;
+            if (prefix.Length == 0) files.Add((entry, source));
+            else if (source.StartsWith(prefix + "/", StringComparison.Ordinal)) files.Add((entry, source[prefix.Length..]));
+        }
+        return files;
+    }
 }

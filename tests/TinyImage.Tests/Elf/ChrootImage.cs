@@ -31,10 +31,10 @@ public sealed class ChrootImage : IDisposable
     {
         files ??= new HostFiles("/");
         var tree = new FileTree();
-        foreach (var executable in executables) files.AddFile(tree, executable, "executable");
+        foreach (var executable in executables) files.AddFile(tree, executable, Provenance.Note("executable"));
         foreach (var file in closure.Files)
         {
-            files.AddFile(tree, file.Path, file.Reason);
+            files.AddFile(tree, file.Path, Provenance.Note(file.Reason));
             if (placeExtraPaths)
                 foreach (var extra in file.ExtraPaths)
                     tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path"));

@@ -125,7 +125,7 @@ public sealed class KillLoopTests(ITestOutputHelper output)
         _ = process.StandardOutput.ReadToEndAsync();
         _ = process.StandardError.ReadToEndAsync();
         if (afterOutputStarts)
-            while (!process.HasExited && Directory.GetFileSystemEntries(outDirectory).Length == 1
+            while (!process.HasExited && Directory.GetFileSystemEntries(outDirectory).Count(e => !e.EndsWith(".json", StringComparison.Ordinal)) == 1
                    && File.GetLastWriteTimeUtc(Path.Combine(outDirectory, "fault.tar")) == archive)
                 Thread.Sleep(2);
         var finished = process.WaitForExit(delay);

@@ -18,8 +18,13 @@ public sealed class InspectTests
         Assert.Matches(@"\n      bash  \d\S* \S+", inspect.Stdout);
         Assert.Matches(@"\n        libtinfo\.so\.6 -> libtinfo\.so\.6\.\d", inspect.Stdout);
         // Why each file is there, kept in the archive beside the image.
-        Assert.Matches(@"\n      bash  \S+ \S+  \[layer \d\]  AddBinary at bash-ls\.tiny\.csx\(5\)\n", inspect.Stdout);
-        Assert.Matches(@"\n        libc\.so\.6  .*libc\.so\.6, needed by /bin/bash, found in default path /lib/x86_64-linux-gnu\n", inspect.Stdout);
+        Assert.Matches(@"\n      bash  \S+ \S+  \[layer \d\]  AddBinary at bash-ls\.tiny\.csx\(5\)  \(package bash\)\n", inspect.Stdout);
+        Assert.Matches(@"\n        libc\.so\.6  .*libc\.so\.6, needed by /bin/bash, found in default path /lib/x86_64-linux-gnu  \(package libc6\)\n", inspect.Stdout);
+        // The image's packages with their versions, from its status.d (issue 11).
+        var libc6 = Run.Process("dpkg-query", ["-W", "-f=${Version} ${Architecture}", "libc6"]).Stdout.Trim();
+        Assert.Matches(@"\npackages \(\d+, from /var/lib/dpkg/status\.d\):\n(  \S+ \S+ \S+\n)+files:", inspect.Stdout);
+        Assert.Contains($"\n  libc6 {libc6}\n", inspect.Stdout);
+        Assert.Contains("\n  base-files ", inspect.Stdout);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class ScannerTests
     private const string Trivy = "/usr/local/lib/tinyimage-test/trivy";
 
     /// <summary>trivy's CycloneDX of an image archive: the OS and the packages (name -> version).</summary>
-    private static (string Os, Dictionary<string, string> Packages) Scan(string archive, TempDirectory dir)
+    internal static (string Os, Dictionary<string, string> Packages) Scan(string archive, TempDirectory dir)
     {
         Assert.True(File.Exists(Trivy), $"{Trivy} is missing; run scripts/install-test-deps.sh");
         var scan = Run.Process(Trivy, ["image", "--input", archive, "--offline-scan", "--skip-db-update", "--format", "cyclonedx", "-q", "--cache-dir", dir.Combine("trivy-cache")]);
@@ -30,7 +30,7 @@ public sealed class ScannerTests
         System.Text.RegularExpressions.Regex.Match(purl, "[?&]epoch=([0-9]+)") is { Success: true } epoch ? epoch.Groups[1].Value + ":" : "";
 
     /// <summary>The regular files of an image archive (unpacked into <paramref name="into"/>), as absolute image paths.</summary>
-    private static List<string> Files(string archive, string into)
+    internal static List<string> Files(string archive, string into)
     {
         Directory.CreateDirectory(into);
         var layout = into + ".layout";
@@ -44,7 +44,7 @@ public sealed class ScannerTests
     }
 
     /// <summary>The package dpkg says installed <paramref name="path"/> (with its merged-/usr twin), or null.</summary>
-    private static string? DpkgOwner(string path)
+    internal static string? DpkgOwner(string path)
     {
         foreach (var candidate in new[] { path, path.StartsWith("/usr/", StringComparison.Ordinal) ? path[4..] : "/usr" + path })
         {
@@ -54,7 +54,7 @@ public sealed class ScannerTests
         return null;
     }
 
-    private static string DpkgVersion(string package) => Run.Process("dpkg-query", ["-W", "-f=${Version}", package]).Stdout.Trim();
+    internal static string DpkgVersion(string package) => Run.Process("dpkg-query", ["-W", "-f=${Version}", package]).Stdout.Trim();
 
     [Theory]
     [InlineData("recipes/bash-ls.tiny.csx", "libselinux1")]

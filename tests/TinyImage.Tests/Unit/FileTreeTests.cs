@@ -84,11 +84,11 @@ public sealed class FileTreeTests
     {
         var tree = new FileTree();
         var first = tree.Add(Text("/etc/a", "same"));
-        var second = tree.Add(Text("/etc/a", "same") with { Reason = "again" });
+        var second = tree.Add(Text("/etc/a", "same") with { Provenance = Provenance.Note("again") });
 
         Assert.Same(first, second);
         Assert.Equal(1, tree.Count);
-        Assert.Equal("test", tree.Find("/etc/a")!.Reason);
+        Assert.Equal("test", tree.Find("/etc/a")!.Provenance.Describe());
     }
 
     [Fact]
@@ -101,8 +101,8 @@ public sealed class FileTreeTests
         tree.Add(FileEntry.Link("/lib64", "usr/lib64", "b"));
 
         Assert.Equal(2, tree.Count);
-        Assert.Equal("a", tree.Find("/bin/sh")!.Reason);
-        Assert.Equal("a", tree.Find("/lib64")!.Reason);
+        Assert.Equal("a", tree.Find("/bin/sh")!.Provenance.Describe());
+        Assert.Equal("a", tree.Find("/lib64")!.Provenance.Describe());
     }
 
     [Fact]

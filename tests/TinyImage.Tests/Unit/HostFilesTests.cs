@@ -101,7 +101,7 @@ public sealed class HostFilesTests : IDisposable
         _root.Link("bin/gone", "../nowhere/gone");
 
         Assert.Null(_host.Resolve("/bin/gone"));
-        var e = Assert.Throws<TinyImageException>(() => _host.AddFile(new FileTree(), "/bin/gone", "test"));
+        var e = Assert.Throws<TinyImageException>(() => _host.AddFile(new FileTree(), "/bin/gone", Provenance.Note("test")));
         Assert.Contains("/bin/gone", e.Message);
         Assert.Contains("no such file", e.Message);
     }
@@ -148,7 +148,7 @@ public sealed class HostFilesTests : IDisposable
         _root.Link("lib", "usr/lib");
         var tree = new FileTree();
 
-        var real = _host.AddFile(tree, "/lib/libtinfo.so.6", "needed by bash");
+        var real = _host.AddFile(tree, "/lib/libtinfo.so.6", Provenance.Note("needed by bash"));
 
         Assert.Equal("/usr/lib/libtinfo.so.6.4", real);
         Assert.Equal(["/lib", "/usr", "/usr/lib", "/usr/lib/libtinfo.so.6", "/usr/lib/libtinfo.so.6.4"],
@@ -159,7 +159,7 @@ public sealed class HostFilesTests : IDisposable
         Assert.Equal(EntryKind.File, file.Kind);
         Assert.Equal(hostFile, file.SourcePath);
         Assert.Equal(0x1E8, file.Mode); // 0750
-        Assert.Equal("needed by bash", file.Reason);
+        Assert.Equal("needed by bash", file.Provenance.Describe());
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class HostFilesTests : IDisposable
         _root.Link("sym", "opt/app/lib/real");
         var tree = new FileTree();
 
-        var real = _host.AddFile(tree, "/sym/../libx.so", "rpath");
+        var real = _host.AddFile(tree, "/sym/../libx.so", Provenance.Note("rpath"));
 
         Assert.Equal("/opt/app/lib/libx.so", real);
         var left = tree.Find("/opt/app/lib/real")!;
@@ -185,7 +185,7 @@ public sealed class HostFilesTests : IDisposable
     {
         _root.Dir("usr/share");
 
-        var e = Assert.Throws<TinyImageException>(() => _host.AddFile(new FileTree(), "/usr/share", "test"));
+        var e = Assert.Throws<TinyImageException>(() => _host.AddFile(new FileTree(), "/usr/share", Provenance.Note("test")));
         Assert.Contains("/usr/share", e.Message);
         Assert.Contains("AddDirectory", e.Message);
     }

@@ -6,5 +6,5 @@ namespace TinyImage.Core.Build.Steps;
 internal sealed class AddBinaryHandler : StepHandler<AddBinaryStep>
 {
     protected override void Apply(AddBinaryStep step, BuildContext context) =>
-        Executables.Add(context, context.FilesOf(step.Tree), step.Source, step.Destination, $"AddBinary at {BuildContext.Where(step)}");
+        Executables.Add(context, context.FilesOf(step.Tree), step.Source, step.Destination, BuildContext.From(step));
 }

@@ -9,7 +9,7 @@ internal sealed class AddDirectoryHandler : StepHandler<AddDirectoryStep>
     protected override void Apply(AddDirectoryStep step, BuildContext context)
     {
         var files = context.FilesOf(step.Tree);
-        var copied = files.AddDirectory(context.Tree, step.Source, step.Destination, $"AddDirectory at {BuildContext.Where(step)}",
+        var copied = files.AddDirectory(context.Tree, step.Source, step.Destination, BuildContext.From(step),
             normaliseModes: step.Tree == SourceTree.Recipe);
         foreach (var (imagePath, hostPath) in copied)
             if (ElfReader.IsElf(hostPath)) context.NoteElf(new ElfInput(imagePath, context.RecipeFiles, hostPath));

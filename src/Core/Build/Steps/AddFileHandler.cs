@@ -13,7 +13,7 @@ internal sealed class AddFileHandler : StepHandler<AddFileStep>
         var real = Executables.RealSource(files, step.Source, "AddFile");
         var status = files.Status(real);
         var mode = step.Mode ?? (step.Tree == SourceTree.Recipe ? HostFiles.NormalisedMode(status) : status.Mode);
-        var entry = context.Tree.Add(FileEntry.HostFile(step.Destination, files.HostPath(real), mode, $"AddFile at {BuildContext.Where(step)}"));
+        var entry = context.Tree.Add(FileEntry.HostFile(step.Destination, files.HostPath(real), mode, BuildContext.From(step)));
         if (ElfReader.IsElf(files.HostPath(real))) context.NoteElf(new ElfInput(entry.Path, files, real));
     }
 }

@@ -16,6 +16,6 @@ internal sealed class AddLibraryHandler : StepHandler<AddLibraryStep>
             var install = step.Package is { } package ? context.Root.HowToInstall(package) : $"install the package that has it (apt-file search {step.Soname})";
             throw new TinyImageException($"{call}: {step.Soname} is not in [{string.Join(", ", searched)}] {context.Root.Where}; {install}");
         }
-        context.AddElfFiles([path], $"{step.Soname}, loaded at run time; {call} at {BuildContext.Where(step)}");
+        context.AddElfFiles([path], BuildContext.From(step, call).Because($"{step.Soname}, loaded at run time"));
     }
 }

@@ -61,22 +61,24 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
     /// Adds the loader and library closure of <paramref name="executables"/>. A library that only ld.so.conf finds (the
     /// image has no /etc/ld.so.cache) also gets a link on a default path.
     /// </summary>
-    public void AddClosure(IEnumerable<ElfInput> executables)
+    /// <param name="step">The step that asked: kept with each file, under the chain that needed it.</param>
+    public void AddClosure(IEnumerable<ElfInput> executables, Provenance step)
     {
         foreach (var file in Resolver.Resolve(executables).Files)
         {
+            var needed = step with { Detail = null, FromRecipe = false, Need = new ElfNeed(file.NeededName, file.NeededBy, file.Rule, file.FoundIn) };
             if (file.SourceHostPath is { } source)
                 // Found through the $ORIGIN of a file placed elsewhere in the image: read beside its source, put where the loader looks.
-                Tree.Add(FileEntry.HostFile(file.Path, source, HostFiles.NormalisedMode(HostFileStatus.Of(source)), file.Reason));
+                Tree.Add(FileEntry.HostFile(file.Path, source, HostFiles.NormalisedMode(HostFileStatus.Of(source)), needed));
             else
-                Root.AddFile(Tree, file.Path, file.Reason);
+                Root.AddFile(Tree, file.Path, needed);
             foreach (var extra in file.ExtraPaths)
-                Tree.Add(FileEntry.Link(extra, file.Path, $"{file.NeededName} on a default path: an image has no /etc/ld.so.cache; {file.Reason}"));
+                Tree.Add(FileEntry.Link(extra, file.Path, needed.Because($"{file.NeededName} on a default path: an image has no /etc/ld.so.cache")));
         }
     }
 
     /// <summary>Adds ELF files (paths inside the root) with the symlinks on their paths, then their library closure.</summary>
-    public void AddElfFiles(IReadOnlyCollection<string> paths, string reason)
+    public void AddElfFiles(IReadOnlyCollection<string> paths, Provenance reason)
     {
         if (paths.Count == 0) return;
         var inputs = new List<ElfInput>();
@@ -87,25 +89,25 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
             NoteElf(input);
             inputs.Add(input);
         }
-        AddClosure(inputs);
+        AddClosure(inputs, reason);
     }
 
     /// <summary>Adds a directory of the root at its real path, with the symlinks on the way to it (e.g. /lib -> usr/lib).</summary>
-    public void AddRootDirectory(string path, string reason)
+    public void AddRootDirectory(string path, Provenance reason)
     {
         var (real, links) = Root.Resolve(path) ?? throw new TinyImageException($"{path}: no such directory in {Root.Describe()}");
         foreach (var (link, target) in links)
-            Tree.Add(FileEntry.Link(link, target, $"symlink on the path to {path}; {reason}"));
+            Tree.Add(FileEntry.Link(link, target, reason.Because($"symlink on the path to {path}")));
         foreach (var (imagePath, _) in Root.AddDirectory(Tree, real, real, reason, normaliseModes: false))
             if (ElfReader.IsElf(Root.HostPath(imagePath))) NoteElf(ElfInput.InPlace(Root, imagePath));
     }
 
     /// <summary>Adds the symlinks met on the way to <paramref name="path"/> when it exists and is reached through one (e.g. /usr/lib/ssl/certs -> /etc/ssl/certs).</summary>
-    public void AddLinksOnTheWay(string path, string reason)
+    public void AddLinksOnTheWay(string path, Provenance reason)
     {
         if (Root.Resolve(path) is not { } resolved) return;
         foreach (var (link, target) in resolved.Links)
-            Tree.Add(FileEntry.Link(link, target, $"symlink on the path to {path}; {reason}"));
+            Tree.Add(FileEntry.Link(link, target, reason.Because($"symlink on the path to {path}")));
     }
 
     /// <summary>True when <paramref name="path"/> is a regular file in the root (through its symlinks).</summary>
@@ -115,7 +117,9 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
     public string? RealDirectory(string path) =>
         Root.Resolve(path) is { } r && Root.Status(r.RealPath).IsDirectory ? r.RealPath : null;
 
-    /// <summary>The recipe line of a step for the reasons kept with the image: file name and line, the same from any directory.</summary>
-    public static string Where(BuildStep step) =>
-        step.Origin is { } origin ? $"{Path.GetFileName(origin.File)}({origin.Line})" : "the command line";
+    /// <summary>What <paramref name="step"/> adds, as the recipe call <paramref name="call"/> (the step's name unless given).</summary>
+    public static Provenance From(BuildStep step, string? call = null) =>
+        Provenance.Of(call ?? StepName(step), step.Origin) with { FromRecipe = step is AddBinaryStep { Tree: SourceTree.Recipe } or AddFileStep { Tree: SourceTree.Recipe } or AddDirectoryStep { Tree: SourceTree.Recipe } };
+
+    private static string StepName(BuildStep step) => step.GetType().Name is var name && name.EndsWith("Step", StringComparison.Ordinal) ? name[..^4] : step.GetType().Name;
 }

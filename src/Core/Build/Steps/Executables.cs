@@ -9,7 +9,7 @@ internal static class Executables
     private const int MaxInterpreterDepth = 4; // Linux follows at most a few levels of #! interpreters.
 
     /// <summary>Adds <paramref name="source"/> (a path inside <paramref name="files"/>) at <paramref name="destination"/>.</summary>
-    public static void Add(BuildContext context, HostFiles files, string source, string destination, string reason, int depth = 0)
+    public static void Add(BuildContext context, HostFiles files, string source, string destination, Provenance reason, int depth = 0)
     {
         var real = RealSource(files, source, "AddBinary");
         var bytes = files.HostPath(real);
@@ -30,12 +30,13 @@ internal static class Executables
             throw new TinyImageException($"{Shown(files, source)}: #! interpreters nest more than {MaxInterpreterDepth} levels deep");
         Copy(context, files, source, real, destination, reason);
         var interpreter = shebang.Interpreter;
-        Add(context, context.Root, interpreter, interpreter, $"#! interpreter of {destination}", depth + 1);
+        var fromRoot = reason with { Detail = null, FromRecipe = false };
+        Add(context, context.Root, interpreter, interpreter, fromRoot.Because($"#! interpreter of {destination}"), depth + 1);
         if (Path.GetFileName(interpreter) == "env" && shebang.Argument is { Length: > 0 } program && !program.StartsWith('-'))
         {
             var found = new[] { "/usr/local/bin", "/usr/bin", "/bin" }.Select(d => d + "/" + program).FirstOrDefault(context.IsRootFile)
                 ?? throw new TinyImageException($"{Shown(files, source)}: '#!{interpreter} {program}': {program} is not in /usr/local/bin, /usr/bin or /bin; add it with AddBinary");
-            Add(context, context.Root, found, found, $"{program}, run by {interpreter} for {destination}", depth + 1);
+            Add(context, context.Root, found, found, fromRoot.Because($"{program}, run by {interpreter} for {destination}"), depth + 1);
         }
     }
 
@@ -59,7 +60,7 @@ internal static class Executables
     /// Copies an executable (real path <paramref name="real"/> in <paramref name="files"/>) to <paramref name="destination"/>;
     /// at its own path in the root it keeps the links on the way (/bin -> usr/bin). Returns its path in the image.
     /// </summary>
-    private static string Copy(BuildContext context, HostFiles files, string source, string real, string destination, string reason)
+    private static string Copy(BuildContext context, HostFiles files, string source, string real, string destination, Provenance reason)
     {
         if (files == context.Root && source == destination)
         {

@@ -7,5 +7,5 @@ namespace TinyImage.Core.Build.Steps;
 internal sealed class SymlinkHandler : StepHandler<SymlinkStep>
 {
     protected override void Apply(SymlinkStep step, BuildContext context) =>
-        context.Tree.Add(FileEntry.Link(step.Path, step.Target, $"Symlink at {BuildContext.Where(step)}"));
+        context.Tree.Add(FileEntry.Link(step.Path, step.Target, BuildContext.From(step)));
 }

@@ -12,7 +12,7 @@ internal sealed class TraceHandler : StepHandler<TraceStep>
         if (root.Root != "/")
             throw new TinyImageException("Trace: a program can only be traced on the host's own root, not inside a sysroot");
         var files = context.Tracer.Trace(step.Program, step.Arguments);
-        var reason = $"opened by {step.Program} {string.Join(' ', step.Arguments)} under Trace at {BuildContext.Where(step)}";
+        var reason = BuildContext.From(step).Because($"opened by {step.Program} {string.Join(' ', step.Arguments)} under Trace");
         var elf = new List<string>();
         foreach (var file in files)
         {
@@ -21,7 +21,7 @@ internal sealed class TraceHandler : StepHandler<TraceStep>
             if (resolved is null || !root.Status(resolved.Value.RealPath).IsFile) continue; // gone, a directory, or not a file
             var isElf = ElfReader.IsElf(root.HostPath(resolved.Value.RealPath));
             if (file.Executed)
-                Executables.Add(context, root, file.Path, file.Path, $"run by {step.Program} under Trace at {BuildContext.Where(step)}");
+                Executables.Add(context, root, file.Path, file.Path, BuildContext.From(step).Because($"run by {step.Program} under Trace"));
             else if (!isElf)
                 root.AddFile(context.Tree, file.Path, reason);
             if (isElf) elf.Add(file.Path);

@@ -18,7 +18,7 @@ internal sealed class WithCaCertificatesHandler : StepHandler<WithCaCertificates
     protected override void Apply(WithCaCertificatesStep step, BuildContext context)
     {
         var root = context.Root;
-        var reason = $"WithCaCertificates at {BuildContext.Where(step)}";
+        var reason = BuildContext.From(step);
         var hasBundle = context.IsRootFile(Bundle);
         if (hasBundle && step.Extra.IsEmpty)
         {
@@ -38,8 +38,8 @@ internal sealed class WithCaCertificatesHandler : StepHandler<WithCaCertificates
             foreach (var extra in step.Extra)
                 Append(text, extra);
             context.Tree.Add(FileEntry.Inline(Bundle, Encoding.UTF8.GetBytes(text.ToString()), 0x1A4,
-                hasBundle ? $"{Bundle} of {root.Describe()} and {string.Join(", ", step.Extra.Select(Path.GetFileName))}; {reason}"
-                    : $"made from {Certificates} as update-ca-certificates does; {reason}"));
+                reason.Because(hasBundle ? $"{Bundle} of {root.Describe()} and {string.Join(", ", step.Extra.Select(Path.GetFileName))}"
+                    : $"made from {Certificates} as update-ca-certificates does")));
         }
         foreach (var link in new[] { "/usr/lib/ssl/certs", "/usr/lib/ssl/cert.pem" })
             context.AddLinksOnTheWay(link, reason);

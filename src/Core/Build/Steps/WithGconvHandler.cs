@@ -17,7 +17,7 @@ internal sealed class WithGconvHandler : StepHandler<WithGconvStep>
         var hasConfig = context.IsRootFile(directory + "/gconv-modules") || context.IsRootFile(directory + "/gconv-modules.cache");
         if (hostDirectory is null || !hasConfig)
             throw new TinyImageException($"WithGconv: {directory} has no gconv-modules {root.Where}; {root.HowToInstall("libc6")}");
-        var reason = $"WithGconv at {BuildContext.Where(step)}";
+        var reason = BuildContext.From(step);
         foreach (var config in new[] { "gconv-modules", "gconv-modules.cache" })
             if (context.IsRootFile(directory + "/" + config))
                 root.AddFile(context.Tree, directory + "/" + config, reason);
@@ -46,6 +46,6 @@ internal sealed class WithGconvHandler : StepHandler<WithGconvStep>
                 }
             }
         }
-        context.AddElfFiles(modules, $"gconv module; {reason}");
+        context.AddElfFiles(modules, reason.Because("gconv module"));
     }
 }

@@ -6,5 +6,5 @@ namespace TinyImage.Core.Build.Steps;
 internal sealed class WithLibsHandler : StepHandler<WithLibsStep>
 {
     protected override void Apply(WithLibsStep step, BuildContext context) =>
-        context.AddClosure(context.ElfFiles.Select(e => e.Input).ToList());
+        context.AddClosure(context.ElfFiles.Select(e => e.Input).ToList(), BuildContext.From(step));
 }

@@ -13,6 +13,6 @@ internal sealed class WithLocaleHandler : StepHandler<WithLocaleStep>
         var found = candidates.FirstOrDefault(c => context.RealDirectory(c) is not null)
             ?? throw new TinyImageException(
                 $"WithLocale(\"{step.Name}\"): {string.Join(" and ", candidates)} do not exist {context.Root.Where}; C.utf8 comes with libc-bin, and other locales must be compiled to a directory first, e.g. localedef --no-archive -i en_US -f UTF-8 en_US.UTF-8 (package locales)");
-        context.AddRootDirectory(found, $"WithLocale at {BuildContext.Where(step)}");
+        context.AddRootDirectory(found, BuildContext.From(step));
     }
 }

@@ -19,7 +19,7 @@ internal sealed class WithNssHandler : StepHandler<WithNssStep>
 
     protected override void Apply(WithNssStep step, BuildContext context)
     {
-        var reason = $"WithNss at {BuildContext.Where(step)}";
+        var reason = BuildContext.From(step);
         context.Tree.Add(FileEntry.Inline("/etc/nsswitch.conf", Encoding.UTF8.GetBytes(NsswitchConf), 0x1A4, reason));
         foreach (var data in new[] { "/etc/services", "/etc/protocols" })
         {
@@ -34,6 +34,6 @@ internal sealed class WithNssHandler : StepHandler<WithNssStep>
         foreach (var service in new[] { "files", "dns" })
             if (context.Locator.Find($"libnss_{service}.so.2", program).Path is { } path)
                 modules.Add(path);
-        context.AddElfFiles(modules, $"NSS module named in /etc/nsswitch.conf; {reason}");
+        context.AddElfFiles(modules, reason.Because("NSS module named in /etc/nsswitch.conf"));
     }
 }

@@ -14,7 +14,7 @@ internal sealed class WithTerminfoHandler : StepHandler<WithTerminfoStep>
 
     protected override void Apply(WithTerminfoStep step, BuildContext context)
     {
-        var reason = $"WithTerminfo at {BuildContext.Where(step)}";
+        var reason = BuildContext.From(step);
         var root = context.Root;
         if (step.Terms is ["*"])
         {
@@ -39,7 +39,7 @@ internal sealed class WithTerminfoHandler : StepHandler<WithTerminfoStep>
                     throw new TinyImageException($"WithTerminfo: no terminfo entry '{term}' in {string.Join(", ", TerminfoDirectories)} {root.Where}; {root.HowToInstall("ncurses-term")}");
                 continue;
             }
-            root.AddFile(context.Tree, entry, $"terminfo entry {term}; {reason}");
+            root.AddFile(context.Tree, entry, reason.Because($"terminfo entry {term}"));
             added++;
         }
         if (added == 0)

@@ -10,7 +10,7 @@ internal sealed class WithTimezonesHandler : StepHandler<WithTimezonesStep>
 
     protected override void Apply(WithTimezonesStep step, BuildContext context)
     {
-        var reason = $"WithTimezone{(step.Zone is null ? "s" : "")} at {BuildContext.Where(step)}";
+        var reason = BuildContext.From(step, step.Zone is null ? "WithTimezones" : "WithTimezone");
         if (context.RealDirectory(Zoneinfo) is null)
             throw new TinyImageException($"WithTimezones: {Zoneinfo} does not exist {context.Root.Where}; {context.Root.HowToInstall("tzdata")}");
         if (step.Zone is null)

@@ -15,7 +15,7 @@ internal sealed class WithUserHandler : StepHandler<WithUserStep>
             throw new TinyImageException($"WithUser(\"{step.Name}\", {step.Uid}): uid {step.Uid} already belongs to {other.Name}; choose another uid");
         context.Users.RemoveAll(u => u.Name == step.Name);
         context.Users.Add((step.Name, step.Uid, step.Gid));
-        var reason = $"WithUser at {BuildContext.Where(step)}";
+        var reason = BuildContext.From(step);
         context.Tree.Add(FileEntry.Inline("/etc/passwd", Encoding.UTF8.GetBytes(AccountFiles.Passwd(context.Users)), 0x1A4, reason));
         context.Tree.Add(FileEntry.Inline("/etc/group", Encoding.UTF8.GetBytes(AccountFiles.Group(context.Users)), 0x1A4, reason));
         if (step.Uid == 0)
