@@ -83,7 +83,7 @@ public sealed class ImagePipeline
     private TreeAssembler.Result Assemble(ImageSpec spec, HostFiles files, Platform platform)
     {
         var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform).Assemble(spec);
-        var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files));
+        var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files), _options.PackageIndexDirectory);
         if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners);
         return assembled;
     }

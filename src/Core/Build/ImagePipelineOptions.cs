@@ -41,6 +41,9 @@ public sealed record ImagePipelineOptions
     /// <summary>Opens the base images of recipes that start <c>From.Image</c>, <c>From.Archive</c> or <c>From.Layout</c>; null: they cannot be built.</summary>
     public Images.BaseImageProvider? BaseImages { get; init; }
 
+    /// <summary>Where an index of a root's dpkg database is kept between builds (<see cref="Packages.DpkgOwnerIndex"/>); null: the lists are read on every build.</summary>
+    public string? PackageIndexDirectory { get; init; }
+
     /// <summary>Write the image's SBOMs beside it (<c>NAME.spdx.json</c>, <c>NAME.cdx.json</c>; see <see cref="Sbom.SbomFiles"/>).</summary>
     public bool WriteSbom { get; init; }
 
@@ -52,7 +55,8 @@ public sealed record ImagePipelineOptions
     public static ImagePipelineOptions FromEnvironment()
     {
         var layerCache = PrivateDirectory.Ensure(LayerCache.DefaultDirectory(), "the layer cache", "set TINYRUN_CACHE to a directory of your own");
-        var options = new ImagePipelineOptions { LayerCacheDirectory = layerCache };
+        var options = new ImagePipelineOptions { LayerCacheDirectory = layerCache, PackageIndexDirectory = PrivateDirectory.Ensure(
+            Path.Combine(CacheLocation.Root(), "dpkg"), "the dpkg index cache", "set TINYRUN_CACHE to a directory of your own") };
         var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
         if (string.IsNullOrEmpty(epoch)) return options;
         if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > 253402300799)

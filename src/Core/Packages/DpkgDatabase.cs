@@ -24,7 +24,8 @@ public sealed class DpkgDatabase
     /// Reads the database of <paramref name="root"/>, keeping only the owners of <paramref name="paths"/> (and of their
     /// merged-/usr twins); null when the root has no dpkg database.
     /// </summary>
-    public static DpkgDatabase? Read(HostFiles root, IEnumerable<string> paths)
+    /// <param name="indexDirectory">Where to keep an index of the lists (<see cref="DpkgOwnerIndex"/>), so the next build reads none; null: read them all.</param>
+    public static DpkgDatabase? Read(HostFiles root, IEnumerable<string> paths, string? indexDirectory = null)
     {
         var statusPath = root.HostPath("/var/lib/dpkg/status");
         if (!HostFileStatus.Of(statusPath).IsFile) return null;
@@ -35,15 +36,33 @@ public sealed class DpkgDatabase
         // The status file of a desktop holds thousands of packages: each stanza is looked at by its first fields only, and
         // parsed whole only when the package owns a wanted path. Lists are read as text and their lines looked up as spans.
         var status = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(statusPath, MaxStatusSize));
-        var candidates = new List<(string Stanza, string List)>();
+        var candidates = new List<(string Stanza, string Key, string List)>();
         foreach (var text in status.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
             if (Field(text, "Package") is not { Length: > 0 } name || Field(text, "Version") is null) continue;
             var state = Field(text, "Status")?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (state is not null && (state.Length != 3 || state[2] != "installed")) continue;
-            if (ListOf(root, name, Field(text, "Architecture") ?? "all") is { } list) candidates.Add((text, list));
+            var architecture = Field(text, "Architecture") ?? "all";
+            if (ListOf(root, name, architecture) is { } list) candidates.Add((text, name + ":" + architecture, list));
         }
-        // Lists are read in parallel; where two packages list a path (a diversion), the first in the status file owns it.
+        // Where two packages list a path (a diversion), the first in the status file owns it.
+        var found = indexDirectory is not null && DpkgOwnerIndex.Open(root, indexDirectory, () => AllListed(candidates)) is { } index
+            ? FromIndex(index, wanted, candidates)
+            : FromLists(wanted, candidates);
+        var owners = new Dictionary<string, InstalledPackage>(StringComparer.Ordinal);
+        var parsed = new Dictionary<int, InstalledPackage>();
+        foreach (var (package, imagePath) in found.SelectMany(f => f))
+        {
+            if (owners.ContainsKey(imagePath)) continue;
+            if (!parsed.TryGetValue(package, out var installed)) parsed[package] = installed = Parse(candidates[package].Stanza, statusPath);
+            owners[imagePath] = installed;
+        }
+        return new DpkgDatabase(owners);
+    }
+
+    /// <summary>For each candidate package (in status order), the wanted paths its list names; the lists are read in parallel.</summary>
+    private static (int Package, string ImagePath)[][] FromLists(Dictionary<string, string> wanted, List<(string Stanza, string Key, string List)> candidates)
+    {
         var found = new (int Package, string ImagePath)[candidates.Count][];
         Parallel.For(0, candidates.Count, i =>
         {
@@ -54,15 +73,26 @@ public sealed class DpkgDatabase
                 if (lookup.TryGetValue(lines[range], out var imagePath)) (mine ??= []).Add((i, imagePath));
             found[i] = mine?.ToArray() ?? [];
         });
-        var owners = new Dictionary<string, InstalledPackage>(StringComparer.Ordinal);
-        var parsed = new Dictionary<int, InstalledPackage>();
-        foreach (var (package, imagePath) in found.SelectMany(f => f))
-        {
-            if (owners.ContainsKey(imagePath)) continue;
-            if (!parsed.TryGetValue(package, out var installed)) parsed[package] = installed = Parse(candidates[package].Stanza, statusPath);
-            owners[imagePath] = installed;
-        }
-        return new DpkgDatabase(owners);
+        return found;
+    }
+
+    /// <summary>The same as <see cref="FromLists"/>, looked up in the index: a package owns a wanted spelling when the index says so.</summary>
+    private static (int Package, string ImagePath)[][] FromIndex(DpkgOwnerIndex.Lookup index, Dictionary<string, string> wanted, List<(string Stanza, string Key, string List)> candidates)
+    {
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < candidates.Count; i++) position.TryAdd(candidates[i].Key, i);
+        return [.. wanted.Select(w => index.Package(w.Key) is { } key && position.TryGetValue(key, out var i) ? (i, w.Value) : (-1, ""))
+            .Where(f => f.Item1 >= 0).OrderBy(f => f.Item1).Select(f => new[] { f })];
+    }
+
+    /// <summary>Every path every list names, with its package's key, packages in status order.</summary>
+    private static IEnumerable<(string Path, string Package)> AllListed(List<(string Stanza, string Key, string List)> candidates)
+    {
+        var lists = new string[candidates.Count];
+        Parallel.For(0, candidates.Count, i => lists[i] = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(candidates[i].List, MaxListSize)));
+        for (var i = 0; i < candidates.Count; i++)
+            foreach (var line in lists[i].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                yield return (line, candidates[i].Key);
     }
 
     /// <summary>The value of a one-line field of a stanza (<c>Name: value</c> at the start of a line), or null.</summary>

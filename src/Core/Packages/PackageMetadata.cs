@@ -23,12 +23,13 @@ public static class PackageMetadata
     /// when it records none.
     /// </summary>
     /// <param name="packages">The packages the root is made of, when it is a root of Debian packages; null: read its dpkg database.</param>
-    public static PackageOwners? Attribute(FileTree tree, HostFiles root, IReadOnlyList<Debian.InstalledPackage>? packages)
+    /// <param name="indexDirectory">Where an index of the dpkg database's lists is kept between builds; null: none.</param>
+    public static PackageOwners? Attribute(FileTree tree, HostFiles root, IReadOnlyList<Debian.InstalledPackage>? packages, string? indexDirectory = null)
     {
         var fromRoot = FromRoot(tree, root);
         if (fromRoot.Count == 0) return null;
         var identification = Identification.Select(path => root.Resolve(path) is { } found ? found.RealPath : null).OfType<string>();
-        var owners = PackageOwners.Read(root, [.. fromRoot.Select(f => f.RootPath).Concat(identification).Distinct(StringComparer.Ordinal)], packages);
+        var owners = PackageOwners.Read(root, [.. fromRoot.Select(f => f.RootPath).Concat(identification).Distinct(StringComparer.Ordinal)], packages, indexDirectory);
         if (owners is not null) Attribute(tree, fromRoot, owners);
         return owners;
     }

@@ -19,10 +19,11 @@ public sealed class PackageOwners
     /// The owners of <paramref name="paths"/> in <paramref name="root"/>: from <paramref name="packages"/> when the root
     /// is made of them, else from its dpkg database; null when the root has neither.
     /// </summary>
-    public static PackageOwners? Read(HostFiles root, IReadOnlyCollection<string> paths, IReadOnlyList<Debian.InstalledPackage>? packages)
+    /// <param name="indexDirectory">Where an index of the dpkg database's lists is kept between builds; null: none.</param>
+    public static PackageOwners? Read(HostFiles root, IReadOnlyCollection<string> paths, IReadOnlyList<Debian.InstalledPackage>? packages, string? indexDirectory = null)
     {
         if (packages is null)
-            return DpkgDatabase.Read(root, paths) is { } database ? new PackageOwners(database.Owner) : null;
+            return DpkgDatabase.Read(root, paths, indexDirectory) is { } database ? new PackageOwners(database.Owner) : null;
         var owners = new Dictionary<string, InstalledPackage>(StringComparer.Ordinal);
         // Packages are listed in the order they were laid down: where two ship a path, the later one's file is in the root.
         foreach (var package in packages)
