@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace TinyImage.Runner;
 
@@ -17,27 +16,62 @@ internal sealed record CacheIndex(int Format, string Toolchain, string Assembly,
     public static CacheIndex? TryParse(ReadOnlySpan<byte> json)
     {
         if (json.Length > MaxBytes) return null;
-        CacheIndex? index;
+        // Read with JsonDocument, not the serializer: the index is read on every build, and the serializer's metadata
+        // costs more to set up than the whole rest of this.
         try
         {
-            index = JsonSerializer.Deserialize(json, CacheJsonContext.Default.CacheIndex);
+            using var document = JsonDocument.Parse(json.ToArray());
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("Format", out var format) || !format.TryGetInt32(out var formatNumber)
+                || String(root, "Toolchain") is not { } toolchain || String(root, "Assembly") is not { } assembly || !IsSha256(assembly)
+                || !root.TryGetProperty("Sources", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+                return null;
+            var sources = new List<CacheSource>();
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object || String(item, "Path") is not { } path || String(item, "Sha256") is not { } sha
+                    || !Path.IsPathFullyQualified(path) || path.Contains('\0') || !IsSha256(sha))
+                    return null;
+                sources.Add(new CacheSource(path, sha));
+            }
+            return new CacheIndex(formatNumber, toolchain, assembly, sources);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException) // not JSON; a string that is not UTF-8
         {
             return null;
         }
-        // The serializer fills what the JSON names, nulls included, whatever the declared nullability.
-        return index is { Toolchain: not null, Assembly: { } assembly, Sources: { Count: > 0 } sources }
-            && IsSha256(assembly)
-            && sources.All(s => s is { Path: { } path, Sha256: { } sha } && Path.IsPathFullyQualified(path) && !path.Contains('\0') && IsSha256(sha))
-            ? index : null;
     }
+
+    /// <summary>The index as JSON, as <see cref="TryParse"/> reads it.</summary>
+    public byte[] ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("Format", Format);
+            json.WriteString("Toolchain", Toolchain);
+            json.WriteString("Assembly", Assembly);
+            json.WriteStartArray("Sources");
+            foreach (var source in Sources)
+            {
+                json.WriteStartObject();
+                json.WriteString("Path", source.Path);
+                json.WriteString("Sha256", source.Sha256);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static bool IsSha256(string value) => value.Length == 64 && value.All(char.IsAsciiHexDigitLower);
 }
 
 /// <summary>One source file of a cache entry.</summary>
 internal sealed record CacheSource(string Path, string Sha256);
-
-[JsonSerializable(typeof(CacheIndex))]
-internal sealed partial class CacheJsonContext : JsonSerializerContext;

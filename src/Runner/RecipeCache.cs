@@ -67,7 +67,7 @@ internal sealed class RecipeCache
             WriteAtomically(Path.Combine(_directory, name + ".pdb"), compiled.Pdb);
             var index = new CacheIndex(FormatVersion, _toolchain, name,
                 compiled.Sources.Select(s => new CacheSource(s.Path, s.Sha256)).ToList());
-            WriteAtomically(IndexPath(fullPath), JsonSerializer.SerializeToUtf8Bytes(index, CacheJsonContext.Default.CacheIndex));
+            WriteAtomically(IndexPath(fullPath), index.ToJson());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

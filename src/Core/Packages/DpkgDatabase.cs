@@ -36,19 +36,19 @@ public sealed class DpkgDatabase
         // The status file of a desktop holds thousands of packages: each stanza is looked at by its first fields only, and
         // parsed whole only when the package owns a wanted path. Lists are read as text and their lines looked up as spans.
         var status = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(statusPath, MaxStatusSize));
-        var candidates = new List<(string Stanza, string Key, string List)>();
+        var candidates = new List<(string Stanza, string Key, string Name)>(); // the list is looked for only when it is read
         foreach (var text in status.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
             if (Field(text, "Package") is not { Length: > 0 } name || Field(text, "Version") is null) continue;
             var state = Field(text, "Status")?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (state is not null && (state.Length != 3 || state[2] != "installed")) continue;
             var architecture = Field(text, "Architecture") ?? "all";
-            if (ListOf(root, name, architecture) is { } list) candidates.Add((text, name + ":" + architecture, list));
+            candidates.Add((text, name + ":" + architecture, name));
         }
         // Where two packages list a path (a diversion), the first in the status file owns it.
-        var found = indexDirectory is not null && DpkgOwnerIndex.Open(root, indexDirectory, () => AllListed(candidates)) is { } index
+        var found = indexDirectory is not null && DpkgOwnerIndex.Open(root, indexDirectory, () => AllListed(root, candidates)) is { } index
             ? FromIndex(index, wanted, candidates)
-            : FromLists(wanted, candidates);
+            : FromLists(root, wanted, candidates);
         var owners = new Dictionary<string, InstalledPackage>(StringComparer.Ordinal);
         var parsed = new Dictionary<int, InstalledPackage>();
         foreach (var (package, imagePath) in found.SelectMany(f => f))
@@ -61,13 +61,13 @@ public sealed class DpkgDatabase
     }
 
     /// <summary>For each candidate package (in status order), the wanted paths its list names; the lists are read in parallel.</summary>
-    private static (int Package, string ImagePath)[][] FromLists(Dictionary<string, string> wanted, List<(string Stanza, string Key, string List)> candidates)
+    private static (int Package, string ImagePath)[][] FromLists(HostFiles root, Dictionary<string, string> wanted, List<(string Stanza, string Key, string Name)> candidates)
     {
         var found = new (int Package, string ImagePath)[candidates.Count][];
         Parallel.For(0, candidates.Count, i =>
         {
             var lookup = wanted.GetAlternateLookup<ReadOnlySpan<char>>();
-            var lines = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(candidates[i].List, MaxListSize)).AsSpan();
+            var lines = ReadList(root, candidates[i]).AsSpan();
             List<(int, string)>? mine = null;
             foreach (var range in lines.Split('\n'))
                 if (lookup.TryGetValue(lines[range], out var imagePath)) (mine ??= []).Add((i, imagePath));
@@ -77,7 +77,7 @@ public sealed class DpkgDatabase
     }
 
     /// <summary>The same as <see cref="FromLists"/>, looked up in the index: a package owns a wanted spelling when the index says so.</summary>
-    private static (int Package, string ImagePath)[][] FromIndex(DpkgOwnerIndex.Lookup index, Dictionary<string, string> wanted, List<(string Stanza, string Key, string List)> candidates)
+    private static (int Package, string ImagePath)[][] FromIndex(DpkgOwnerIndex.Lookup index, Dictionary<string, string> wanted, List<(string Stanza, string Key, string Name)> candidates)
     {
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < candidates.Count; i++) position.TryAdd(candidates[i].Key, i);
@@ -86,10 +86,10 @@ public sealed class DpkgDatabase
     }
 
     /// <summary>Every path every list names, with its package's key, packages in status order.</summary>
-    private static IEnumerable<(string Path, string Package)> AllListed(List<(string Stanza, string Key, string List)> candidates)
+    private static IEnumerable<(string Path, string Package)> AllListed(HostFiles root, List<(string Stanza, string Key, string Name)> candidates)
     {
         var lists = new string[candidates.Count];
-        Parallel.For(0, candidates.Count, i => lists[i] = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(candidates[i].List, MaxListSize)));
+        Parallel.For(0, candidates.Count, i => lists[i] = ReadList(root, candidates[i]));
         for (var i = 0; i < candidates.Count; i++)
             foreach (var line in lists[i].Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 yield return (line, candidates[i].Key);
@@ -129,6 +129,10 @@ public sealed class DpkgDatabase
             else if (path.StartsWith("/usr" + directory + "/", StringComparison.Ordinal)) yield return path["/usr".Length..];
         }
     }
+
+    /// <summary>The text of the package's file list; empty when it has none.</summary>
+    private static string ReadList(HostFiles root, (string Stanza, string Key, string Name) package) =>
+        ListOf(root, package.Name, package.Key[(package.Name.Length + 1)..]) is { } list ? Encoding.UTF8.GetString(RegularFile.ReadAllBytes(list, MaxListSize)) : "";
 
     /// <summary>The host path of the package's file list: <c>info/NAME.list</c>, or <c>info/NAME:ARCH.list</c> (Multi-Arch: same).</summary>
     private static string? ListOf(HostFiles root, string name, string architecture)

@@ -71,10 +71,9 @@ public sealed class RecipeCacheIndexFuzzTests(ITestOutputHelper output)
         output.WriteLine($"{iterations} mutated indexes in {clock.Elapsed.TotalSeconds:0.0} s: {parsed} accepted whole, {missed} misses, 0 crashes");
     }
 
-    private static byte[] Seed(int sources) => JsonSerializer.SerializeToUtf8Bytes(
+    private static byte[] Seed(int sources) =>
         new CacheIndex(1, "toolchain/roslyn 5.0/runtime 10.0", new string('a', 64),
-            [.. Enumerable.Range(0, sources).Select(i => new CacheSource($"/src/recipe{i}.tiny.csx", new string((char)('0' + i), 64)))]),
-        CacheJsonContext.Default.CacheIndex);
+            [.. Enumerable.Range(0, sources).Select(i => new CacheSource($"/src/recipe{i}.tiny.csx", new string((char)('0' + i), 64)))]).ToJson();
 
     /// <summary>One to three mutations: of the JSON's structure (a value of another type, a missing or renamed field) or of its bytes.</summary>
     private static byte[] Mutate(byte[] seed, Random random)
