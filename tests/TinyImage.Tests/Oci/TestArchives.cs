@@ -37,15 +37,6 @@ internal static class TestArchives
         var image = Image.Create(config, architecture, layers, created);
         IImageSink sink = layout ? new OciDirectoryWriter(outputPath) : new ImageArchiveWriter(outputPath, explanation);
         var written = await sink.WriteAsync(image, reference, cancellationToken);
-        return new BuiltImage
-        {
-            Reference = reference,
-            ManifestBytes = image.ManifestBytes,
-            ManifestDigest = image.ManifestDigest,
-            ConfigBytes = image.ConfigBytes,
-            ConfigDigest = image.ConfigDigest,
-            Layers = [.. layers],
-            WrittenTo = [written],
-        };
+        return BuiltImage.Of(image, reference, layers) with { WrittenTo = [written] };
     }
 }
