@@ -29,6 +29,9 @@ public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4)
     public async Task<Digest> PushAsync(IImage image, RegistryReference target, CancellationToken cancellationToken, bool byDigest = false)
     {
         ArgumentNullException.ThrowIfNull(image);
+        // The tag names this image already: the registry holds its manifest, hence every blob it names. One request.
+        if (!byDigest && target.Digest is null && await client.HeadManifestAsync(target, cancellationToken).ConfigureAwait(false) == image.ManifestDigest)
+            return image.ManifestDigest;
         var blobs = new List<(RegistryBlob Blob, string? MountFrom)> { (RegistryBlob.FromBytes(MediaTypes.ImageConfig, image.ConfigBytes), null) };
         foreach (var layer in image.Layers.DistinctBy(l => l.Digest))
             blobs.Add((new RegistryBlob(new Descriptor(layer.MediaType, layer.Digest, layer.Size), _ => Task.FromResult(layer.OpenCompressed())), MountSource(layer, target)));

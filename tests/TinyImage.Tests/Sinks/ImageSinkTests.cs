@@ -114,6 +114,30 @@ public sealed class ImageSinkTests
     }
 
     [Fact]
+    public async Task A_second_push_of_the_image_its_tag_names_is_one_request()
+    {
+        using var dir = new TempDirectory();
+        await using var registry = await LocalRegistry.StartAsync();
+        var counting = new CountingHandler();
+        using var client = new RegistryClient(registry.ClientOptions() with { Handler = counting });
+        var reference = ImageReference.Parse($"{registry.Address}/again/hello:1");
+        var pipeline = new ImagePipeline(new ImagePipelineOptions { LayerCacheDirectory = dir.Combine("cache") });
+        var first = await pipeline.BuildAsync(Entries("twice"), Config, "amd64", reference, [new RegistryPush(client)], CancellationToken.None);
+        Assert.True(counting.Uploads > 0, "the first push uploads");
+        counting.Clear();
+
+        var second = await pipeline.BuildAsync(Entries("twice"), Config, "amd64", reference, [new RegistryPush(client)], CancellationToken.None);
+
+        Assert.Equal(first.WrittenTo, second.WrittenTo);
+        Assert.Equal(["HEAD"], counting.Requests.Select(r => r.Method));
+        // Another image under the tag: its blobs are checked and sent, then its manifest.
+        counting.Clear();
+        var changed = await pipeline.BuildAsync(Entries("changed"), Config, "amd64", reference, [new RegistryPush(client)], CancellationToken.None);
+        Assert.NotEqual(first.ManifestDigest, changed.ManifestDigest);
+        Assert.Contains("PUT", counting.Requests.Select(r => r.Method));
+    }
+
+    [Fact]
     public void The_image_model_depends_on_nothing_that_builds_images()
     {
         // Layers, Build, Images, Sinks and Registry use the model; the model uses none of them (no Layers <-> Oci cycle).
