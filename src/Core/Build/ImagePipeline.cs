@@ -63,6 +63,7 @@ public sealed class ImagePipeline
         }
         var resolver = _options.Resolver with { Files = files };
         var assembled = new TreeAssembler(resolver, platform: platform).Assemble(spec);
+        Needs.ImageReview.Review(spec, assembled.Tree, resolver, _options.Hint, _options.Strict || spec.Strict);
         if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files);
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
