@@ -9,7 +9,7 @@ namespace TinyImage.Core.Needs;
 /// Reads what ELF files need at run time (see <see cref="RuntimeNeedTable"/>) from their imported symbols, and from
 /// their read-only strings where the symbols alone do not say: the libraries a file that imports dlopen names (found
 /// in the root as ld.so would), the character sets a file that imports iconv_open names (known to the root's gconv
-/// configuration), "/bin/sh" in a file that imports an exec function. Only programs' dlopen strings count. Files it cannot read are left out: the build
+/// configuration), "/bin/sh" in a file that imports an exec function. Only programs' dlopen and iconv_open count. Files it cannot read are left out: the build
 /// already took them as they are.
 /// </summary>
 public sealed partial class RuntimeNeedScanner(ResolverOptions options)
@@ -47,7 +47,10 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
         return [.. needs.OrderBy(n => n.IsProgram ? 0 : 1).Select(n => n.Need)];
     }
 
-    /// <param name="isProgram">Libraries a library names next to dlopen are its optional plugins (libselinux's libsepol): only a program's count.</param>
+    /// <param name="isProgram">
+    /// Only a program's dlopen and iconv_open strings count: a library's are its optional plugins (libselinux's libsepol)
+    /// or every set it could convert (libunistring names a dozen), not what the program uses.
+    /// </param>
     private IEnumerable<RuntimeNeed> Needs(string imagePath, string hostPath, ElfInfo info, IReadOnlyList<ImportedSymbol> imports, bool isProgram)
     {
         var names = imports.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
@@ -58,7 +61,7 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
 
         var exec = names.FirstOrDefault(RuntimeNeedTable.ExecSymbols.Contains);
         var dlopen = isProgram && names.Contains(RuntimeNeedTable.DlopenSymbol);
-        var iconv = names.Contains("iconv_open");
+        var iconv = isProgram && names.Contains("iconv_open");
         if (exec is null && !dlopen && !iconv) yield break;
         var gconv = iconv ? GconvOf(info) : null;
         var strings = ReadStrings(hostPath, s =>

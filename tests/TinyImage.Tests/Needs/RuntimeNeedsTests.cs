@@ -72,6 +72,30 @@ public sealed class RuntimeNeedsTests(NeedsProgram program) : IClassFixture<Need
     }
 
     [Fact]
+    public void A_shell_seen_only_as_an_exec_of_bin_sh_is_a_hint_that_WithRuntimeNeeds_does_not_act_on()
+    {
+        var tree = new TreeAssembler(new ResolverOptions()).Assemble(new ImageSpec
+        {
+            Steps = [new AddBinaryStep("/usr/bin/bash", "/usr/bin/bash"), new WithLibsStep(), new WithRuntimeNeedsStep()],
+        }).Tree;
+        var image = new ImageView(tree);
+        Assert.False(image.IsFile("/bin/sh"));
+        var shell = Assert.Single(RuntimeNeeds.Unmet(image, new RuntimeNeedScanner(new ResolverOptions()).Scan(image.ElfFiles())), n => n.Kind == RuntimeNeedKind.Shell);
+        Assert.Equal(RuntimeNeedKind.Shell, shell.Kind);
+        Assert.StartsWith("exec", shell.Symbol);
+    }
+
+    [Fact]
+    public void A_librarys_dlopen_and_iconv_strings_are_not_needs()
+    {
+        // libselinux names libsepol next to dlopen, libunistring a dozen character sets next to iconv_open.
+        var libraries = new[] { "libselinux.so.1", "libunistring.so.2" }.Select(l => "/usr/lib/x86_64-linux-gnu/" + l).ToList();
+        foreach (var library in libraries) Assert.True(File.Exists(library), $"{library} is missing: the test needs a Debian x86_64 host");
+        var needs = new RuntimeNeedScanner(new ResolverOptions()).Scan(libraries.Select(l => (l, l)));
+        Assert.DoesNotContain(needs, n => n.Kind is RuntimeNeedKind.Library or RuntimeNeedKind.Gconv);
+    }
+
+    [Fact]
     public async Task Strict_makes_unmet_needs_one_error_naming_them()
     {
         using var dir = new TempDirectory();

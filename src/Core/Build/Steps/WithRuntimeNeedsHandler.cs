@@ -6,7 +6,7 @@ namespace TinyImage.Core.Build.Steps;
 /// <summary>
 /// <c>WithRuntimeNeeds</c>: provides what the image's ELF files need at run time and the image lacks, each by the step
 /// that provides it alone (<see cref="RuntimeNeedTable"/>), with the smallest content: root and nobody; /bin/sh only for
-/// a program that runs a shell; gconv modules only for character sets its strings name; C.utf8. What it cannot provide
+/// a program that imports popen or system; gconv modules only for character sets its strings name; C.utf8. What it cannot provide
 /// (a gconv need naming no set, something the root lacks) is left to the build's hint. Files it adds are looked at again.
 /// </summary>
 internal sealed class WithRuntimeNeedsHandler : StepHandler<WithRuntimeNeedsStep>
@@ -45,7 +45,9 @@ internal sealed class WithRuntimeNeedsHandler : StepHandler<WithRuntimeNeedsStep
             case RuntimeNeedKind.NameService: new WithNssHandler().Apply(new WithNssStep { Origin = step.Origin }, context); break;
             case RuntimeNeedKind.Gconv when need.Detail is { } charsets:
                 new WithGconvHandler().Apply(new WithGconvStep([.. charsets.Split(',')]) { Origin = step.Origin }, context); break;
-            case RuntimeNeedKind.Shell when context.IsRootFile(RuntimeNeedTable.ShellPath): context.AddElfFiles([RuntimeNeedTable.ShellPath], reason); break;
+            // Only for a program that runs the shell itself (popen, system); an exec of a "/bin/sh" string may be a fallback.
+            case RuntimeNeedKind.Shell when RuntimeNeedTable.Symbols.ContainsKey(need.Symbol) && context.IsRootFile(RuntimeNeedTable.ShellPath):
+                context.AddElfFiles([RuntimeNeedTable.ShellPath], reason); break;
             case RuntimeNeedKind.Timezones: new WithTimezonesHandler().Apply(new WithTimezonesStep(null) { Origin = step.Origin }, context); break;
             case RuntimeNeedKind.Locales: new WithLocaleHandler().Apply(new WithLocaleStep("C.utf8") { Origin = step.Origin }, context); break;
             case RuntimeNeedKind.Libgcc: new AddLibraryHandler().Apply(new AddLibraryStep("libgcc_s.so.1", "libgcc-s1") { Origin = step.Origin }, context); break;
