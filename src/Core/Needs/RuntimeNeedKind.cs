@@ -29,4 +29,7 @@ public enum RuntimeNeedKind
 
     /// <summary>A library named in the program's strings and loaded with dlopen.</summary>
     Library,
+
+    /// <summary>An interpreter's own data: python X.Y's standard library (without it only <c>--version</c> works).</summary>
+    InterpreterData,
 }

@@ -59,6 +59,13 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
             if (RuntimeNeedTable.Symbols.TryGetValue(symbol.Name, out var kind) && kind != RuntimeNeedKind.Gconv && seen.Add(kind))
                 yield return Need(kind, imagePath, symbol.Name, null);
 
+        if (isProgram && PythonName().Match(imagePath) is { Success: true } python)
+        {
+            // PREFIX/bin/pythonX.Y finds its standard library in PREFIX/lib/pythonX.Y (its encodings package first).
+            var version = python.Groups["version"].Value;
+            yield return Need(RuntimeNeedKind.InterpreterData, imagePath, $"python {version}", $"{python.Groups["prefix"].Value}/lib/python{version}");
+        }
+
         var exec = names.FirstOrDefault(RuntimeNeedTable.ExecSymbols.Contains);
         var dlopen = isProgram && names.Contains(RuntimeNeedTable.DlopenSymbol);
         var iconv = isProgram && names.Contains("iconv_open");
@@ -115,4 +122,7 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
 
     [GeneratedRegex(@"^lib[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*\.so(\.[0-9]+)*$")]
     private static partial Regex LibraryName();
+
+    [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/python(?<version>[0-9]+\.[0-9]+)$")]
+    private static partial Regex PythonName();
 }

@@ -7,11 +7,10 @@ namespace TinyImage.Core.Needs;
 
 /// <summary>
 /// Checks that stop, at build time, an image that cannot start: a dynamic program without its loader or libraries,
-/// an entrypoint that is not in the image, a user name the image's /etc/passwd does not have, python without its
-/// standard library. Each problem is one line
+/// an entrypoint that is not in the image, a user name the image's /etc/passwd does not have. Each problem is one line
 /// naming the fix. A missing WorkDir is not one: Docker creates it (owned by root) when it creates the container.
 /// </summary>
-public static partial class StartChecks
+public static class StartChecks
 {
     /// <summary>Docker's PATH when the image sets none.</summary>
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -30,8 +29,6 @@ public static partial class StartChecks
             else if (info.Needed.FirstOrDefault(n => !names.Contains(n[(n.LastIndexOf('/') + 1)..])) is { } missing)
                 problems.Add($"{path} needs {missing}, which is not in the image; add .WithLibs() after the step that adds it");
         }
-        foreach (var (path, _) in elfFiles)
-            if (MissingInterpreterData(path, config, image) is { } problem) problems.Add(problem);
         if (Command(config) is { } program && Missing(program, config, image) is { } where)
             problems.Add($"the entrypoint {program} is not in the image ({where}); add it with .AddBinary(\"{(program.StartsWith('/') ? program : "/usr/bin/" + program)}\")");
         if (config.User is { Length: > 0 } user)
@@ -44,24 +41,6 @@ public static partial class StartChecks
         }
         return problems;
     }
-
-    /// <summary>
-    /// An interpreter whose own data is not in the image, so it cannot start: python X.Y at PREFIX/bin needs its standard
-    /// library's encodings package in PREFIX/lib/pythonX.Y (or PREFIX/lib/pythonXY.zip) unless PYTHONHOME says elsewhere.
-    /// </summary>
-    private static string? MissingInterpreterData(string path, ImageConfig config, ImageView image)
-    {
-        if (PythonName().Match(path) is not { Success: true } match || config.Env.Any(kv => kv.Key == "PYTHONHOME")) return null;
-        var (prefix, version) = (match.Groups["prefix"].Value, match.Groups["version"].Value);
-        var library = $"{(prefix.Length == 0 ? "" : prefix)}/lib/python{version}";
-        if (image.AnyPath(p => p.StartsWith(library + "/encodings/", StringComparison.Ordinal)) || image.IsFile($"{prefix}/lib/python{version.Replace(".", "")}.zip"))
-            return null;
-        return $"{path} cannot start without its standard library ({library}/encodings is not in the image); add .AddDirectory(\"{library}\", \"{library}\")";
-    }
-
-    // PREFIX/bin/pythonX.Y, as the python interpreter is installed.
-    [System.Text.RegularExpressions.GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/python(?<version>[0-9]+\.[0-9]+)$")]
-    private static partial System.Text.RegularExpressions.Regex PythonName();
 
     /// <summary>An ELF file ld.so can load: an executable or a shared object, not a relocatable object or a core dump.</summary>
     public static bool IsLoadable(ElfInfo info) => info.Type is ElfFileType.Executable or ElfFileType.SharedObject;
