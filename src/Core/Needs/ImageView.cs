@@ -30,10 +30,6 @@ public sealed class ImageView(FileTree tree)
     /// <summary>True when <paramref name="path"/> leads to a regular file.</summary>
     public bool IsFile(string path) => Follow(path) is { Kind: EntryKind.File };
 
-    /// <summary>True when <paramref name="path"/> leads to a directory (or to a file under it: directories are implicit).</summary>
-    public bool IsDirectory(string path) =>
-        Follow(path) is { Kind: EntryKind.Directory } || Tree.Paths.Any(p => p.StartsWith(ImagePath.Normalize(path).TrimEnd('/') + "/", StringComparison.Ordinal));
-
     /// <summary>True when a path of the image (a file, link or directory added) matches.</summary>
     public bool AnyPath(Func<string, bool> match) => Tree.Paths.Any(match);
 

@@ -46,6 +46,32 @@ public sealed class NeedsContainerTests(NeedsProgram program) : IClassFixture<Ne
     }
 
     [Fact]
+    public void Python_getpass_needs_a_passwd_entry_which_the_hints_name_and_WithRuntimeNeeds_adds()
+    {
+        Assert.True(File.Exists("/usr/bin/python3.11"), "the test needs Debian 12's python3.11");
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        var (bare, provided) = (images.Tag("python-bare"), images.Tag("python-needs"));
+        const string python = "From.Scratch().AddBinary(\"/usr/bin/python3\").AddDirectory(\"/usr/lib/python3.11\", \"/usr/lib/python3.11\").WithLibs()";
+        dir.Write("bare.tiny.csx", $"{python}.Tag(\"{bare}\");\n");
+        dir.Write("needs.tiny.csx", $"{python}.WithRuntimeNeeds().Tag(\"{provided}\");\n");
+        string[] getuser = ["/usr/bin/python3", "-c", "import getpass; print(getpass.getuser())"];
+
+        var build = Run.Tinyrun(dir.Path, "bare.tiny.csx", "--load");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Matches(@"(?m)^hint: /usr/bin/python3\.11 imports \w+: add \.WithUser\(\.\.\.\) or \.WithPasswd\(\)$", build.Stderr);
+        var failing = Run.Docker(["run", "--rm", "--pull", "never", "--network", "none", bare, .. getuser]);
+        Assert.True(failing.ExitCode != 0, failing.ToString());
+        Assert.Contains("uid not found: 0", failing.Stderr);
+
+        var withNeeds = Run.Tinyrun(dir.Path, "needs.tiny.csx", "--load");
+        Assert.True(withNeeds.ExitCode == 0, withNeeds.ToString());
+        var working = Run.Docker(["run", "--rm", "--pull", "never", "--network", "none", provided, .. getuser]);
+        Assert.True(working.ExitCode == 0, working.ToString());
+        Assert.Equal("root\n", working.Stdout);
+    }
+
+    [Fact]
     public void Ssh_needs_a_passwd_entry_which_the_hints_name_and_WithRuntimeNeeds_adds()
     {
         Assert.True(File.Exists("/usr/bin/ssh") && File.Exists("/usr/bin/ssh-keygen"), "the test needs openssh-client (scripts/install-test-deps.sh)");
