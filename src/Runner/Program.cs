@@ -38,9 +38,10 @@ internal static class Program
         var strict = new Option<bool>("--strict")
         {
             Description = "Fail the build when a program in the image needs at run time what the image lacks (what the hints name); also TINYRUN_STRICT=1.",
-            Recursive = true,
         };
+        // On every command that builds: tinyrun RECIPE, build, test and verify.
         root.Options.Add(strict);
+        foreach (var command in root.Subcommands.Where(c => c.Name is "build" or "test" or "verify")) command.Options.Add(strict);
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -21,6 +21,9 @@ public sealed class NeedsCommandLineTests(NeedsProgram program) : IClassFixture<
         var line = Assert.Single(strict.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("tinyrun:", StringComparison.Ordinal));
         Assert.StartsWith("tinyrun: prog.tiny.csx(1): unmet runtime needs (strict): /app/prog imports getpwnam", line);
         Assert.False(File.Exists(dir.Combine("strict.tar")));
+        var subcommand = Run.Tinyrun(dir.Path, "build", "prog.tiny.csx", "--strict", "-o", "strict.tar");
+        Assert.Equal(1, subcommand.ExitCode);
+        Assert.Contains("unmet runtime needs (strict)", subcommand.Stderr);
 
         dir.Write("strict.tiny.csx", $"From.Scratch().AddBinary(\"{program.Path}\", \"/app/prog\").WithLibs().Strict();\n");
         var inRecipe = Run.Tinyrun(dir.Path, "strict.tiny.csx");
