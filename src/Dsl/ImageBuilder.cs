@@ -304,6 +304,30 @@ public sealed partial class ImageBuilder
         return setLang ? next.Env("LANG", name) : next;
     }
 
+    /// <summary>
+    /// Adds /etc/passwd and /etc/group with root, nobody (65534) and the users <see cref="WithUser"/> added, without changing
+    /// the user the container runs as: for programs that look up their own uid (<c>getpwuid</c>: "No user exists for uid 0").
+    /// </summary>
+    public ImageBuilder WithPasswd([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new WithPasswdStep(), file, line);
+
+    /// <summary>
+    /// Adds what the ELF files added so far need at run time beyond their libraries, read from the symbols they import
+    /// and the strings they hold: passwd and group (root, nobody) for getpwuid and friends; nsswitch.conf, services and
+    /// protocols for getaddrinfo (<see cref="WithNss"/>); gconv modules for the character sets named next to iconv_open;
+    /// /bin/sh for popen and system; time zones for tzset and localtime; the C.utf8 locale for setlocale; libgcc_s for
+    /// pthread_cancel; CA certificates for SSL_CTX_set_default_verify_paths; the libraries named next to dlopen. Call it
+    /// after <see cref="WithLibs"/>. Without it the build prints a hint for each need, with the call that provides it.
+    /// </summary>
+    public ImageBuilder WithRuntimeNeeds([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        Step(new WithRuntimeNeedsStep(), file, line);
+
+    /// <summary>
+    /// Makes runtime needs that the image leaves unmet (the hints a build prints, see <see cref="WithRuntimeNeeds"/>) fail
+    /// the build, as <c>tinyrun --strict</c> does for every image.
+    /// </summary>
+    public ImageBuilder Strict() => Derive(Spec with { Strict = true });
+
     /// <summary>Adds /tmp with mode 1777 (world-writable, sticky), as programs that write temporary files expect.</summary>
     public ImageBuilder WithTmp([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         Step(new MkDirStep("/tmp", Convert.ToInt32("1777", 8)), file, line);

@@ -17,6 +17,7 @@ internal static class DepsCommand
         var json = new Option<bool>("--json") { Description = "Print, as JSON, every file an image of these programs needs (with symlinks and why each is there)." };
         var why = new Option<bool>("--why") { Description = "Print every file an image of these programs needs and why it is there." };
         var root = new Option<string?>("--root") { Description = "Resolve inside this root file system (a sysroot, an unpacked image); FILEs are paths inside it." };
+        var needs = new Option<bool>("--needs") { Description = "Print what the programs (or a recipe's images, FILE being a .tiny.csx) need at run time beyond their libraries: the imported symbol that shows each need, and the call that provides it." };
         var command = new Command("deps", """
             Print the shared-library tree of ELF files, like lddtree, read from the files (never by running them).
 
@@ -25,9 +26,16 @@ internal static class DepsCommand
               tinyrun deps --why /usr/bin/curl
               tinyrun deps --json /usr/bin/curl
               tinyrun deps --root /srv/arm64-rootfs /usr/bin/bash
-            """) { files, json, why, root };
+              tinyrun deps --needs /usr/bin/ssh
+              tinyrun deps --needs recipes/app.tiny.csx
+            """) { files, json, why, root, needs };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(needs))
+            {
+                await NeedsCommand.WriteAsync(parse.GetValue(files)!, parse.GetValue(root), cancellationToken).ConfigureAwait(false);
+                return Program.ExitOk;
+            }
             var rootDirectory = parse.GetValue(root);
             if (rootDirectory is not null && !Directory.Exists(rootDirectory))
                 throw new TinyImageException($"--root {rootDirectory}: no such directory");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TinyImage.Core;
+using TinyImage.Core.Build;
 
 namespace TinyImage.Runner;
 
@@ -34,6 +35,14 @@ internal static class Program
         root.Subcommands.Add(LockCommand.Create());
         root.Subcommands.Add(CacheCommand.Create());
 
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Fail the build when a program in the image needs at run time what the image lacks (what the hints name); also TINYRUN_STRICT=1.",
+        };
+        // On every command that builds: tinyrun RECIPE, build, test and verify.
+        root.Options.Add(strict);
+        foreach (var command in root.Subcommands.Where(c => c.Name is "build" or "test" or "verify")) command.Options.Add(strict);
+
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -41,6 +50,8 @@ internal static class Program
             Console.Error.WriteLine("Run 'tinyrun --help' for usage.");
             return ExitUsage;
         }
+        // Read by ImagePipelineOptions.FromEnvironment, which every command that builds starts from.
+        if (parsed.GetValue(strict)) Environment.SetEnvironmentVariable(ImagePipelineOptions.StrictVariable, "1");
         using var lifetime = new ProcessLifetime();
         try
         {

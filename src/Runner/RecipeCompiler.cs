@@ -66,6 +66,7 @@ internal static class RecipeCompiler
         var file = span.Path == fullPath || string.IsNullOrEmpty(span.Path) ? shownPath : RecipeEvaluator.Relative(span.Path);
         var severity = diagnostic.Severity == DiagnosticSeverity.Error ? "error" : "warning";
         var position = span.IsValid ? $"({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})" : "";
-        return $"{file}{position}: {severity} {diagnostic.Id}: {diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+        var message = MemberSuggestion.Add(diagnostic.Id, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), typeof(Recipe).Assembly);
+        return $"{file}{position}: {severity} {diagnostic.Id}: {message}";
     }
 }

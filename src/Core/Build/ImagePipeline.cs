@@ -55,6 +55,7 @@ public sealed class ImagePipeline
             }
         }
         var assembled = Assemble(spec, files, platform);
+        Needs.ImageReview.Review(spec, assembled.Tree, _options.Resolver with { Files = files }, _options.Hint, _options.Strict || spec.Strict);
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this

@@ -8,6 +8,9 @@ namespace TinyImage.Core.Build;
 /// <summary>How images are resolved and written.</summary>
 public sealed record ImagePipelineOptions
 {
+    /// <summary>The environment variable that makes <see cref="FromEnvironment"/> strict when it is 1 (tinyrun's <c>--strict</c> sets it).</summary>
+    public const string StrictVariable = "TINYRUN_STRICT";
+
     public ResolverOptions Resolver { get; init; } = new();
     public LayerOptions Layers { get; init; } = new();
 
@@ -47,6 +50,12 @@ public sealed record ImagePipelineOptions
     /// <summary>Write the image's SBOMs beside it (<c>NAME.spdx.json</c>, <c>NAME.cdx.json</c>; see <see cref="Sbom.SbomFiles"/>).</summary>
     public bool WriteSbom { get; init; }
 
+    /// <summary>Where build hints go, a line each (runtime needs the image leaves unmet, notes); <see cref="FromEnvironment"/> writes them to stderr.</summary>
+    public Action<string> Hint { get; init; } = _ => { };
+
+    /// <summary>Unmet runtime needs fail the build (<c>--strict</c>, or TINYRUN_STRICT=1 in <see cref="FromEnvironment"/>).</summary>
+    public bool Strict { get; init; }
+
     /// <summary>
     /// Defaults, with file and image times taken from SOURCE_DATE_EPOCH when it is set, and the layer cache in
     /// <c>layers/</c> under the runner's cache root (<c>$TINYRUN_CACHE</c>, <c>$XDG_CACHE_HOME/tinyrun</c>, <c>~/.cache/tinyrun</c>),
@@ -55,8 +64,13 @@ public sealed record ImagePipelineOptions
     public static ImagePipelineOptions FromEnvironment()
     {
         var layerCache = PrivateDirectory.Ensure(LayerCache.DefaultDirectory(), "the layer cache", "set TINYRUN_CACHE to a directory of your own");
-        var options = new ImagePipelineOptions { LayerCacheDirectory = layerCache, PackageIndexDirectory = PrivateDirectory.Ensure(
-            Path.Combine(CacheLocation.Root(), "dpkg"), "the dpkg index cache", "set TINYRUN_CACHE to a directory of your own") };
+        var options = new ImagePipelineOptions
+        {
+            LayerCacheDirectory = layerCache,
+            PackageIndexDirectory = PrivateDirectory.Ensure(Path.Combine(CacheLocation.Root(), "dpkg"), "the dpkg index cache", "set TINYRUN_CACHE to a directory of your own"),
+            Hint = message => Console.Error.WriteLine(message),
+            Strict = Environment.GetEnvironmentVariable(StrictVariable) == "1",
+        };
         var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
         if (string.IsNullOrEmpty(epoch)) return options;
         if (!long.TryParse(epoch, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds > 253402300799)

@@ -19,7 +19,7 @@ public sealed class TreeAssembler
         new AddBinaryHandler(), new AddFileHandler(), new AddDirectoryHandler(), new AddTextHandler(), new SymlinkHandler(),
         new MkDirHandler(), new WithLibsHandler(), new WithNssHandler(), new WithGconvHandler(), new AddLibraryHandler(),
         new WithCaCertificatesHandler(), new WithTimezonesHandler(), new WithUserHandler(), new WithTerminfoHandler(),
-        new WithLocaleHandler(), new TraceHandler(),
+        new WithLocaleHandler(), new TraceHandler(), new WithPasswdHandler(), new WithRuntimeNeedsHandler(),
     }.ToFrozenDictionary(h => h.StepType);
 
     private readonly ResolverOptions _options;

@@ -17,7 +17,7 @@ namespace TinyImage.Core.Elf;
 /// section-less files, which still run) and parses every section eagerly, failing on damage in
 /// parts the loader never reads.
 /// </remarks>
-public static class ElfReader
+public static partial class ElfReader
 {
     private const int MaxInterpreterLength = 4096;
     private const int MaxStringLength = 4096;
@@ -77,13 +77,21 @@ public static class ElfReader
     internal static bool HasMagic(ReadOnlySpan<byte> b) =>
         b.Length >= 4 && b[0] == 0x7F && b[1] == (byte)'E' && b[2] == (byte)'L' && b[3] == (byte)'F';
 
-    private sealed class Parser(string path, SafeFileHandle handle)
+    private sealed partial class Parser(string path, SafeFileHandle handle)
     {
         private readonly long _length = RandomAccess.GetLength(handle);
         private bool _is64;
         private bool _big;
 
         public ElfInfo Parse()
+        {
+            var (info, segments) = ReadHeaders();
+            var dynamic = segments.FirstOrDefault(s => s.Type == PtDynamic);
+            return dynamic is null ? info : ReadDynamic(info, dynamic, segments);
+        }
+
+        /// <summary>The ELF header and the program headers (with PT_INTERP read): what every reading of a file starts with.</summary>
+        private (ElfInfo Info, List<Segment> Segments) ReadHeaders()
         {
             var header = new byte[64];
             var n = ReadAt(0, header);
@@ -137,7 +145,7 @@ public static class ElfReader
                 Interpreter = interp is null ? null : ReadInterpreter(interp),
                 HasDynamicSegment = dynamic is not null,
             };
-            return dynamic is null ? info : ReadDynamic(info, dynamic, segments);
+            return (info, segments);
         }
 
         private int ExtendedPhnum(ulong shoff, int shentsize)
@@ -168,8 +176,8 @@ public static class ElfReader
                     throw Fail("truncated ELF file (program headers past end of file)");
                 var e = entry.AsSpan();
                 segments.Add(_is64
-                    ? new Segment(U32(e), U64(e[8..]), U64(e[16..]), U64(e[32..]))
-                    : new Segment(U32(e), U32(e[4..]), U32(e[8..]), U32(e[16..])));
+                    ? new Segment(U32(e), U64(e[8..]), U64(e[16..]), U64(e[32..]), U32(e[4..]))
+                    : new Segment(U32(e), U32(e[4..]), U32(e[8..]), U32(e[16..]), U32(e[24..])));
             }
             return segments;
         }
@@ -186,7 +194,8 @@ public static class ElfReader
             return Encoding.UTF8.GetString(buf, 0, nul);
         }
 
-        private ElfInfo ReadDynamic(ElfInfo info, Segment dynamic, List<Segment> segments)
+        /// <summary>The dynamic segment's entries (tag, value) up to DT_NULL.</summary>
+        private List<(long Tag, ulong Value)> ReadDynamicEntries(Segment dynamic)
         {
             if (!Fits(dynamic.Offset, dynamic.FileSize)) throw Fail("truncated ELF file (dynamic segment past end of file)");
             var entsize = _is64 ? 16 : 8;
@@ -194,16 +203,42 @@ public static class ElfReader
             if (count > MaxDynamicEntries) throw Fail($"dynamic segment too large ({count} entries)");
             var buf = new byte[(int)count * entsize];
             if (ReadAt((long)dynamic.Offset, buf) != buf.Length) throw Fail("truncated ELF file (dynamic segment past end of file)");
-
-            var needed = new List<ulong>();
-            ulong? strtab = null, strsz = null, soname = null, rpath = null, runpath = null;
-            ulong flags1 = 0;
+            var entries = new List<(long, ulong)>();
             for (var i = 0; i < (int)count; i++)
             {
                 var e = buf.AsSpan(i * entsize, entsize);
                 var tag = _is64 ? (long)U64(e) : (int)U32(e);
-                var val = _is64 ? U64(e[8..]) : U32(e[4..]);
                 if (tag == DtNull) break;
+                entries.Add((tag, _is64 ? U64(e[8..]) : U32(e[4..])));
+            }
+            return entries;
+        }
+
+        /// <summary>The file offset of the address <paramref name="address"/>, through the PT_LOAD segment whose file bytes hold it.</summary>
+        private ulong FileOffset(ulong address, List<Segment> segments, string what)
+        {
+            var load = segments.FirstOrDefault(s => s.Type == PtLoad && address >= s.VirtualAddress && address - s.VirtualAddress < s.FileSize)
+                ?? throw Fail($"{what} address 0x{address:x} is outside every PT_LOAD segment");
+            return load.Offset + (address - load.VirtualAddress);
+        }
+
+        /// <summary>The dynamic string table at <paramref name="strtab"/> (DT_STRTAB) of DT_STRSZ bytes (to the end of the file when absent).</summary>
+        private StringTable OpenStringTable(ulong strtab, ulong? strsz, List<Segment> segments, long maxTotal, string what)
+        {
+            var tableOffset = FileOffset(strtab, segments, "DT_STRTAB");
+            if (tableOffset >= (ulong)_length) throw Fail("truncated ELF file (dynamic string table past end of file)");
+            var tableSize = strsz ?? (ulong)_length - tableOffset;
+            if (!Fits(tableOffset, tableSize)) throw Fail("truncated ELF file (dynamic string table past end of file)");
+            return new StringTable(this, tableOffset, tableSize, maxTotal, what);
+        }
+
+        private ElfInfo ReadDynamic(ElfInfo info, Segment dynamic, List<Segment> segments)
+        {
+            var needed = new List<ulong>();
+            ulong? strtab = null, strsz = null, soname = null, rpath = null, runpath = null;
+            ulong flags1 = 0;
+            foreach (var (tag, val) in ReadDynamicEntries(dynamic))
+            {
                 switch (tag)
                 {
                     case DtNeeded: needed.Add(val); break;
@@ -219,14 +254,7 @@ public static class ElfReader
             info = info with { NoDefaultLib = (flags1 & Df1NoDefLib) != 0, IsPie = (flags1 & Df1Pie) != 0 };
             if (needed.Count == 0 && soname is null && rpath is null && runpath is null) return info;
             if (strtab is not { } strAddr) throw Fail("dynamic segment has strings but no DT_STRTAB");
-
-            var load = segments.FirstOrDefault(s => s.Type == PtLoad && strAddr >= s.VirtualAddress && strAddr - s.VirtualAddress < s.FileSize)
-                ?? throw Fail($"DT_STRTAB address 0x{strAddr:x} is outside every PT_LOAD segment");
-            var tableOffset = load.Offset + (strAddr - load.VirtualAddress);
-            if (tableOffset >= (ulong)_length) throw Fail("truncated ELF file (dynamic string table past end of file)");
-            var tableSize = strsz ?? (ulong)_length - tableOffset;
-            if (!Fits(tableOffset, tableSize)) throw Fail("truncated ELF file (dynamic string table past end of file)");
-            var strings = new StringTable(this, tableOffset, tableSize);
+            var strings = OpenStringTable(strAddr, strsz, segments, MaxTotalStringLength, "dynamic strings (DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH)");
 
             return info with
             {
@@ -242,7 +270,9 @@ public static class ElfReader
         /// file add up to at most <see cref="MaxTotalStringLength"/>: without that bound, 60,000 entries
         /// naming one long string would turn a 1 MB file into gigabytes of strings.
         /// </summary>
-        private sealed class StringTable(Parser parser, ulong offset, ulong size)
+        /// <param name="maxTotal">At most this many bytes of strings are read from the table.</param>
+        /// <param name="what">What the strings are, for the message when they exceed <paramref name="maxTotal"/>.</param>
+        private sealed class StringTable(Parser parser, ulong offset, ulong size, long maxTotal, string what)
         {
             private readonly byte[] _buffer = new byte[MaxStringLength];
             private long _total;
@@ -254,8 +284,8 @@ public static class ElfReader
                 var n = parser.ReadAt((long)(offset + index), buf);
                 var nul = buf[..n].IndexOf((byte)0);
                 if (nul < 0) throw parser.Fail("unterminated string in dynamic string table");
-                if ((_total += nul + 1) > MaxTotalStringLength)
-                    throw parser.Fail($"its dynamic strings (DT_NEEDED, DT_SONAME, DT_RPATH, DT_RUNPATH) add up to more than {MaxTotalStringLength >> 20} MiB, which no loadable file has");
+                if ((_total += nul + 1) > maxTotal)
+                    throw parser.Fail($"its {what} add up to more than {maxTotal >> 20} MiB, which no loadable file has");
                 return Encoding.UTF8.GetString(buf[..nul]);
             }
         }
@@ -284,5 +314,5 @@ public static class ElfReader
         private TinyImageException Fail(string what) => new($"{path}: {what}");
     }
 
-    private sealed record Segment(uint Type, ulong Offset, ulong VirtualAddress, ulong FileSize);
+    private sealed record Segment(uint Type, ulong Offset, ulong VirtualAddress, ulong FileSize, uint Flags);
 }

@@ -35,6 +35,9 @@ public sealed record ImageSpec
     public ImmutableArray<Platform> Platforms { get; init; } = [];
     public ImageConfig Config { get; init; } = new();
 
+    /// <summary>Unmet runtime needs (what its programs import but the image lacks) fail the build instead of printing hints (<c>.Strict()</c>).</summary>
+    public bool Strict { get; init; }
+
     /// <summary>Checks of the built image that <c>tinyrun test</c> runs in containers.</summary>
     public ImmutableArray<ImageTest> Tests { get; init; } = [];
 

@@ -44,7 +44,9 @@ internal static class Executables
     public static string RealSource(HostFiles files, string source, string call)
     {
         var real = files.Resolve(source)?.RealPath
-            ?? throw new TinyImageException($"{call}: '{Shown(files, source)}' does not exist; check the path");
+            ?? throw new TinyImageException(call == "AddBinary" && Needs.ProgramLocations.Elsewhere(files, source, Environment.GetEnvironmentVariable("PATH")) is { } elsewhere
+                ? $"{call}: '{Shown(files, source)}' does not exist, but {elsewhere} does; use .{call}(\"{elsewhere}\")"
+                : $"{call}: '{Shown(files, source)}' does not exist; check the path");
         var status = files.Status(real);
         if (status.IsDirectory)
             throw new TinyImageException($"{call}: '{Shown(files, source)}' is a directory; use AddDirectory");

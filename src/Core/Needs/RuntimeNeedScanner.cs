@@ -1,0 +1,128 @@
+using System.Text.RegularExpressions;
+using TinyImage.Core.Build;
+using TinyImage.Core.Elf;
+using TinyImage.Core.FileSystem;
+
+namespace TinyImage.Core.Needs;
+
+/// <summary>
+/// Reads what ELF files need at run time (see <see cref="RuntimeNeedTable"/>) from their imported symbols, and from
+/// their read-only strings where the symbols alone do not say: the libraries a file that imports dlopen names (found
+/// in the root as ld.so would), the character sets a file that imports iconv_open names (known to the root's gconv
+/// configuration), "/bin/sh" in a file that imports an exec function. Only programs' dlopen and iconv_open count. Files it cannot read are left out: the build
+/// already took them as they are.
+/// </summary>
+public sealed partial class RuntimeNeedScanner(ResolverOptions options)
+{
+    private const int MaxStringsPerFile = 64;
+    private const int MaxCharsets = 8;
+
+    private readonly LibraryLocator _locator = new(options);
+    private readonly Dictionary<string, GconvModules?> _gconv = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The needs of <paramref name="files"/> (paths in the image and the host files they are read from): per file, one per
+    /// kind and detail, in the order of <see cref="RuntimeNeedKind"/>; programs' needs first (files with a loader and no SONAME), then libraries'.
+    /// </summary>
+    public IReadOnlyList<RuntimeNeed> Scan(IEnumerable<(string ImagePath, string HostPath)> files)
+    {
+        var needs = new List<(bool IsProgram, RuntimeNeed Need)>();
+        foreach (var (imagePath, hostPath) in files)
+        {
+            ElfInfo info;
+            IReadOnlyList<ImportedSymbol> imports;
+            try
+            {
+                info = ElfReader.Read(hostPath);
+                imports = ElfReader.ReadImports(hostPath);
+            }
+            catch (TinyImageException)
+            {
+                continue;
+            }
+            if (!StartChecks.IsLoadable(info)) continue;
+            var isProgram = info.Interpreter is not null && info.Soname is null;
+            needs.AddRange(Needs(imagePath, hostPath, info, imports, isProgram).OrderBy(n => n.Kind).Select(n => (isProgram, n)));
+        }
+        return [.. needs.OrderBy(n => n.IsProgram ? 0 : 1).Select(n => n.Need)];
+    }
+
+    /// <param name="isProgram">
+    /// Only a program's dlopen and iconv_open strings count: a library's are its optional plugins (libselinux's libsepol)
+    /// or every set it could convert (libunistring names a dozen), not what the program uses.
+    /// </param>
+    private IEnumerable<RuntimeNeed> Needs(string imagePath, string hostPath, ElfInfo info, IReadOnlyList<ImportedSymbol> imports, bool isProgram)
+    {
+        var names = imports.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var seen = new HashSet<RuntimeNeedKind>();
+        foreach (var symbol in imports)
+            if (RuntimeNeedTable.Symbols.TryGetValue(symbol.Name, out var kind) && kind != RuntimeNeedKind.Gconv && seen.Add(kind))
+                yield return Need(kind, imagePath, symbol.Name, null);
+
+        if (isProgram && PythonName().Match(imagePath) is { Success: true } python)
+        {
+            // PREFIX/bin/pythonX.Y finds its standard library in PREFIX/lib/pythonX.Y (its encodings package first).
+            var version = python.Groups["version"].Value;
+            yield return Need(RuntimeNeedKind.InterpreterData, imagePath, $"python {version}", $"{python.Groups["prefix"].Value}/lib/python{version}");
+        }
+
+        var exec = names.FirstOrDefault(RuntimeNeedTable.ExecSymbols.Contains);
+        var dlopen = isProgram && names.Contains(RuntimeNeedTable.DlopenSymbol);
+        var iconv = isProgram && names.Contains("iconv_open");
+        if (exec is null && !dlopen && !iconv) yield break;
+        var gconv = iconv ? GconvOf(info) : null;
+        var strings = ReadStrings(hostPath, s =>
+            (exec is not null && s == RuntimeNeedTable.ShellPath) ||
+            (dlopen && LibraryName().IsMatch(s)) ||
+            (gconv is not null && IsCharset(gconv, s)));
+
+        if (exec is not null && !seen.Contains(RuntimeNeedKind.Shell) && strings.Contains(RuntimeNeedTable.ShellPath))
+            yield return Need(RuntimeNeedKind.Shell, imagePath, exec, null);
+        if (dlopen)
+        {
+            var own = info.Needed.Append(info.Soname ?? "").ToHashSet(StringComparer.Ordinal);
+            foreach (var library in strings.Where(s => LibraryName().IsMatch(s) && !own.Contains(s)))
+                if (_locator.Find(library, info).Path is not null)
+                    yield return Need(RuntimeNeedKind.Library, imagePath, RuntimeNeedTable.DlopenSymbol, library);
+        }
+        if (iconv)
+        {
+            var charsets = gconv is null ? [] : strings.Where(s => IsCharset(gconv, s)).Select(s => s.ToUpperInvariant()).Distinct().Take(MaxCharsets).ToList();
+            yield return Need(RuntimeNeedKind.Gconv, imagePath, "iconv_open", charsets.Count == 0 ? null : string.Join(',', charsets));
+        }
+    }
+
+    private static RuntimeNeed Need(RuntimeNeedKind kind, string file, string symbol, string? detail) =>
+        new(kind, file, symbol, detail, RuntimeNeedTable.Rules[kind].Call(detail));
+
+    private static List<string> ReadStrings(string hostPath, Func<string, bool> keep)
+    {
+        try { return [.. ElfReader.ReadStrings(hostPath, keep, MaxStringsPerFile)]; }
+        catch (TinyImageException) { return []; }
+    }
+
+    /// <summary>A character set the root's gconv configuration converts with a module (not one built into libc).</summary>
+    private static bool IsCharset(GconvModules gconv, string text) =>
+        text.Length is >= 3 and <= 40 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':') &&
+        (text.Any(char.IsAsciiDigit) || text.Contains('-') || text.All(c => !char.IsAsciiLetterLower(c))) &&
+        gconv.ModulesFor(text) is { Count: > 0 };
+
+    /// <summary>The root's gconv configuration for <paramref name="program"/>'s machine, or null when the root has none.</summary>
+    private GconvModules? GconvOf(ElfInfo program)
+    {
+        var directory = "/usr/" + (LoaderDefaults.For(program, options).Lib ?? "lib") + "/gconv";
+        if (_gconv.TryGetValue(directory, out var known)) return known;
+        var root = options.Files;
+        var real = root.Resolve(directory) is { } r && root.Status(r.RealPath).IsDirectory ? root.HostPath(r.RealPath) : null;
+        GconvModules? modules = null;
+        try { modules = real is null ? null : GconvModules.Read(real, directory); }
+        catch (Exception e) when (e is TinyImageException or IOException or UnauthorizedAccessException) { }
+        return _gconv[directory] = modules;
+    }
+
+    [GeneratedRegex(@"^lib[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*\.so(\.[0-9]+)*$")]
+    private static partial Regex LibraryName();
+
+    [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/python(?<version>[0-9]+\.[0-9]+)$")]
+    private static partial Regex PythonName();
+}

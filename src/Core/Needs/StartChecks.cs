@@ -1,0 +1,73 @@
+using System.Text;
+using TinyImage.Core.Elf;
+using TinyImage.Core.FileSystem;
+using TinyImage.Core.Spec;
+
+namespace TinyImage.Core.Needs;
+
+/// <summary>
+/// Checks that stop, at build time, an image that cannot start: a dynamic program without its loader or libraries,
+/// an entrypoint that is not in the image, a user name the image's /etc/passwd does not have. Each problem is one line
+/// naming the fix. A missing WorkDir is not one: Docker creates it (owned by root) when it creates the container.
+/// </summary>
+public static class StartChecks
+{
+    /// <summary>Docker's PATH when the image sets none.</summary>
+    public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private const int MaxAccountFileBytes = 1 << 20;
+
+    /// <summary>The problems found, one line each (empty when the image can start).</summary>
+    public static IReadOnlyList<string> Problems(ImageConfig config, ImageView image, IReadOnlyList<(string ImagePath, ElfInfo Info)> elfFiles)
+    {
+        var problems = new List<string>();
+        var names = image.FileNames();
+        foreach (var (path, info) in elfFiles.Where(e => e.Info.Interpreter is not null && e.Info.Soname is null && IsLoadable(e.Info)))
+        {
+            if (!image.IsFile(info.Interpreter!))
+                problems.Add($"{path} is a dynamic program but its loader {info.Interpreter} is not in the image; add .WithLibs() after the step that adds it");
+            else if (info.Needed.FirstOrDefault(n => !names.Contains(n[(n.LastIndexOf('/') + 1)..])) is { } missing)
+                problems.Add($"{path} needs {missing}, which is not in the image; add .WithLibs() after the step that adds it");
+        }
+        if (Command(config) is { } program && Missing(program, config, image) is { } where)
+            problems.Add($"the entrypoint {program} is not in the image ({where}); add it with .AddBinary(\"{(program.StartsWith('/') ? program : "/usr/bin/" + program)}\")");
+        if (config.User is { Length: > 0 } user)
+        {
+            var (name, group) = user.IndexOf(':') is var colon and >= 0 ? (user[..colon], user[(colon + 1)..]) : (user, null);
+            if (!IsNumber(name) && !HasEntry(image, "/etc/passwd", name))
+                problems.Add($".User(\"{user}\"): the image has no passwd entry for {name}, so the container cannot start; add .WithUser(\"{name}\", UID) or use a number, .User(UID)");
+            else if (group is { Length: > 0 } && !IsNumber(group) && !HasEntry(image, "/etc/group", group))
+                problems.Add($".User(\"{user}\"): the image has no group entry for {group}, so the container cannot start; add .WithUser(\"{group}\", UID) or use a number, .User(\"UID:GID\")");
+        }
+        return problems;
+    }
+
+    /// <summary>An ELF file ld.so can load: an executable or a shared object, not a relocatable object or a core dump.</summary>
+    public static bool IsLoadable(ElfInfo info) => info.Type is ElfFileType.Executable or ElfFileType.SharedObject;
+
+    /// <summary>The program the container runs: the entrypoint's first word, else the command's; null when neither is set.</summary>
+    private static string? Command(ImageConfig config) =>
+        config.Entrypoint is { Length: > 0 } entrypoint ? entrypoint[0] : config.Entrypoint is null && config.Cmd is { Length: > 0 } cmd ? cmd[0] : null;
+
+    /// <summary>Where <paramref name="program"/> was looked for when the image does not have it; null when it does (or is relative to the working directory).</summary>
+    private static string? Missing(string program, ImageConfig config, ImageView image)
+    {
+        if (program.StartsWith('/')) return image.IsFile(program) ? null : "no such file";
+        if (program.Contains('/')) return null;
+        var path = config.Env.LastOrDefault(kv => kv.Key == "PATH").Value ?? DefaultPath;
+        var directories = path.Split(':', StringSplitOptions.RemoveEmptyEntries);
+        return directories.Any(d => d.StartsWith('/') && image.IsFile(ImagePath.Combine(ImagePath.Normalize(d), program))) ? null
+            : $"no directory of PATH={path} has it";
+    }
+
+    private static bool IsNumber(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
+
+    /// <summary>Whether the account file <paramref name="file"/> (passwd or group) of the image has a line for <paramref name="name"/>.</summary>
+    private static bool HasEntry(ImageView image, string file, string name)
+    {
+        if (image.Follow(file) is not { Kind: EntryKind.File } entry) return false;
+        var text = entry.Content is { } content ? Encoding.UTF8.GetString(content)
+            : entry.SourcePath is { } source ? string.Join('\n', RegularFile.ReadAllLines(source, MaxAccountFileBytes)) : "";
+        return text.Split('\n').Any(line => line.StartsWith(name + ":", StringComparison.Ordinal));
+    }
+}
