@@ -109,25 +109,6 @@ public sealed class BlockingCallerLayerTests
         Assert.Equal(File.ReadAllBytes(expected.BlobPath), File.ReadAllBytes(cached.BlobPath));
     }
 
-    /// <summary>A shared tier holding one blob; it answers at once (<paramref name="synchronous"/>) or after a real file write.</summary>
-    private sealed class OneBlobShared(string compressor, Layer layer, bool synchronous) : ISharedLayerCache
-    {
-        private readonly byte[] _blob = File.ReadAllBytes(layer.BlobPath);
-
-        public int Fetched { get; private set; }
-
-        public async Task<(Digest Digest, long Size)?> TryFetchAsync(string compressor1, Digest diffId, string destinationPath, CancellationToken cancellationToken)
-        {
-            if (compressor1 != compressor || diffId != layer.DiffId) return null;
-            Fetched++;
-            if (synchronous) File.WriteAllBytes(destinationPath, _blob);
-            else await File.WriteAllBytesAsync(destinationPath, _blob, cancellationToken).ConfigureAwait(false);
-            return (layer.Digest, _blob.Length);
-        }
-
-        public Task StoreAsync(string compressor1, Layer stored, CancellationToken cancellationToken) => Task.CompletedTask;
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -136,7 +117,7 @@ public sealed class BlockingCallerLayerTests
         using var dir = new TestDirectory();
         var writer = new LayerWriter();
         var (elsewhere, _) = await new LayerCache(dir.File("elsewhere")).GetOrWriteAsync(writer, InMemory("s"), CancellationToken.None);
-        var shared = new OneBlobShared(writer.Options.CompressorName, elsewhere, sharedAnswersAtOnce);
+        var shared = new OneBlobSharedTier(writer.Options.CompressorName, elsewhere, sharedAnswersAtOnce);
         var cache = new LayerCache(dir.File("cache"), shared);
 
         var (layer, hit) = BlockingCaller.Run(() => cache.GetOrWriteAsync(writer, InMemory("s"), CancellationToken.None));
