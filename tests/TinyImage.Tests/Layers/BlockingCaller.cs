@@ -6,9 +6,10 @@ namespace TinyImage.Tests.Layers;
 /// <summary>
 /// Calls a library method the way a GUI event handler or a legacy ASP.NET request does: on a thread whose
 /// <see cref="SynchronizationContext"/> runs posted work one item at a time on that same thread, blocking on the returned
-/// task (<c>.GetAwaiter().GetResult()</c>). A continuation the library posts back to that context can never run, since
-/// the only thread that would run it is the one waiting, so such a call deadlocks; <see cref="Run{T}"/> reports that as a
-/// test failure after <see cref="Timeout"/>. A library avoids it with <c>ConfigureAwait(false)</c> on every await.
+/// task (<c>.GetAwaiter().GetResult()</c>). A continuation the library posts back to that context while the caller waits
+/// can never run, since the only thread that would run it is the one waiting: the call deadlocks. <see cref="Run{T}"/>
+/// fails the test as soon as such a post happens (the caller's thread then stays blocked for good), or when the call has
+/// not returned after <see cref="Timeout"/>. A library avoids it with <c>ConfigureAwait(false)</c> on every await.
 /// </summary>
 internal static class BlockingCaller
 {
@@ -20,6 +21,7 @@ internal static class BlockingCaller
     public static T Run<T>(Func<Task<T>> call)
     {
         var context = new QueueContext();
+        var returned = new ManualResetEvent(false); // not disposed: a deadlocked caller may still hold it
         T result = default!;
         ExceptionDispatchInfo? error = null;
         var thread = new Thread(() =>
@@ -27,9 +29,15 @@ internal static class BlockingCaller
             SynchronizationContext.SetSynchronizationContext(context);
             context.Post(_ =>
             {
+                context.Blocked = true;
                 try { result = call().GetAwaiter().GetResult(); }
                 catch (Exception e) { error = ExceptionDispatchInfo.Capture(e); }
-                finally { context.Complete(); }
+                finally
+                {
+                    context.Blocked = false;
+                    context.Complete();
+                    returned.Set();
+                }
             }, null);
             context.Pump();
         })
@@ -38,32 +46,33 @@ internal static class BlockingCaller
             Name = "single-threaded caller",
         };
         thread.Start();
-        if (!thread.Join(Timeout))
-            Assert.Fail($"deadlocked: {context.Posted - 1} continuation(s) were posted to the caller's SynchronizationContext while " +
-                        $"the caller was blocked waiting for the result (no result after {Timeout.TotalSeconds:0} s)");
+        var first = WaitHandle.WaitAny([returned, context.PostedWhileBlocked], Timeout);
+        if (first == 1 && !returned.WaitOne(0))
+            Assert.Fail("deadlocked: a continuation was posted to the caller's SynchronizationContext while the caller was blocked " +
+                        "waiting for the result, so it can never run");
+        if (first == WaitHandle.WaitTimeout)
+            Assert.Fail($"deadlocked: no result after {Timeout.TotalSeconds:0} s");
+        thread.Join();
         error?.Throw();
         return result;
     }
-
-    /// <summary>Runs <paramref name="call"/> as <see cref="Run{T}"/> does, for a method without a result.</summary>
-    public static void Run(Func<Task> call) => Run(() => call().ContinueWith(t =>
-    {
-        t.GetAwaiter().GetResult();
-        return true;
-    }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
 
     /// <summary>A single-threaded context: <see cref="Post"/> queues, <see cref="Pump"/> runs the queue on the calling thread.</summary>
     private sealed class QueueContext : SynchronizationContext
     {
         private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
-        private int _posted;
 
-        /// <summary>How many work items were posted, the caller's own first one included.</summary>
-        public int Posted => Volatile.Read(ref _posted);
+        private volatile bool _blocked;
+
+        /// <summary>Set while the caller's work item is blocked on the library's task.</summary>
+        public bool Blocked { get => _blocked; set => _blocked = value; }
+
+        /// <summary>Signalled when something is posted while <see cref="Blocked"/>.</summary>
+        public ManualResetEvent PostedWhileBlocked { get; } = new(false);
 
         public override void Post(SendOrPostCallback d, object? state)
         {
-            Interlocked.Increment(ref _posted);
+            if (Blocked) PostedWhileBlocked.Set();
             try { _queue.Add((d, state)); }
             catch (InvalidOperationException) { } // posted after the call returned: nobody waits for it any more
         }
