@@ -162,12 +162,20 @@ public sealed class LayerCacheFaultTests
         Assert.NotNull(second);
     }
 
-    [Fact]
-    public async Task ACacheWhoseLockCannotBeOpened_IsAOneLineUserError()
+    [Theory]
+    [InlineData("a directory")] // UnauthorizedAccessException
+    [InlineData("a link into a missing directory")] // DirectoryNotFoundException, an IOException
+    public async Task ACacheWhoseLockCannotBeOpened_IsAOneLineUserError(string lockFile)
     {
         using var dir = new TestDirectory();
         var cache = new LayerCache(dir.File("cache"));
-        Directory.CreateDirectory(Path.Combine(cache.Directory, ".lock"));
+        var lockPath = Path.Combine(cache.Directory, ".lock");
+        if (lockFile == "a directory") Directory.CreateDirectory(lockPath);
+        else
+        {
+            Directory.CreateDirectory(cache.Directory);
+            File.CreateSymbolicLink(lockPath, dir.File("missing/.lock"));
+        }
 
         var lease = await Assert.ThrowsAsync<TinyImageException>(() => cache.LeaseAsync(CancellationToken.None));
         var prune = await Assert.ThrowsAsync<TinyImageException>(() => cache.PruneAsync(0, null, CancellationToken.None));
