@@ -125,7 +125,7 @@ public sealed class LayerCacheEntryTests
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        Assert.Throws<ArgumentException>(() => new LayerCache(""));
+        Assert.Throws<ArgumentException>("directory", () => new LayerCache(""));
         await Assert.ThrowsAsync<ArgumentNullException>(() => cache.GetOrWriteAsync(null!, Entries("g"), CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentNullException>(() => cache.GetOrWriteAsync(new LayerWriter(), null!, CancellationToken.None));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cache.GetOrWriteAsync(new LayerWriter(), Entries("g"), cancelled.Token));

@@ -116,7 +116,7 @@ public sealed class LayerPlanSymlinkTests
     [Fact]
     public void NoEntries_IsRefused_WhenNull()
     {
-        Assert.Throws<ArgumentNullException>(() => LayerPlan.Split(null!));
+        Assert.Throws<ArgumentNullException>("entries", () => LayerPlan.Split(null!));
     }
 
     [Theory]

@@ -21,12 +21,13 @@ public sealed class LayerWriterArgumentTests
         var blobs = dir.File("blobs");
 
         await Assert.ThrowsAsync<ArgumentNullException>(() => writer.WriteAsync(null!, blobs, CancellationToken.None));
-        await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync([File("/a")], "", CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>("blobDirectory", () => writer.WriteAsync([File("/a")], "", CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentNullException>(() => writer.WriteAsync([File("/a")], null!, CancellationToken.None));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.WriteAsync([File("/a")], blobs, cancelled.Token));
         await Assert.ThrowsAsync<ArgumentException>(() => writer.WriteAsync([File("/b"), File("/a")], blobs, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentNullException>(() => writer.MeasureAsync(null!, CancellationToken.None));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.MeasureAsync([File("/a")], cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writer.MeasureAsync([], cancelled.Token));
         await Assert.ThrowsAsync<ArgumentException>(() => writer.MeasureAsync([File("/b"), File("/a")], CancellationToken.None));
 
         Assert.False(Directory.Exists(blobs));
