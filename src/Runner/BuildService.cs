@@ -93,6 +93,7 @@ internal sealed class BuildService : IDisposable
                     ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry)) : null,
                 SharedLayerCache = options.CacheRepository is { } repository ? SharedLayers(repository, registry!) : null,
                 WriteSbom = options.WriteSbom,
+                Hint = reporter.Hint,
             };
             return new BuildService(recipePath, named, registry, pipelineOptions);
         }

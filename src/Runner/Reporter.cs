@@ -14,6 +14,12 @@ internal sealed class Reporter(bool quiet, bool verbose)
     /// <summary>A result line (stdout), always printed.</summary>
     public static void Result(string line) => Console.Out.WriteLine(line);
 
+    /// <summary>A hint about the image (a runtime need it leaves unmet), as it is; not with --quiet.</summary>
+    public void Hint(string message)
+    {
+        if (!quiet) Console.Error.WriteLine(message);
+    }
+
     /// <summary>A progress step, e.g. "writing hello:latest".</summary>
     public void Step(string message)
     {

@@ -15,6 +15,9 @@ public sealed class NeedsCommandLineTests(NeedsProgram program) : IClassFixture<
         Assert.True(built.ExitCode == 0, built.ToString());
         Assert.Contains("hint: /app/prog imports getpwnam: add .WithUser(...) or .WithPasswd()\n", built.Stderr);
         Assert.DoesNotContain("hint:", built.Stdout);
+        var quiet = Run.Tinyrun(dir.Path, "prog.tiny.csx", "-q", "-o", "quiet.tar"); // results and errors only
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.Equal("", quiet.Stderr);
 
         var strict = Run.Tinyrun(dir.Path, "prog.tiny.csx", "--strict", "-o", "strict.tar");
         Assert.Equal(1, strict.ExitCode);
