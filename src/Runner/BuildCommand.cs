@@ -16,6 +16,9 @@ namespace TinyImage.Runner;
 /// <summary><c>tinyrun [build] RECIPE [--output PATH] [--load] [--tag NAME:TAG]</c>: builds every image a recipe defines.</summary>
 internal static class BuildCommand
 {
+    /// <summary>The size from which the build names a file among the largest.</summary>
+    private const long LargeFileSize = 1 << 20;
+
     /// <summary>The <c>--output</c> that writes the archive to stdout.</summary>
     private const string StandardOutput = "-";
 
@@ -216,6 +219,9 @@ internal static class BuildCommand
                 await archive.CopyToAsync(archiveStream, cancellationToken).ConfigureAwait(false);
                 await archiveStream.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
+            // What makes the image big, and what pulled it in: files of 1 MB or more, at most three.
+            foreach (var large in image.Largest.Where(f => f.Size >= LargeFileSize).Take(3))
+                reporter.Step($"  {Sizes.Format(large.Size),9}  {large.Path}  ({large.Why})");
             var shown = archiveStream is null ? Path.GetRelativePath(Environment.CurrentDirectory, image.OutputPath) : "stdout";
             if (push is not null)
             {

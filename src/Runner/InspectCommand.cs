@@ -13,6 +13,9 @@ namespace TinyImage.Runner;
 /// </remarks>
 internal static class InspectCommand
 {
+    /// <summary>How many of the largest files inspect names, with why each is there.</summary>
+    private const int LargestShown = 5;
+
     /// <summary>Deeper files are not indented further; their line says their depth.</summary>
     private const int MaxIndentedDepth = 32;
 
@@ -78,6 +81,15 @@ internal static class InspectCommand
             output.WriteLine($"packages ({packages.Packages.Count}, from /var/lib/dpkg/status.d):");
             foreach (var (name, version, architecture) in packages.Packages)
                 output.WriteLine($"  {ArchiveText.Printable(name)} {ArchiveText.Printable(version)} {ArchiveText.Printable(architecture)}");
+        }
+        var largest = files.Files.Where(f => !f.Entry.IsDirectory && f.Entry.LinkTarget is null).OrderByDescending(f => f.Entry.Size)
+            .ThenBy(f => f.Entry.Path, StringComparer.Ordinal).Take(LargestShown).ToList();
+        if (largest.Count > 0)
+        {
+            output.WriteLine("largest files:");
+            foreach (var (entry, _) in largest)
+                output.WriteLine($"  {Sizes.Format(entry.Size),9}  {ArchiveText.Printable(entry.Path)}" +
+                                 (image.Reasons.TryGetValue(entry.Path, out var reason) ? $"  ({ArchiveText.Printable(reason)})" : ""));
         }
         if (!showFiles) return;
 

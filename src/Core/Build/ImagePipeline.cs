@@ -15,6 +15,9 @@ public sealed class ImagePipeline
 {
     private const string TempLayerDirectoryPrefix = ".tinyimage-layers-";
 
+    /// <summary>How many of the largest files a built image names (<see cref="BuiltImage.Largest"/>).</summary>
+    private const int LargestShown = 5;
+
     private readonly ImagePipelineOptions _options;
 
     public ImagePipeline(ImagePipelineOptions options)
@@ -65,7 +68,7 @@ public sealed class ImagePipeline
         if (_options.WriteSbom && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
             await Sbom.SbomFiles.WriteBesideAsync(written, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,
                 image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime), cancellationToken).ConfigureAwait(false);
-        return image;
+        return image with { Largest = LargestFiles.Of(entries, LargestShown) };
     }
 
     /// <summary>
