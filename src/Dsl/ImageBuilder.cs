@@ -150,12 +150,20 @@ public sealed partial class ImageBuilder
             file, line);
     }
 
-    /// <summary>Adds a host directory recursively at <paramref name="destination"/>; symlinks stay symlinks.</summary>
-    public ImageBuilder AddDirectory(string source, string destination,
+    /// <summary>
+    /// Adds a host directory recursively at <paramref name="destination"/>; symlinks stay symlinks. <paramref name="include"/>
+    /// and <paramref name="exclude"/> are glob patterns relative to <paramref name="source"/> (<c>*</c>, <c>?</c>,
+    /// <c>[...]</c> in a name, <c>**</c> for any names; a pattern without '/' matches a name at any depth):
+    /// <c>.AddDirectory("/usr/lib/python3.11", "/usr/lib/python3.11", exclude: ["test", "__pycache__", "idlelib"])</c>.
+    /// </summary>
+    public ImageBuilder AddDirectory(string source, string destination, string[]? include = null, string[]? exclude = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var (from, tree) = ResolveSource(source);
-        return Step(new AddDirectoryStep(from, ImageDestination(destination, file, line)) { Tree = tree }, file, line);
+        foreach (var pattern in (include ?? []).Concat(exclude ?? []))
+            if (PathFilter.Problem(pattern) is { } problem)
+                throw Error(file, line, $"AddDirectory(\"{source}\"): pattern '{pattern}': {problem}");
+        return Step(new AddDirectoryStep(from, ImageDestination(destination, file, line)) { Tree = tree, Include = include ?? [], Exclude = exclude ?? [] }, file, line);
     }
 
     /// <summary>Adds a file holding <paramref name="text"/> (UTF-8).</summary>

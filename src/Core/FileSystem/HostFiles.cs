@@ -114,16 +114,29 @@ public sealed class HostFiles
     /// </summary>
     /// <param name="normaliseModes">Give files 0755 (when the owner may execute them) or 0644, and directories 0755.</param>
     /// <returns>The regular files copied: where each is in the image and its host path.</returns>
-    public IReadOnlyList<(string ImagePath, string HostPath)> AddDirectory(FileTree tree, string path, string destination, Provenance reason, bool normaliseModes)
+    /// <param name="filter">Which paths to copy (<see cref="PathFilter"/>); null: all. With include patterns, a directory goes in only when something in it does.</param>
+    public IReadOnlyList<(string ImagePath, string HostPath)> AddDirectory(FileTree tree, string path, string destination, Provenance reason, bool normaliseModes,
+        PathFilter? filter = null)
     {
+        filter ??= PathFilter.All;
         var (realPath, _) = Resolve(path) ?? throw new TinyImageException($"{path}: no such directory; check the path");
         var status = Status(realPath);
         if (!status.IsDirectory)
             throw new TinyImageException($"{path}: is {status.Describe()}, not a directory; use AddFile for files");
         var files = new List<(string, string)>();
         tree.Add(FileEntry.Directory(destination, normaliseModes ? NormalisedMode(status) : status.Mode, reason));
+        var root = ImagePath.Normalize(destination);
         var pending = new Stack<(string Host, string InImage)>();
-        pending.Push((HostPath(realPath), ImagePath.Normalize(destination)));
+        pending.Push((HostPath(realPath), root));
+        // With include patterns, directories are kept aside and added only above something that goes in.
+        var directories = new Dictionary<string, int>(StringComparer.Ordinal);
+        void AddParents(string entryPath)
+        {
+            var missing = new Stack<(string Path, int Mode)>();
+            for (var parent = ImagePath.Parent(entryPath); parent is not null && parent.Length > root.Length && directories.Remove(parent, out var mode); parent = ImagePath.Parent(parent))
+                missing.Push((parent, mode));
+            foreach (var (parent, mode) in missing) tree.Add(FileEntry.Directory(parent, mode, reason)); // outermost first
+        }
         while (pending.Count > 0)
         {
             var (directory, inImage) = pending.Pop();
@@ -140,17 +153,24 @@ public sealed class HostFiles
             {
                 var host = Path.Combine(directory, name);
                 var entryPath = ImagePath.Combine(inImage, name);
+                var relative = entryPath[(root == "/" ? 1 : root.Length + 1)..];
+                if (filter.Excludes(relative)) continue;
                 var entry = HostFileStatus.Of(host);
+                if (entry.Kind is HostFileKind.Symlink or HostFileKind.File && !filter.Includes(relative)) continue;
                 switch (entry.Kind)
                 {
                     case HostFileKind.Symlink:
+                        AddParents(entryPath);
                         tree.Add(FileEntry.Link(entryPath, new FileInfo(host).LinkTarget ?? "", reason));
                         break;
                     case HostFileKind.Directory:
-                        tree.Add(FileEntry.Directory(entryPath, normaliseModes ? NormalisedMode(entry) : entry.Mode, reason));
+                        var mode = normaliseModes ? NormalisedMode(entry) : entry.Mode;
+                        if (filter.HasIncludes) directories[entryPath] = mode;
+                        else tree.Add(FileEntry.Directory(entryPath, mode, reason));
                         pending.Push((host, entryPath));
                         break;
                     case HostFileKind.File:
+                        AddParents(entryPath);
                         tree.Add(FileEntry.HostFile(entryPath, host, normaliseModes ? NormalisedMode(entry) : entry.Mode, reason));
                         files.Add((entryPath, host));
                         break;

@@ -5,4 +5,10 @@ public sealed record AddDirectoryStep(string Source, string Destination) : Build
 {
     /// <summary>Which tree <see cref="Source"/> is in: the image's root (the default) or the recipe's own files.</summary>
     public SourceTree Tree { get; init; } = SourceTree.Root;
+
+    /// <summary>Glob patterns of the paths to copy (relative to <see cref="Source"/>); empty: all.</summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+
+    /// <summary>Glob patterns of the paths to leave out (an excluded directory is not entered).</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [];
 }

@@ -145,7 +145,7 @@ public sealed class ImageBuilderTests
     public void Destinations_must_be_absolute()
     {
         AssertRecipeError(() => Scratch().AddFile("/h", "etc/x", null, RecipePath, Line), "'etc/x'", "absolute");
-        AssertRecipeError(() => Scratch().AddDirectory("/h", "d", RecipePath, Line), "'d'");
+        AssertRecipeError(() => Scratch().AddDirectory("/h", "d", null, null, RecipePath, Line), "'d'");
         AssertRecipeError(() => Scratch().AddText("motd", "x", 644, RecipePath, Line), "'motd'");
         AssertRecipeError(() => Scratch().AddBinary("/bin/sh", "sh", RecipePath, Line), "'sh'");
         AssertRecipeError(() => Scratch().MkDir("", 755, RecipePath, Line), "''");

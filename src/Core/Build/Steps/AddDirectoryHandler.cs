@@ -10,7 +10,7 @@ internal sealed class AddDirectoryHandler : StepHandler<AddDirectoryStep>
     {
         var files = context.FilesOf(step.Tree);
         var copied = files.AddDirectory(context.Tree, step.Source, step.Destination, BuildContext.From(step),
-            normaliseModes: step.Tree == SourceTree.Recipe);
+            normaliseModes: step.Tree == SourceTree.Recipe, new FileSystem.PathFilter(step.Include, step.Exclude));
         foreach (var (imagePath, hostPath) in copied)
             if (ElfReader.IsElf(hostPath)) context.NoteElf(new ElfInput(imagePath, context.RecipeFiles, hostPath));
     }
