@@ -1,0 +1,73 @@
+using TinyImage.Tests.Integration;
+
+namespace TinyImage.Tests.Dotnet;
+
+/// <summary>AddDotnetApp: the console app published each way, built into a scratch image by tinyrun, run in the engine.</summary>
+[Collection(DockerCollection.Name)]
+public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixture<PublishedConsoleApps>
+{
+    [Fact]
+    public void A_framework_dependent_app_runs_with_the_shared_runtime_icu_time_zones_and_openssl_as_user_app()
+    {
+        var (archive, run) = BuildAndRun("fd");
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput, run);
+        var files = archive.NonDirectories();
+        Assert.Contains("/usr/share/dotnet/dotnet", files);
+        Assert.Contains(files, f => f.StartsWith("/usr/share/dotnet/host/fxr/10.", StringComparison.Ordinal) && f.EndsWith("/libhostfxr.so", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.StartsWith("/usr/share/dotnet/shared/Microsoft.NETCore.App/10.", StringComparison.Ordinal) && f.EndsWith("/libcoreclr.so", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.EndsWith("/libcoreclrtraceptprovider.so", StringComparison.Ordinal) || f.EndsWith("/libmscordbi.so", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.Contains("/libicudata.so.", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("/libssl.so.3", StringComparison.Ordinal));
+        Assert.DoesNotContain("/etc/ssl/certs/ca-certificates.crt", files); // no TLS connection in the app
+        var config = archive.Config.GetProperty("config");
+        Assert.Equal("1654:1654", config.GetProperty("User").GetString());
+        Assert.Equal("/app", config.GetProperty("WorkingDir").GetString());
+        Assert.Equal("/app/hello", config.GetProperty("Entrypoint")[0].GetString());
+        Assert.Contains("DOTNET_ROOT=/usr/share/dotnet", config.GetProperty("Env").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public void A_self_contained_app_runs_without_the_lttng_provider_it_ships()
+    {
+        Assert.True(File.Exists(Path.Combine(apps.Published("sc"), "libcoreclrtraceptprovider.so")), "the publish output has the provider, so leaving it out is tested");
+        var (archive, run) = BuildAndRun("sc");
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput, run);
+        var files = archive.NonDirectories();
+        Assert.Contains("/app/libcoreclr.so", files);
+        Assert.DoesNotContain("/app/libcoreclrtraceptprovider.so", files);
+        Assert.DoesNotContain(files, f => f.StartsWith("/usr/share/dotnet/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_single_file_app_runs_from_its_one_executable()
+    {
+        var (archive, run) = BuildAndRun("single");
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput, run);
+        Assert.Equal("/app/hello", archive.Config.GetProperty("config").GetProperty("Entrypoint")[0].GetString());
+    }
+
+    [Fact]
+    public void An_app_published_with_invariant_globalization_gets_no_icu_and_still_runs()
+    {
+        var (archive, run) = BuildAndRun("invariant");
+        Assert.Equal(PublishedConsoleApps.ExpectedInvariantOutput, run);
+        var files = archive.NonDirectories();
+        Assert.DoesNotContain(files, f => Path.GetFileName(f).StartsWith("libicu", StringComparison.Ordinal));
+        Assert.Contains("/usr/share/zoneinfo/Europe/Berlin", files);
+    }
+
+    /// <summary>Builds the variant with AddDotnetApp, loads it into the engine and runs it (no network, image only).</summary>
+    private (ImageArchive Archive, string Stdout) BuildAndRun(string variant)
+    {
+        var published = apps.Published(variant);
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        var tag = images.Tag(variant);
+        dir.Write("app.tiny.csx", $"From.Scratch().AddDotnetApp(\"{published}\").Tag(\"{tag}\")");
+        var build = Run.Tinyrun(dir.Path, "app.tiny.csx", "--load", "--output", dir.Combine("app.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var run = Run.Docker("run", "--rm", "--pull", "never", "--network", "none", tag);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return (ImageArchive.Read(dir.Combine("app.tar")), run.Stdout);
+    }
+}
