@@ -15,7 +15,7 @@ public sealed class RuntimeConfigTests
               "frameworks": [ { "name": "Microsoft.NETCore.App", "version": "10.0.0" }, { "name": "Microsoft.AspNetCore.App", "version": "10.0.0" } ],
               "configProperties": { "System.Globalization.Invariant": true, "System.TimeZoneInfo.Invariant": "true" } } }
             """);
-        Assert.Equal([new FrameworkReference("Microsoft.NETCore.App", "10.0.0"), new FrameworkReference("Microsoft.AspNetCore.App", "10.0.0")], config.Frameworks);
+        Assert.Equal([new FrameworkReference("Microsoft.NETCore.App", "10.0.0"), new FrameworkReference("Microsoft.AspNetCore.App", "10.0.0")], config.Frameworks.ToArray());
         Assert.Empty(config.IncludedFrameworks);
         Assert.Equal("LatestPatch", config.RollForward);
         Assert.True(config.InvariantGlobalization);
@@ -78,8 +78,8 @@ public sealed class RuntimeConfigTests
               "libraries": { "hello/1.0.0": { "type": "project" }, "Newtonsoft.Json/13.0.3": { "type": "package" },
                 "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64/10.0.12": { "type": "runtimepack" } } }
             """), "hello.deps.json");
-        Assert.Equal(["Newtonsoft.Json", "hello", "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64"], deps.Libraries);
-        Assert.Equal(["System.Net.Http.dll", "libcoreclr.so"], deps.RuntimePackFiles.Order(StringComparer.Ordinal));
+        Assert.Equal(["Newtonsoft.Json", "hello", "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64"], deps.Libraries.ToArray());
+        Assert.Equal(["System.Net.Http.dll", "libcoreclr.so"], deps.RuntimePackFiles.Order(StringComparer.Ordinal).ToArray());
     }
 
     private static RuntimeConfig Parse(string json) => RuntimeConfig.Parse(Encoding.UTF8.GetBytes(json), "app.runtimeconfig.json");
