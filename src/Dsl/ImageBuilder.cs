@@ -337,7 +337,7 @@ public sealed partial class ImageBuilder
     /// <paramref name="invariantGlobalization"/> is true), OpenSSL when the app uses cryptography or TLS, time zone data
     /// unless InvariantTimezone, CA certificates when it makes TLS connections; the native libraries of NuGet packages
     /// for this platform (runtimes/linux-x64/native), not other platforms'. The LTTng trace provider, debugger and dump
-    /// libraries and standalone GCs are left out unless <paramref name="diagnostics"/>. The entrypoint (the apphost, or
+    /// libraries, standalone GCs and Native AOT's NAME.dbg are left out unless <paramref name="diagnostics"/>. The entrypoint (the apphost, or
     /// <c>dotnet NAME.dll</c>) and working directory are set unless the recipe sets them, and the container runs as the
     /// user app (uid 1654, as in Microsoft's images) unless <paramref name="nonRootUser"/> is false.
     /// </summary>

@@ -49,7 +49,7 @@ public sealed record DotnetApp
         if (configs.Count == 1)
             return Managed(directory, configs[0]);
         var programs = Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal)
-            .Where(f => !f.EndsWith(".so", StringComparison.Ordinal) && !f.Contains(".so.", StringComparison.Ordinal) && ElfReader.IsElf(f))
+            .Where(f => !f.EndsWith(".so", StringComparison.Ordinal) && !f.Contains(".so.", StringComparison.Ordinal) && !f.EndsWith(".dbg", StringComparison.Ordinal) && ElfReader.IsElf(f))
             .Where(f => ElfReader.Read(f).Type == ElfFileType.Executable || ElfReader.Read(f).IsPie).ToList();
         if (programs.Count != 1)
             throw new TinyImageException(programs.Count == 0

@@ -15,7 +15,8 @@ public sealed record AddDotnetAppStep(string Source, string Destination) : Build
 
     /// <summary>
     /// Keep the runtime's diagnostics files: the LTTng trace provider (its liblttng-ust.so.0 must then be in the root),
-    /// the debugger and dump libraries (libmscordbi, libmscordaccore, createdump) and the standalone GCs.
+    /// the debugger and dump libraries (libmscordbi, libmscordaccore, createdump), the standalone GCs, and the debug
+    /// symbols of a Native AOT program (NAME.dbg).
     /// </summary>
     public bool Diagnostics { get; init; }
 

@@ -1,3 +1,4 @@
+using TinyImage.Core.Dotnet;
 using TinyImage.Tests.Integration;
 
 namespace TinyImage.Tests.Dotnet;
@@ -9,6 +10,7 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     [Fact]
     public void A_framework_dependent_app_runs_with_the_shared_runtime_icu_time_zones_and_openssl_as_user_app()
     {
+        Assert.Equal(DotnetAppKind.FrameworkDependent, DotnetApp.Read(apps.Published("fd")).Kind);
         var (archive, run) = BuildAndRun("fd");
         Assert.Equal(PublishedConsoleApps.ExpectedOutput, run);
         var files = archive.NonDirectories();
@@ -30,6 +32,7 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     public void A_self_contained_app_runs_without_the_lttng_provider_it_ships()
     {
         Assert.True(File.Exists(Path.Combine(apps.Published("sc"), "libcoreclrtraceptprovider.so")), "the publish output has the provider, so leaving it out is tested");
+        Assert.Equal(DotnetAppKind.SelfContained, DotnetApp.Read(apps.Published("sc")).Kind);
         var (archive, run) = BuildAndRun("sc");
         Assert.Equal(PublishedConsoleApps.ExpectedOutput, run);
         var files = archive.NonDirectories();
@@ -41,6 +44,7 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     [Fact]
     public void A_single_file_app_runs_from_its_one_executable()
     {
+        Assert.Equal(DotnetAppKind.SingleFile, DotnetApp.Read(apps.Published("single")).Kind);
         var (archive, run) = BuildAndRun("single");
         Assert.Equal(PublishedConsoleApps.ExpectedOutput, run);
         Assert.Equal("/app/hello", archive.Config.GetProperty("config").GetProperty("Entrypoint")[0].GetString());
@@ -49,6 +53,7 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     [Fact]
     public void An_app_published_with_invariant_globalization_gets_no_icu_and_still_runs()
     {
+        Assert.True(DotnetApp.Read(apps.Published("invariant")).Config.InvariantGlobalization);
         var (archive, run) = BuildAndRun("invariant");
         Assert.Equal(PublishedConsoleApps.ExpectedInvariantOutput, run);
         var files = archive.NonDirectories();

@@ -25,6 +25,9 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         "libcoreclrtraceptprovider.so", "libmscordbi.so", "libmscordaccore.so", "createdump", "libclrgc.so", "libclrgcexp.so",
     };
 
+    /// <summary>Debug symbols beside a Native AOT program (NAME.dbg): an ELF file that is never loaded.</summary>
+    private const string DebugSymbols = ".dbg";
+
     // The versions of ICU the runtime probes (src/native/libs/System.Globalization.Native/pal_icushim.c), newest first.
     private const int NewestIcu = 99;
     private const int OldestIcu = 50;
@@ -42,7 +45,7 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         var architecture = context.Platform?.Architecture ?? Platform.Host().Architecture;
         var elves = new List<ElfInput>();
         foreach (var (imagePath, hostPath) in AddFiltered(context, files, step.Source, step.Destination, reason, step.Tree == SourceTree.Recipe, step.Diagnostics, architecture))
-            if (ElfReader.IsElf(hostPath)) elves.Add(new ElfInput(imagePath, context.RecipeFiles, hostPath));
+            if (IsLoadable(hostPath)) elves.Add(new ElfInput(imagePath, context.RecipeFiles, hostPath));
 
         var env = new List<KeyValuePair<string, string>>();
         if (app.Kind == DotnetAppKind.FrameworkDependent)
@@ -52,7 +55,7 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
             foreach (var framework in Frameworks(app, runtime, step.Source))
                 foreach (var (imagePath, hostPath) in AddFiltered(context, context.RecipeFiles, framework,
                     ImagePath.Combine(ImageDotnetRoot, Path.GetRelativePath(runtime.Path, framework)), fromRuntime, false, step.Diagnostics, architecture))
-                    if (ElfReader.IsElf(hostPath)) elves.Add(new ElfInput(imagePath, context.RecipeFiles, hostPath));
+                    if (IsLoadable(hostPath)) elves.Add(new ElfInput(imagePath, context.RecipeFiles, hostPath));
             foreach (var hostPath in new[] { runtime.Muxer(), runtime.HostFxr() })
             {
                 var imagePath = ImagePath.Combine(ImageDotnetRoot, Path.GetRelativePath(runtime.Path, hostPath));
@@ -110,12 +113,15 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         var rids = architecture switch { "amd64" => "x64", "386" => "x86", var other => other };
         string[] ours = [$"linux-{rids}", "linux", "unix", "any"];
         bool Keep(string path) =>
-            (diagnostics || !DiagnosticsFiles.Contains(Path.GetFileName(path)))
+            (diagnostics || !(DiagnosticsFiles.Contains(Path.GetFileName(path)) || path.EndsWith(DebugSymbols, StringComparison.Ordinal)))
             && (!path.StartsWith(runtimes, StringComparison.Ordinal) || ours.Contains(path[runtimes.Length..].Split('/')[0]));
         foreach (var path in scratch.Paths.Where(Keep).ToList())
             context.Tree.Add(scratch.Find(path)!);
         return copied.Where(c => Keep(c.ImagePath)).ToList();
     }
+
+    /// <summary>An ELF file the loader maps (a program or library), not the debug symbols of one.</summary>
+    private static bool IsLoadable(string hostPath) => !hostPath.EndsWith(DebugSymbols, StringComparison.Ordinal) && ElfReader.IsElf(hostPath);
 
     /// <summary>The directories of the shared frameworks the app runs on, and of those they run on (ASP.NET Core on NETCore.App).</summary>
     private static List<string> Frameworks(DotnetApp app, DotnetRoot runtime, string source)
