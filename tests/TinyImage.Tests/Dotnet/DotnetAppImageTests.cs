@@ -51,6 +51,21 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     }
 
     [Fact]
+    public void A_native_aot_program_runs_with_icu_and_openssl_it_names_and_without_its_debug_symbols()
+    {
+        Assert.True(File.Exists(Path.Combine(apps.Published("aot"), "hello.dbg")), "the publish output has the symbols, so leaving them out is tested");
+        Assert.Equal(DotnetAppKind.NativeAot, DotnetApp.Read(apps.Published("aot")).Kind);
+        var (archive, run) = BuildAndRun("aot");
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput, run);
+        var files = archive.NonDirectories();
+        Assert.Contains("/app/hello", files);
+        Assert.DoesNotContain("/app/hello.dbg", files);
+        Assert.DoesNotContain(files, f => f.Contains("libcoreclr", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.Contains("/libicuuc.so.", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("/libssl.so.3", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void An_app_published_with_invariant_globalization_gets_no_icu_and_still_runs()
     {
         Assert.True(DotnetApp.Read(apps.Published("invariant")).Config.InvariantGlobalization);

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using TinyImage.Tests.Integration;
 
 namespace TinyImage.Tests.Dotnet;
@@ -19,7 +17,7 @@ public sealed class DotnetWebApiRecipeTests
         var files = ImageArchive.Read(dir.Combine("webapi.tar")).NonDirectories();
         Assert.Contains(files, f => f.StartsWith("/usr/share/dotnet/shared/Microsoft.AspNetCore.App/10.", StringComparison.Ordinal) && f.EndsWith("/Microsoft.AspNetCore.dll", StringComparison.Ordinal));
 
-        var port = FreeLoopbackPort();
+        var port = DockerRecipeTests.FreeLoopbackPort();
         var name = $"tinyimage-dotnet-webapi-{port}";
         var start = Run.Docker("run", "-d", "--rm", "--pull", "never", "--name", name, "--network", "host", "-e", $"ASPNETCORE_HTTP_PORTS={port}", tag);
         Assert.True(start.ExitCode == 0, start.ToString());
@@ -39,12 +37,5 @@ public sealed class DotnetWebApiRecipeTests
         {
             Run.Docker("rm", "-f", name);
         }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

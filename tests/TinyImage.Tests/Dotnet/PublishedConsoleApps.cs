@@ -4,8 +4,8 @@ namespace TinyImage.Tests.Dotnet;
 
 /// <summary>
 /// A small console app (a date in de-DE, a time in Europe/Berlin, a SHA-256), published once per test class with the
-/// host's .NET SDK, each way on first use: framework-dependent, self-contained, single-file, and framework-dependent
-/// with InvariantGlobalization. Each is published from its own copy of the project, so no two share obj/.
+/// host's .NET SDK, each way on first use: framework-dependent, self-contained, single-file, Native AOT, and
+/// framework-dependent with InvariantGlobalization. Each is published from its own copy of the project, so no two share obj/.
 /// </summary>
 public sealed class PublishedConsoleApps : IDisposable
 {
@@ -50,7 +50,7 @@ public sealed class PublishedConsoleApps : IDisposable
     private readonly Dictionary<string, string> _published = [];
     private readonly Lock _lock = new();
 
-    /// <summary>The directory the variant was published to: "fd", "sc", "single" or "invariant".</summary>
+    /// <summary>The directory the variant was published to: "fd", "sc", "single", "invariant" or "aot" (Native AOT: needs clang and zlib1g-dev).</summary>
     public string Published(string variant)
     {
         lock (_lock)
@@ -62,7 +62,8 @@ public sealed class PublishedConsoleApps : IDisposable
                 "sc" => ["-r", "linux-x64", "--self-contained"],
                 "single" => ["-r", "linux-x64", "--self-contained", "-p:PublishSingleFile=true"],
                 "invariant" => ["-p:InvariantGlobalization=true"],
-                _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "fd, sc, single or invariant"),
+                "aot" => ["-r", "linux-x64", "-p:PublishAot=true"],
+                _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "fd, sc, single, invariant or aot"),
             };
             _dir.Write($"{variant}/src/hello.csproj", Project);
             _dir.Write($"{variant}/src/Program.cs", Program);
