@@ -339,16 +339,18 @@ public sealed partial class ImageBuilder
     /// for this platform (runtimes/linux-x64/native), not other platforms'. The LTTng trace provider, debugger and dump
     /// libraries, standalone GCs and Native AOT's NAME.dbg are left out unless <paramref name="diagnostics"/>. The entrypoint (the apphost, or
     /// <c>dotnet NAME.dll</c>) and working directory are set unless the recipe sets them, and the container runs as the
-    /// user app (uid 1654, as in Microsoft's images) unless <paramref name="nonRootUser"/> is false.
+    /// user app (uid 1654, as in Microsoft's images) unless <paramref name="nonRootUser"/> is false. <paramref name="openSsl"/>
+    /// false leaves OpenSSL and the CA certificates out for an app that serves plain HTTP and does no cryptography (it
+    /// fails at its first TLS or cryptographic call); true adds them whatever the app references.
     /// </summary>
     public ImageBuilder AddDotnetApp(string publishDirectory, string destination = "/app", bool nonRootUser = true, string? dotnetRoot = null,
-        bool invariantGlobalization = false, bool diagnostics = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        bool invariantGlobalization = false, bool? openSsl = null, bool diagnostics = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var (from, tree) = ResolveSource(publishDirectory);
         var next = Step(new AddDotnetAppStep(from, ImageDestination(destination, file, line))
         {
             Tree = tree, DotnetRoot = dotnetRoot is null ? null : _recipe.ResolveSource(dotnetRoot),
-            InvariantGlobalization = invariantGlobalization, Diagnostics = diagnostics,
+            InvariantGlobalization = invariantGlobalization, OpenSsl = openSsl, Diagnostics = diagnostics,
         }, file, line);
         return nonRootUser ? next.WithUser("app", DotnetAppUid, file: file, line: line) : next;
     }

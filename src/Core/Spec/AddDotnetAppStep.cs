@@ -20,6 +20,12 @@ public sealed record AddDotnetAppStep(string Source, string Destination) : Build
     /// </summary>
     public bool Diagnostics { get; init; }
 
+    /// <summary>
+    /// OpenSSL and the CA certificates: null adds them when the app uses cryptography or TLS; false leaves them out (an
+    /// app that serves plain HTTP and does no cryptography never loads them); true adds them.
+    /// </summary>
+    public bool? OpenSsl { get; init; }
+
     /// <summary>Leave ICU out even when the app does not ask for invariant globalization (sets DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1).</summary>
     public bool InvariantGlobalization { get; init; }
 }

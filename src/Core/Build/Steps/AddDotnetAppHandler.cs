@@ -75,7 +75,7 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         {
             AddIcu(context, first, runtimeNeeds);
         }
-        if (app.UsesOpenSsl)
+        if (step.OpenSsl ?? app.UsesOpenSsl)
         {
             var (ssl, searched) = OpenSslNames.Select(n => context.Locator.Find(n, first)).FirstOrDefault(f => f.Path is not null, (null, []));
             if (ssl is null)
@@ -84,7 +84,7 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         }
         if (!app.Config.InvariantTimezone)
             new WithTimezonesHandler().Apply(new WithTimezonesStep(null) { Origin = step.Origin }, context);
-        if (app.UsesTls)
+        if (step.OpenSsl ?? app.UsesTls)
             new WithCaCertificatesHandler().Apply(new WithCaCertificatesStep { Origin = step.Origin }, context);
 
         var config = context.Config;
