@@ -1,4 +1,7 @@
+using TinyImage.Core.Build;
 using TinyImage.Core.Dotnet;
+using TinyImage.Core.Elf;
+using TinyImage.Core.Spec;
 using TinyImage.Tests.Integration;
 
 namespace TinyImage.Tests.Dotnet;
@@ -75,6 +78,35 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
         Assert.DoesNotContain(files, f => Path.GetFileName(f).StartsWith("libicu", StringComparison.Ordinal));
         Assert.Contains("/usr/share/zoneinfo/Europe/Berlin", files);
     }
+
+    [Fact]
+    public void OpenSsl_false_leaves_openssl_and_the_ca_certificates_out_and_true_adds_both_whatever_the_app_references()
+    {
+        var published = apps.Published("fd"); // references cryptography, makes no TLS connection
+        var without = Assemble(new AddDotnetAppStep(published, "/app") { OpenSsl = false });
+        Assert.DoesNotContain(without, f => f.Contains("/libssl.so", StringComparison.Ordinal) || f.Contains("/libcrypto.so", StringComparison.Ordinal));
+        Assert.DoesNotContain("/etc/ssl/certs/ca-certificates.crt", without);
+        var with = Assemble(new AddDotnetAppStep(published, "/app") { OpenSsl = true });
+        Assert.Contains(with, f => f.EndsWith("/libssl.so.3", StringComparison.Ordinal));
+        Assert.Contains("/etc/ssl/certs/ca-certificates.crt", with);
+    }
+
+    [Fact]
+    public void The_recipes_own_entrypoint_environment_and_working_directory_win_over_the_apps()
+    {
+        var spec = new ImageSpec
+        {
+            Steps = [new AddDotnetAppStep(apps.Published("fd"), "/app")],
+            Config = new ImageConfig { Entrypoint = ["/bin/other"], WorkingDir = "/srv", Env = [KeyValuePair.Create("DOTNET_ROOT", "/opt/dotnet")] },
+        };
+        var config = new TreeAssembler(new ResolverOptions()).Assemble(spec).Config;
+        Assert.Equal(["/bin/other"], config.Entrypoint!.Value.ToArray());
+        Assert.Equal("/srv", config.WorkingDir);
+        Assert.Equal([KeyValuePair.Create("DOTNET_ROOT", "/opt/dotnet")], config.Env.ToArray());
+    }
+
+    private static HashSet<string> Assemble(AddDotnetAppStep step) =>
+        [.. new TreeAssembler(new ResolverOptions()).Assemble(new ImageSpec { Steps = [step] }).Tree.Paths];
 
     /// <summary>Builds the variant with AddDotnetApp, loads it into the engine and runs it (no network, image only).</summary>
     private (ImageArchive Archive, string Stdout) BuildAndRun(string variant)
