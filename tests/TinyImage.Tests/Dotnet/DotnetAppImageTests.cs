@@ -1,3 +1,9 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using TinyImage.Core.Build;
 using TinyImage.Core.Dotnet;
 using TinyImage.Core.Elf;
@@ -23,7 +29,7 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
         Assert.DoesNotContain(files, f => f.EndsWith("/libcoreclrtraceptprovider.so", StringComparison.Ordinal) || f.EndsWith("/libmscordbi.so", StringComparison.Ordinal));
         Assert.Contains(files, f => f.Contains("/libicudata.so.", StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith("/libssl.so.3", StringComparison.Ordinal));
-        Assert.DoesNotContain("/etc/ssl/certs/ca-certificates.crt", files); // no TLS connection in the app
+        Assert.Contains("/etc/ssl/certs/ca-certificates.crt", files); // the app uses HttpClient
         var config = archive.Config.GetProperty("config");
         Assert.Equal("1654:1654", config.GetProperty("User").GetString());
         Assert.Equal("/app", config.GetProperty("WorkingDir").GetString());
@@ -82,7 +88,7 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     [Fact]
     public void OpenSsl_false_leaves_openssl_and_the_ca_certificates_out_and_true_adds_both_whatever_the_app_references()
     {
-        var published = apps.Published("fd"); // references cryptography, makes no TLS connection
+        var published = apps.Published("fd"); // references cryptography and HttpClient
         var without = Assemble(new AddDotnetAppStep(published, "/app") { OpenSsl = false });
         Assert.DoesNotContain(without, f => f.Contains("/libssl.so", StringComparison.Ordinal) || f.Contains("/libcrypto.so", StringComparison.Ordinal));
         Assert.DoesNotContain("/etc/ssl/certs/ca-certificates.crt", without);
@@ -108,17 +114,60 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     private static HashSet<string> Assemble(AddDotnetAppStep step) =>
         [.. new TreeAssembler(new ResolverOptions()).Assemble(new ImageSpec { Steps = [step] }).Tree.Paths];
 
+    [Fact]
+    public async Task A_framework_dependent_app_fetches_https_from_a_local_server_it_trusts_through_a_test_ca()
+    {
+        using var dir = new TempDirectory();
+        var now = DateTimeOffset.UtcNow;
+        using var caKey = RSA.Create(2048);
+        var caRequest = new CertificateRequest("CN=TinyImage test CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(2));
+        using var serverKey = RSA.Create(2048);
+        var serverRequest = new CertificateRequest("CN=127.0.0.1", serverKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        serverRequest.CertificateExtensions.Add(names.Build());
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var issued = serverRequest.Create(ca, now.AddDays(-1), now.AddDays(1), [1, 2, 3, 4]);
+        using var server = issued.CopyWithPrivateKey(serverKey);
+        dir.Write("ca.pem", ca.ExportCertificatePem());
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            await using var tls = new SslStream(client.GetStream());
+            await tls.AuthenticateAsServerAsync(server);
+            var request = new byte[4096];
+            var read = 0;
+            while (!Encoding.ASCII.GetString(request, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal) && read < request.Length)
+                read += await tls.ReadAsync(request.AsMemory(read));
+            await tls.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Length: 16\r\nConnection: close\r\n\r\nhello over https"));
+        });
+        var (_, run) = BuildAndRun("fd", ".WithCaCertificates([\"ca.pem\"])", dir, "host", $"https://127.0.0.1:{port}/");
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput + "https: hello over https\n", run);
+        await serving.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Builds the variant with AddDotnetApp, loads it into the engine and runs it (no network, image only).</summary>
-    private (ImageArchive Archive, string Stdout) BuildAndRun(string variant)
+    private (ImageArchive Archive, string Stdout) BuildAndRun(string variant) => BuildAndRun(variant, "", null, "none");
+
+    /// <summary>Builds the variant with AddDotnetApp and <paramref name="more"/> calls, in <paramref name="recipeDirectory"/>, and runs it with <paramref name="arguments"/>.</summary>
+    private (ImageArchive Archive, string Stdout) BuildAndRun(string variant, string more, TempDirectory? recipeDirectory, string network, params string[] arguments)
     {
         var published = apps.Published(variant);
-        using var dir = new TempDirectory();
+        using var own = new TempDirectory();
+        var dir = recipeDirectory ?? own;
         using var images = new EngineImages();
         var tag = images.Tag(variant);
-        dir.Write("app.tiny.csx", $"From.Scratch().AddDotnetApp(\"{published}\").Tag(\"{tag}\")");
+        dir.Write("app.tiny.csx", $"From.Scratch().AddDotnetApp(\"{published}\"){more}.Tag(\"{tag}\")");
         var build = Run.Tinyrun(dir.Path, "app.tiny.csx", "--load", "--output", dir.Combine("app.tar"));
         Assert.True(build.ExitCode == 0, build.ToString());
-        var run = Run.Docker("run", "--rm", "--pull", "never", "--network", "none", tag);
+        var run = Run.Docker(["run", "--rm", "--pull", "never", "--network", network, tag, .. arguments]);
         Assert.True(run.ExitCode == 0, run.ToString());
         return (ImageArchive.Read(dir.Combine("app.tar")), run.Stdout);
     }

@@ -3,7 +3,8 @@ using TinyImage.Tests.Integration;
 namespace TinyImage.Tests.Dotnet;
 
 /// <summary>
-/// A small console app (a date in de-DE, a time in Europe/Berlin, a SHA-256), published once per test class with the
+/// A small console app (a date in de-DE, a time in Europe/Berlin, a SHA-256, and the body of the https URL it is given,
+/// if any), published once per test class with the
 /// host's .NET SDK, each way on first use: framework-dependent, self-contained, single-file, Native AOT, and
 /// framework-dependent with InvariantGlobalization. Each is published from its own copy of the project, so no two share obj/.
 /// </summary>
@@ -44,6 +45,11 @@ public sealed class PublishedConsoleApps : IDisposable
         var berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
         Console.WriteLine("berlin: " + TimeZoneInfo.ConvertTimeFromUtc(noon, berlin).ToString("HH:mm", CultureInfo.InvariantCulture));
         Console.WriteLine("sha256: " + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("tinyimage"))));
+        if (args.Length > 0)
+        {
+            using var http = new HttpClient();
+            Console.WriteLine("https: " + await http.GetStringAsync(args[0]));
+        }
         """;
 
     private readonly TempDirectory _dir = new();
