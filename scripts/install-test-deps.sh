@@ -15,6 +15,8 @@ command -v umoci >/dev/null 2>&1 || need+=(umoci)
 command -v libtree >/dev/null 2>&1 || need+=(libtree)
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+# Native AOT .NET apps (recipes/dotnet-webapi.tiny.csx --arg publish=aot) link with clang and zlib.
+command -v clang >/dev/null 2>&1 || need+=(clang zlib1g-dev)
 # Registry tests: a real registry (distribution 2.8) on 127.0.0.1, and htpasswd for its Basic auth.
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)

@@ -359,6 +359,37 @@ public sealed partial class ImageBuilder
     public ImageBuilder Trace(IEnumerable<string> arguments, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         TraceAt([.. arguments], file, line);
 
+    /// <summary>
+    /// Adds a published .NET app, the output directory of <c>dotnet publish -o DIR</c>, at <paramref name="destination"/>,
+    /// with what it runs on. Framework-dependent (its runtimeconfig names frameworks): the shared frameworks from the
+    /// host's .NET installation (<paramref name="dotnetRoot"/>, else DOTNET_ROOT, else the dotnet on PATH) at the version
+    /// the app rolls forward to, hostfxr and the dotnet muxer, in /usr/share/dotnet (DOTNET_ROOT is set). Self-contained,
+    /// single-file and Native AOT apps carry their runtime. Then the library closure of every native file, and what the
+    /// runtime loads at run time: ICU unless the app is published with InvariantGlobalization (or
+    /// <paramref name="invariantGlobalization"/> is true), OpenSSL when the app uses cryptography or TLS, time zone data
+    /// unless InvariantTimezone, CA certificates when it makes TLS connections; the native libraries of NuGet packages
+    /// for this platform (runtimes/linux-x64/native), not other platforms'. The LTTng trace provider, debugger and dump
+    /// libraries, standalone GCs and Native AOT's NAME.dbg are left out unless <paramref name="diagnostics"/>. The entrypoint (the apphost, or
+    /// <c>dotnet NAME.dll</c>) and working directory are set unless the recipe sets them, and the container runs as the
+    /// user app (uid 1654, as in Microsoft's images) unless <paramref name="nonRootUser"/> is false. <paramref name="openSsl"/>
+    /// false leaves OpenSSL and the CA certificates out for an app that serves plain HTTP and does no cryptography (it
+    /// fails at its first TLS or cryptographic call); true adds them whatever the app references.
+    /// </summary>
+    public ImageBuilder AddDotnetApp(string publishDirectory, string destination = "/app", bool nonRootUser = true, string? dotnetRoot = null,
+        bool invariantGlobalization = false, bool? openSsl = null, bool diagnostics = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+    {
+        var (from, tree) = ResolveSource(publishDirectory);
+        var next = Step(new AddDotnetAppStep(from, ImageDestination(destination, file, line))
+        {
+            Tree = tree, DotnetRoot = dotnetRoot is null ? null : _recipe.ResolveSource(dotnetRoot),
+            InvariantGlobalization = invariantGlobalization, OpenSsl = openSsl, Diagnostics = diagnostics,
+        }, file, line);
+        return nonRootUser ? next.WithUser("app", DotnetAppUid, file: file, line: line) : next;
+    }
+
+    /// <summary>The uid (and gid) of the user "app" in Microsoft's .NET images.</summary>
+    private const int DotnetAppUid = 1654;
+
     /// <summary>Sets the program the container runs.</summary>
     public ImageBuilder Entrypoint(params string[] command) => Configure(c => c with { Entrypoint = [.. command] });
 

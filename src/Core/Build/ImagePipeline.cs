@@ -63,7 +63,7 @@ public sealed class ImagePipeline
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this
             : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
-        var config = baseImage is null ? spec.Config : BaseImageDocuments.Inherit(baseImage.Config, spec.Config);
+        var config = baseImage is null ? assembled.Config : BaseImageDocuments.Inherit(baseImage.Config, assembled.Config);
         var image = await pipeline.BuildAsync(entries, config, architecture, reference, sinks(Explain(entries)), cancellationToken, baseImage?.Layers).ConfigureAwait(false);
         if (_options.WriteSbom && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
             await Sbom.SbomFiles.WriteBesideAsync(written, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,

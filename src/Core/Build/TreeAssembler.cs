@@ -19,7 +19,7 @@ public sealed class TreeAssembler
         new AddBinaryHandler(), new AddFileHandler(), new AddDirectoryHandler(), new AddTextHandler(), new SymlinkHandler(),
         new MkDirHandler(), new WithLibsHandler(), new WithNssHandler(), new WithGconvHandler(), new AddLibraryHandler(),
         new WithCaCertificatesHandler(), new WithTimezonesHandler(), new WithUserHandler(), new WithTerminfoHandler(),
-        new WithLocaleHandler(), new TraceHandler(), new WithPasswdHandler(), new WithRuntimeNeedsHandler(),
+        new WithLocaleHandler(), new TraceHandler(), new WithPasswdHandler(), new WithRuntimeNeedsHandler(), new AddDotnetAppHandler(),
     }.ToFrozenDictionary(h => h.StepType);
 
     private readonly ResolverOptions _options;
@@ -39,11 +39,14 @@ public sealed class TreeAssembler
     {
         /// <summary>The layers the recipe named, in order, with the paths their steps added.</summary>
         public IReadOnlyList<LayerAssignment> Layers { get; init; } = [];
+
+        /// <summary>The run-time settings: the spec's, completed by steps where it left them unset.</summary>
+        public ImageConfig Config { get; init; } = new();
     }
 
     public Result Assemble(ImageSpec spec)
     {
-        var context = new BuildContext(_options, _tracer) { Platform = _platform };
+        var context = new BuildContext(_options, _tracer) { Platform = _platform, Config = spec.Config };
         var layers = new List<(string Name, HashSet<string> Paths)>();
         foreach (var step in spec.Steps)
         {
@@ -65,6 +68,6 @@ public sealed class TreeAssembler
                 throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
             }
         }
-        return new Result(context.Tree, context.Architecture) { Layers = [.. layers.Select(l => new LayerAssignment(l.Name, l.Paths))] };
+        return new Result(context.Tree, context.Architecture) { Layers = [.. layers.Select(l => new LayerAssignment(l.Name, l.Paths))], Config = context.Config };
     }
 }

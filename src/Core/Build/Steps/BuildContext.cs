@@ -34,6 +34,12 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
     /// <summary>The OCI architecture of the first ELF file added, if any.</summary>
     public string? Architecture { get; set; }
 
+    /// <summary>
+    /// The image's run-time settings: the recipe's, which a step may complete where the recipe left them unset (e.g.
+    /// AddDotnetApp's entrypoint, which depends on the files it finds).
+    /// </summary>
+    public ImageConfig Config { get; set; } = new();
+
     /// <summary>The accounts WithUser added, in order.</summary>
     public List<(string Name, int Uid, int Gid)> Users { get; } = [];
 

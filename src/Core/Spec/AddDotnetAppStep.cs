@@ -1,0 +1,31 @@
+namespace TinyImage.Core.Spec;
+
+/// <summary>
+/// A published .NET application (the output directory of <c>dotnet publish</c>) at <see cref="Destination"/>, with
+/// what it runs on: the shared runtime of a framework-dependent app, the library closure of every native file, and
+/// what the runtime opens at run time (ICU, OpenSSL, time zones, CA certificates).
+/// </summary>
+public sealed record AddDotnetAppStep(string Source, string Destination) : BuildStep
+{
+    /// <summary>Which tree <see cref="Source"/> is in: the image's root (the default) or the recipe's own files.</summary>
+    public SourceTree Tree { get; init; } = SourceTree.Root;
+
+    /// <summary>The host's .NET installation the shared frameworks come from; null: DOTNET_ROOT, else the dotnet on PATH.</summary>
+    public string? DotnetRoot { get; init; }
+
+    /// <summary>
+    /// Keep the runtime's diagnostics files: the LTTng trace provider (its liblttng-ust.so.0 must then be in the root),
+    /// the debugger and dump libraries (libmscordbi, libmscordaccore, createdump), the standalone GCs, and the debug
+    /// symbols of a Native AOT program (NAME.dbg).
+    /// </summary>
+    public bool Diagnostics { get; init; }
+
+    /// <summary>
+    /// OpenSSL and the CA certificates: null adds them when the app uses cryptography or TLS; false leaves them out (an
+    /// app that serves plain HTTP and does no cryptography never loads them); true adds them.
+    /// </summary>
+    public bool? OpenSsl { get; init; }
+
+    /// <summary>Leave ICU out even when the app does not ask for invariant globalization (sets DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1).</summary>
+    public bool InvariantGlobalization { get; init; }
+}

@@ -1,0 +1,41 @@
+using TinyImage.Tests.Integration;
+
+namespace TinyImage.Tests.Dotnet;
+
+/// <summary>recipes/dotnet-webapi.tiny.csx: the recipe publishes the minimal API itself (Sh) and the image answers on 127.0.0.1.</summary>
+[Collection(DockerCollection.Name)]
+public sealed class DotnetWebApiRecipeTests
+{
+    [Fact]
+    public async Task The_framework_dependent_minimal_api_answers_json_from_its_scratch_image()
+    {
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        var tag = images.Tag("dotnet-webapi");
+        var build = Run.Tinyrun(Run.RepoRoot, "recipes/dotnet-webapi.tiny.csx", "--load", "--tag", tag, "--output", dir.Combine("webapi.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var files = ImageArchive.Read(dir.Combine("webapi.tar")).NonDirectories();
+        Assert.Contains(files, f => f.StartsWith("/usr/share/dotnet/shared/Microsoft.AspNetCore.App/10.", StringComparison.Ordinal) && f.EndsWith("/Microsoft.AspNetCore.dll", StringComparison.Ordinal));
+
+        var port = DockerRecipeTests.FreeLoopbackPort();
+        var name = $"tinyimage-dotnet-webapi-{port}";
+        var start = Run.Docker("run", "-d", "--rm", "--pull", "never", "--name", name, "--network", "host", "-e", $"ASPNETCORE_HTTP_PORTS={port}", tag);
+        Assert.True(start.ExitCode == 0, start.ToString());
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            string? body = null;
+            for (var attempt = 0; attempt < 150 && body is null; attempt++)
+            {
+                try { body = await http.GetStringAsync($"http://127.0.0.1:{port}/releases"); }
+                catch (HttpRequestException) { await Task.Delay(200); }
+            }
+            Assert.True(body is not null, "no answer; the container said: " + Run.Docker("logs", name));
+            Assert.StartsWith("[{\"version\":\"10.0\",\"released\":\"2025-11-11\",\"support\":\"LTS\"}", body);
+        }
+        finally
+        {
+            Run.Docker("rm", "-f", name);
+        }
+    }
+}
