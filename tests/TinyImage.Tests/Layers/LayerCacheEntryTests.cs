@@ -7,14 +7,9 @@ namespace TinyImage.Tests.Layers;
 /// <summary>The layer cache's files: the digest file, failures to store, access times, arguments, usage and sweeping.</summary>
 public sealed class LayerCacheEntryTests
 {
-    private static IReadOnlyList<FileEntry> Entries(string text) =>
-    [
-        FileEntry.Directory("/app", 0x1ED, "test"),
-        FileEntry.Inline("/app/data", System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(text, 400))), 0x1A4, "test"),
-    ];
+    private static IReadOnlyList<FileEntry> Entries(string text) => CacheEntries.Of(text);
 
-    private static string[] Temporary(string directory) =>
-        Directory.GetFiles(directory, "*.tmp", SearchOption.AllDirectories);
+    private static string[] Temporary(string directory) => CacheEntries.Temporary(directory);
 
     [Fact]
     public async Task AnEntry_IsTheBlobNamedByItsDiffId_AndADigestFileOfItsDigestAndSize()

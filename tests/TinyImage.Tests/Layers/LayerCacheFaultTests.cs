@@ -15,14 +15,9 @@ public sealed class LayerCacheFaultTests
     /// <summary>Fails every read with EIO, even as root.</summary>
     private const string UnreadableFile = "/proc/self/mem";
 
-    private static IReadOnlyList<FileEntry> Entries(string text) =>
-    [
-        FileEntry.Directory("/app", 0x1ED, "test"),
-        FileEntry.Inline("/app/data", System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(text, 400))), 0x1A4, "test"),
-    ];
+    private static IReadOnlyList<FileEntry> Entries(string text) => CacheEntries.Of(text);
 
-    private static string[] Temporary(string directory) =>
-        Directory.GetFiles(directory, "*.tmp", SearchOption.AllDirectories);
+    private static string[] Temporary(string directory) => CacheEntries.Temporary(directory);
 
     [Fact]
     public async Task AnInputFileChangedBetweenTheLookupAndTheCompression_IsAOneLineUserError_AndNothingIsStored()
