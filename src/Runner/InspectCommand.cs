@@ -75,21 +75,21 @@ internal static class InspectCommand
             }), i + 1);
             output.WriteLine($"  {i + 1}. {ArchiveText.Printable(layer.Digest ?? layer.Member)}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
         }
+        var largest = files.Files.Where(f => !f.Entry.IsDirectory && f.Entry.LinkTarget is null).OrderByDescending(f => f.Entry.Size)
+            .ThenBy(f => f.Entry.Path, StringComparer.Ordinal).Take(LargestShown).ToList();
+        if (largest.Count > 0)
+        {
+            output.WriteLine("largest:");
+            foreach (var (entry, _) in largest)
+                output.WriteLine($"  {Sizes.Format(entry.Size),9}  {ArchiveText.Printable(entry.Path)}" +
+                                 (image.Reasons.TryGetValue(entry.Path, out var reason) ? $"  ({ArchiveText.Printable(reason)})" : ""));
+        }
         var packages = ImagePackages.Read(image);
         if (packages.Packages.Count > 0)
         {
             output.WriteLine($"packages ({packages.Packages.Count}, from /var/lib/dpkg/status.d):");
             foreach (var (name, version, architecture) in packages.Packages)
                 output.WriteLine($"  {ArchiveText.Printable(name)} {ArchiveText.Printable(version)} {ArchiveText.Printable(architecture)}");
-        }
-        var largest = files.Files.Where(f => !f.Entry.IsDirectory && f.Entry.LinkTarget is null).OrderByDescending(f => f.Entry.Size)
-            .ThenBy(f => f.Entry.Path, StringComparer.Ordinal).Take(LargestShown).ToList();
-        if (largest.Count > 0)
-        {
-            output.WriteLine("largest files:");
-            foreach (var (entry, _) in largest)
-                output.WriteLine($"  {Sizes.Format(entry.Size),9}  {ArchiveText.Printable(entry.Path)}" +
-                                 (image.Reasons.TryGetValue(entry.Path, out var reason) ? $"  ({ArchiveText.Printable(reason)})" : ""));
         }
         if (!showFiles) return;
 

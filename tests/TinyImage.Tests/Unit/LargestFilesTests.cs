@@ -61,7 +61,7 @@ public sealed class LargestFilesTests
 
         var inspect = Run.Tinyrun(dir.Path, "inspect", "out/ls.tar", "--no-files");
         Assert.True(inspect.ExitCode == 0, inspect.ToString());
-        Assert.Contains("largest files:\n", inspect.Stdout);
+        Assert.Contains("largest:\n", inspect.Stdout);
         Assert.Contains("/usr/lib/x86_64-linux-gnu/libc.so.6  (libc.so.6, needed by /usr/bin/ls, found in", inspect.Stdout);
     }
 }
