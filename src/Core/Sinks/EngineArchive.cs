@@ -17,11 +17,12 @@ internal static class EngineArchive
     public static async Task WriteAsync(IImage image, ImageReference reference, Stream destination, CancellationToken cancellationToken)
     {
         var layers = image.Layers.Select(l => (Layer: l, Plain: l is Layer { UncompressedSize: > 0 })).ToList();
-        string MemberOf((ILayer Layer, bool Plain) l) => ImageDocuments.BlobPath(l.Plain ? l.Layer.DiffId : l.Layer.Digest);
+        Digest NameOf((ILayer Layer, bool Plain) l) => l.Plain ? l.Layer.DiffId : l.Layer.Digest;
+        string MemberOf((ILayer Layer, bool Plain) l) => ImageDocuments.BlobPath(NameOf(l));
         var tar = new TarWriter(destination, TarEntryFormat.Gnu, leaveOpen: true);
         await using (tar.ConfigureAwait(false))
         {
-            await AddAsync(tar, "manifest.json", new MemoryStream(DockerManifest(image, reference, [.. layers.Select(MemberOf)])), cancellationToken).ConfigureAwait(false);
+            await AddAsync(tar, "manifest.json", new MemoryStream(ImageDocuments.DockerManifest(image.ConfigDigest, [.. layers.Select(NameOf)], reference)), cancellationToken).ConfigureAwait(false);
             await AddAsync(tar, ImageDocuments.BlobPath(image.ConfigDigest), new MemoryStream(image.ConfigBytes.ToArray()), cancellationToken).ConfigureAwait(false);
             var sent = new HashSet<string>(StringComparer.Ordinal);
             foreach (var layer in layers)
@@ -34,26 +35,6 @@ internal static class EngineArchive
                     await AddAsync(tar, MemberOf(layer), data, cancellationToken).ConfigureAwait(false);
             }
         }
-    }
-
-    private static byte[] DockerManifest(IImage image, ImageReference reference, IReadOnlyList<string> layerMembers)
-    {
-        using var buffer = new MemoryStream();
-        using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            json.WriteStartArray();
-            json.WriteStartObject();
-            json.WriteString("Config", ImageDocuments.BlobPath(image.ConfigDigest));
-            json.WriteStartArray("RepoTags");
-            json.WriteStringValue(reference.ToString());
-            json.WriteEndArray();
-            json.WriteStartArray("Layers");
-            foreach (var member in layerMembers) json.WriteStringValue(member);
-            json.WriteEndArray();
-            json.WriteEndObject();
-            json.WriteEndArray();
-        }
-        return buffer.ToArray();
     }
 
     private static async Task AddAsync(TarWriter tar, string name, Stream data, CancellationToken cancellationToken)
