@@ -57,6 +57,32 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
         return FromBuffer(buffer);
     }
 
+    /// <summary>
+    /// The identity and change times of <paramref name="hostPath"/> itself (never through a final symlink), when it is a
+    /// regular file; null when it is anything else or missing.
+    /// </summary>
+    /// <exception cref="TinyImageException">The path cannot be examined (permission denied, I/O error).</exception>
+    public static FileStamp? StampOf(string hostPath)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (statx(AtFdCwd, hostPath, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is Enoent or Enotdir) return null;
+            throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}; check its permissions");
+        }
+        if ((MemoryMarshal.Read<ushort>(buffer[28..]) & SIfMt) != SIfReg) return null;
+        // stx_ino at 32, stx_ctime at 96 and stx_mtime at 112 (each s64 seconds, u32 nanoseconds), stx_dev_major/minor at 136/140.
+        static long Nanoseconds(ReadOnlySpan<byte> timestamp) =>
+            MemoryMarshal.Read<long>(timestamp) * 1_000_000_000L + MemoryMarshal.Read<uint>(timestamp[8..]);
+        return new FileStamp(
+            ((ulong)MemoryMarshal.Read<uint>(buffer[136..]) << 32) | MemoryMarshal.Read<uint>(buffer[140..]),
+            MemoryMarshal.Read<ulong>(buffer[32..]),
+            (long)MemoryMarshal.Read<ulong>(buffer[40..]),
+            Nanoseconds(buffer[112..]),
+            Nanoseconds(buffer[96..]));
+    }
+
     // struct statx (native byte order): stx_uid at 20, stx_mode (u16) at 28, stx_size (u64) at 40.
     private static HostFileStatus FromBuffer(ReadOnlySpan<byte> buffer)
     {

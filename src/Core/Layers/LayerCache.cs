@@ -6,19 +6,25 @@ namespace TinyImage.Core.Layers;
 
 /// <summary>
 /// A content-addressed store of compressed layer blobs, keyed by what they hold: the diff_id of the uncompressed
-/// tar and the compressor that made the blob (<see cref="LayerOptions.CompressorName"/>). A rebuild reads and hashes
-/// the input files (cheap) but compresses only layers whose tar changed (the cost being saved).
+/// tar and the compressor that made the blob (<see cref="LayerOptions.CompressorName"/>). A rebuild compresses only
+/// layers whose tar changed (the cost being saved), and reads no file whose stamp is unchanged.
 /// </summary>
 /// <remarks>
 /// Layout: <c>DIR/COMPRESSOR/DIFFIDHEX</c> is the blob and <c>DIFFIDHEX.digest</c> beside it holds
-/// <c>sha256:HEX SIZE</c>. Both are written to temporary names and renamed, blob first, so a reader sees either no
-/// entry or a whole one. A hit is used only after the blob is checked against what the key promises: it must hash to
-/// its digest file AND decompress to exactly the tar the key names (diff_id and size), in one streaming pass
-/// (<see cref="LayerBlobVerifier"/>). An entry that fails (a crash, a disk error, a hand edit, another valid blob put in
-/// its place) is deleted and rebuilt, never used. The compressed bytes themselves cannot be checked without
+/// <c>sha256:HEX SIZE</c>, then the blob's <see cref="FileStamp"/> once it has been checked. Both are written to temporary
+/// names and renamed, blob first, so a reader sees either no entry or a whole one. A hit is used only after the blob is
+/// checked against what the key promises: it must hash to its digest file AND decompress to exactly the tar the key
+/// names (diff_id and size), in one streaming pass (<see cref="LayerBlobVerifier"/>); a blob whose stamp is still the one
+/// recorded after such a check is not read again. An entry that fails (a crash, a hand edit, another valid blob put in
+/// its place, all of which change the stamp) is deleted and rebuilt, never used; damage that leaves a file's times
+/// alone (a failing disk) is not seen, as with git's index. The compressed bytes themselves cannot be checked without
 /// compressing again, so the compressor is trusted to be the one the directory names. Blobs are immutable once
-/// written; concurrent builds writing the same entry write the same bytes. A hit sets the blob's access time, so that
-/// <see cref="PruneAsync"/> can evict the least recently used first.
+/// written; concurrent builds writing the same entry write the same bytes. A hit sets the blob's access time (at most
+/// once an hour), so that <see cref="PruneAsync"/> can evict the least recently used first.
+/// <para>
+/// The diff_id a layer's entries give is remembered in <c>DIR/measured</c> (<see cref="LayerMeasurements"/>), keyed by
+/// the entries and their source files' stamps, so an unchanged layer is found without reading its files.
+/// </para>
 /// <para>
 /// Concurrency: a build holds <see cref="LeaseAsync"/> (a shared lock on <c>DIR/.lock</c>) from its first lookup until
 /// its image is written; <see cref="PruneAsync"/> takes the lock exclusively, so it waits for running builds and never
@@ -30,6 +36,10 @@ public sealed class LayerCache
 {
     private const string DigestSuffix = ".digest";
     private const string LockName = ".lock";
+    private const string MeasurementsName = "measured";
+
+    /// <summary>How precisely a blob's last use is kept (its access time is set at most this often).</summary>
+    private static readonly TimeSpan UseResolution = TimeSpan.FromHours(1);
     private const string TemporaryPrefix = ".";
     private const string TemporarySuffix = ".tmp";
     private const UnixFileMode PrivateDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
@@ -39,6 +49,10 @@ public sealed class LayerCache
 
     private readonly ISharedLayerCache? _shared;
 
+    private readonly LayerMeasurements _measurements;
+    private int _measured;
+    private int _verified;
+
     /// <param name="directory">The cache's directory, e.g. <see cref="DefaultDirectory"/>; created (0700) when first written.</param>
     /// <param name="shared">A cache shared between machines, asked on a miss and given what is compressed here; null: none.</param>
     public LayerCache(string directory, ISharedLayerCache? shared = null)
@@ -46,9 +60,19 @@ public sealed class LayerCache
         ArgumentException.ThrowIfNullOrEmpty(directory);
         Directory = Path.GetFullPath(directory);
         _shared = shared;
+        _measurements = new LayerMeasurements(Path.Combine(Directory, MeasurementsName));
     }
 
     public string Directory { get; }
+
+    /// <summary>The clock that says whether a file's stamp has settled (<see cref="FileStamp.IsSettled"/>); tests move it on.</summary>
+    internal TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How many layers this instance measured by reading their files; the others were known from their files' stamps.</summary>
+    internal int MeasuredLayers => _measured;
+
+    /// <summary>How many cached blobs this instance checked by reading them; the others had not changed since a check.</summary>
+    internal int VerifiedBlobs => _verified;
 
     /// <summary>
     /// <c>layers/</c> under the runner's cache root: <c>$TINYRUN_CACHE</c>, else <c>$XDG_CACHE_HOME/tinyrun</c>, else
@@ -68,8 +92,15 @@ public sealed class LayerCache
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(entries);
         cancellationToken.ThrowIfCancellationRequested();
-        var content = await writer.MeasureAsync(entries, cancellationToken).ConfigureAwait(false);
         var directory = Prepare(writer.Options.CompressorName);
+        var key = LayerMeasurements.KeyOf(writer.Options, entries, Time.GetUtcNow());
+        var content = key is not null && _measurements.TryRead(key) is { } known ? known : null;
+        if (content is null)
+        {
+            content = await writer.MeasureAsync(entries, cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _measured);
+            if (key is not null) _measurements.Write(key, content);
+        }
         var blobPath = Path.Combine(directory, content.DiffId.Hex);
         var digestPath = blobPath + DigestSuffix;
 
@@ -85,8 +116,11 @@ public sealed class LayerCache
         try
         {
             if (written.DiffId != content.DiffId)
+            {
+                if (key is not null) _measurements.Forget(key);
                 throw new TinyImageException(
                     $"the files of layer {content.DiffId} changed while the image was built; do not change input files during a build, then build again");
+            }
             File.Move(written.BlobPath, blobPath, overwrite: true);
             await File.WriteAllTextAsync(temp, string.Create(CultureInfo.InvariantCulture, $"{written.Digest} {written.Size}\n"), cancellationToken)
                 .ConfigureAwait(false);
@@ -132,9 +166,10 @@ public sealed class LayerCache
 
     /// <summary>
     /// The digest and size of the entry, when it is intact and holds <paramref name="content"/>; else null (missing,
-    /// half-written, corrupt or other content; such an entry is deleted).
+    /// half-written, corrupt or other content; such an entry is deleted). A blob is read and checked unless its stamp is
+    /// the one the digest file recorded after its last check (see <see cref="FileStamp"/>); a check records it.
     /// </summary>
-    private static async Task<(Digest Digest, long Size)?> TryReadAsync(
+    private async Task<(Digest Digest, long Size)?> TryReadAsync(
         string blobPath, string digestPath, LayerCompression compression, LayerContent content, CancellationToken cancellationToken)
     {
         string text;
@@ -147,23 +182,35 @@ public sealed class LayerCache
         {
             return null;
         }
+        // "sha256:HEX SIZE", then the blob's stamp when it was last checked.
         var parts = text.Trim().Split(' ');
-        if (parts.Length == 2 && Digest.TryParse(parts[0], out var expected) &&
+        FileStamp recorded = default;
+        if ((parts.Length == 2 || parts.Length == 3 && FileStamp.TryParse(parts[2], out recorded)) && Digest.TryParse(parts[0], out var expected) &&
             long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
         {
             try
             {
+                var checkedAt = Time.GetUtcNow();
+                var stamp = HostFileStatus.StampOf(blobPath);
+                if (parts.Length == 3 && stamp == recorded && recorded.Size == size)
+                {
+                    TouchAccessTime(blobPath);
+                    return (expected, size);
+                }
                 var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
                 await using (file.ConfigureAwait(false))
                 {
+                    Interlocked.Increment(ref _verified);
                     if (file.Length == size && await LayerBlobVerifier.MatchesAsync(file, compression, expected, content, cancellationToken).ConfigureAwait(false))
                     {
                         TouchAccessTime(blobPath);
+                        if (stamp is { } before && before.IsSettled(checkedAt) && HostFileStatus.StampOf(blobPath) == before)
+                            await RecordCheckAsync(digestPath, expected, size, before, cancellationToken).ConfigureAwait(false);
                         return (expected, size);
                     }
                 }
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or TinyImageException)
             {
                 // unreadable: rebuild below
             }
@@ -173,10 +220,33 @@ public sealed class LayerCache
         return null;
     }
 
-    /// <summary>Marks a blob as just used (its access time), for least-recently-used eviction; best effort.</summary>
+    /// <summary>Writes the digest file again with the stamp of the blob just checked; best effort (the next build checks it otherwise).</summary>
+    private static async Task RecordCheckAsync(string digestPath, Digest digest, long size, FileStamp stamp, CancellationToken cancellationToken)
+    {
+        var temp = Path.Combine(Path.GetDirectoryName(digestPath)!, TemporaryPrefix + Path.GetFileName(digestPath) + "." + Path.GetRandomFileName() + TemporarySuffix);
+        try
+        {
+            await File.WriteAllTextAsync(temp, string.Create(CultureInfo.InvariantCulture, $"{digest} {size} {stamp}\n"), cancellationToken).ConfigureAwait(false);
+            File.Move(temp, digestPath, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TemporaryFiles.TryDelete(temp);
+        }
+    }
+
+    /// <summary>
+    /// Marks a blob as just used (its access time), for least-recently-used eviction, unless it was marked in the last
+    /// <see cref="UseResolution"/>: setting a time changes the blob's status-change time, hence its stamp, which would
+    /// make the next build read and check it again. Best effort.
+    /// </summary>
     private static void TouchAccessTime(string blobPath)
     {
-        try { File.SetLastAccessTimeUtc(blobPath, DateTime.UtcNow); }
+        try
+        {
+            var now = DateTime.UtcNow;
+            if (File.GetLastAccessTimeUtc(blobPath) < now - UseResolution) File.SetLastAccessTimeUtc(blobPath, now);
+        }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
     }
@@ -200,7 +270,7 @@ public sealed class LayerCache
     }
 
     /// <summary>
-    /// Removes every temporary file (no build runs while the lock is held), then the least recently used layers until
+    /// Removes every temporary file (no build runs while the lock is held) and the remembered measurements, then the least recently used layers until
     /// the layers take at most <paramref name="maxBytes"/> (0 empties the cache). Waits for running builds first,
     /// calling <paramref name="waiting"/> once if it has to.
     /// </summary>
@@ -214,6 +284,7 @@ public sealed class LayerCache
         long removedTemporary = 0;
         foreach (var compressor in CompressorDirectories())
             removedTemporary += StaleTemporaryFiles.SweepFiles(compressor, TemporaryPrefix, TemporarySuffix, TimeSpan.Zero);
+        _measurements.Clear(); // small, and rebuilt by reading a layer's files once
         var entries = Entries(out _);
         var left = entries.Sum(e => e.Bytes);
         int removed = 0;
@@ -280,7 +351,9 @@ public sealed class LayerCache
     }
 
     private IEnumerable<string> CompressorDirectories() =>
-        System.IO.Directory.Exists(Directory) ? System.IO.Directory.EnumerateDirectories(Directory) : [];
+        System.IO.Directory.Exists(Directory)
+            ? System.IO.Directory.EnumerateDirectories(Directory).Where(d => Path.GetFileName(d) != MeasurementsName)
+            : [];
 
     /// <summary>Removes the temporary files that killed builds left in the cache (unlocked, and older than <see cref="StaleTemporaryFiles.MinimumAge"/>).</summary>
     /// <param name="minimumAge">How old an unlocked file must be (at least <see cref="StaleTemporaryFiles.MinimumAge"/>).</param>
@@ -290,6 +363,7 @@ public sealed class LayerCache
         var age = minimumAge is { } given && given > StaleTemporaryFiles.MinimumAge ? given : StaleTemporaryFiles.MinimumAge;
         foreach (var each in CompressorDirectories())
             StaleTemporaryFiles.SweepFiles(each, TemporaryPrefix, TemporarySuffix, age);
+        _measurements.SweepStaleTemporaryFiles(age);
     }
 
     /// <summary>

@@ -167,7 +167,7 @@ public sealed class LayerCacheTests
         var (fastAgain, fastHit) = await cache.GetOrWriteAsync(fastWriter, entries, CancellationToken.None);
         Assert.True(fastHit);
         Assert.Equal(fast.Digest, fastAgain.Digest);
-        Assert.Equal(2, Directory.GetDirectories(cache.Directory).Length);
+        Assert.Equal(2, Directory.GetDirectories(cache.Directory).Count(d => Path.GetFileName(d) != "measured")); // one per compressor
     }
 
     [Fact]
