@@ -73,7 +73,7 @@ internal static class InspectCommand
                 if (!entry.IsDirectory) count++;
                 return entry;
             }), i + 1);
-            output.WriteLine($"  {i + 1}. {ArchiveText.Printable(layer.Digest ?? layer.Member)}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
+            output.WriteLine($"  {i + 1}. {ArchiveText.Printable(layer.Name)}  {Sizes.Format(layer.Size)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
         }
         var largest = files.Files.Where(f => !f.Entry.IsDirectory && f.Entry.LinkTarget is null).OrderByDescending(f => f.Entry.Size)
             .ThenBy(f => f.Entry.Path, StringComparer.Ordinal).Take(LargestShown).ToList();
