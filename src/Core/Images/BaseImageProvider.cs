@@ -122,7 +122,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         var images = ImageArchiveReader.Read(image.Location, platform ?? Platform.Host());
         if (images.Count != 1)
             throw new TinyImageException(images.Count == 0 ? $"{image.Location}: holds no image; give one that holds the base image"
-                : $"{image.Location}: holds {images.Count} images ({string.Join(", ", images.Select(i => i.Reference))}); From.{image.Kind} takes one of a single image");
+                : $"{image.Location}: holds {images.Count} images ({string.Join(", ", images.Select(i => i.Reference))}); From.{image.Kind} needs a layout or archive of one image");
         var found = images[0];
         return await ResolveAsync(image, platform, (found.ManifestBytes.ToArray(), found.ManifestMediaType), (blob, _) => Task.FromResult(
             blob.Digest == found.ConfigDigest ? new MemoryStream(found.ConfigBytes.ToArray(), writable: false)

@@ -12,7 +12,7 @@ namespace TinyImage.Core.Sources;
 /// </summary>
 public sealed class ArchiveImage : IImage
 {
-    private readonly Lazy<byte[]> _manifest;
+    private readonly Lazy<(byte[] Bytes, Digest Digest)> _manifest;
 
     internal ArchiveImage(string reference, JsonElement config, byte[] configBytes, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons,
         byte[]? manifest, string manifestMediaType)
@@ -24,8 +24,12 @@ public sealed class ArchiveImage : IImage
         Layers = layers;
         Reasons = reasons;
         ManifestMediaType = manifestMediaType;
-        _manifest = new Lazy<byte[]>(() => manifest ?? ImageDocuments.Manifest(new Descriptor(MediaTypes.ImageConfig, ConfigDigest, configBytes.Length),
-            [.. layers.Select(l => new Descriptor(l.MediaType, l.Digest, l.Size))]));
+        _manifest = new Lazy<(byte[], Digest)>(() =>
+        {
+            var bytes = manifest ?? ImageDocuments.Manifest(new Descriptor(MediaTypes.ImageConfig, ConfigDigest, configBytes.Length),
+                [.. layers.Select(l => new Descriptor(l.MediaType, l.Digest, l.Size))]);
+            return (bytes, Digest.Compute(bytes));
+        });
     }
 
     /// <summary>The image's name in the archive ("hello:latest"), or "(untagged)".</summary>
@@ -41,9 +45,9 @@ public sealed class ArchiveImage : IImage
 
     public Digest ConfigDigest { get; }
 
-    public ReadOnlyMemory<byte> ManifestBytes => _manifest.Value;
+    public ReadOnlyMemory<byte> ManifestBytes => _manifest.Value.Bytes;
 
-    public Digest ManifestDigest => Digest.Compute(_manifest.Value);
+    public Digest ManifestDigest => _manifest.Value.Digest;
 
     public string ManifestMediaType { get; }
 

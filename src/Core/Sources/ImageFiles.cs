@@ -28,7 +28,7 @@ internal sealed class ImageFiles
     /// <exception cref="TinyImageException">It is missing, not a directory or regular file, or not a readable tar.</exception>
     public static ImageFiles Open(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path)) return new ImageFiles(path, null);
         if (!System.IO.Path.Exists(path))
             throw new TinyImageException($"{path}: no such file");
