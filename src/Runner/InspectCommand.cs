@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TinyImage.Core.Packages;
 using TinyImage.Core.Sources;
+using TinyImage.Core.Spec;
 
 namespace TinyImage.Runner;
 
@@ -21,8 +22,9 @@ internal static class InspectCommand
 
     public static Command Create()
     {
-        var archive = new Argument<string>("archive") { Description = "An image archive: written by tinyrun, by `docker save`, or an OCI archive." };
+        var archive = new Argument<string>("archive") { Description = "An image archive (written by tinyrun, by `docker save`, or an OCI archive) or an OCI layout directory." };
         var noFiles = new Option<bool>("--no-files") { Description = "Show only the config and the layers." };
+        var platform = new Option<string?>("--platform") { Description = "From an index of several platforms, show only this one's image, e.g. linux/arm64 (default: all)." };
         var command = new Command("inspect", """
             Show what an image archive holds: config, layers with sizes, the Debian packages it records
             (/var/lib/dpkg/status.d) with versions, and a tree of files with sizes, each with its package
@@ -31,11 +33,11 @@ internal static class InspectCommand
             Examples:
               tinyrun inspect out/hello.tar
               docker save debian:12 -o debian.tar && tinyrun inspect debian.tar --no-files
-            """) { archive, noFiles };
+            """) { archive, noFiles, platform };
         command.SetAction(parse =>
         {
             using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
-            foreach (var image in ImageArchiveReader.Read(parse.GetValue(archive)!))
+            foreach (var image in ImageArchiveReader.Read(parse.GetValue(archive)!, parse.GetValue(platform) is { } p ? Platform.Parse(p) : null))
                 Describe(image, showFiles: !parse.GetValue(noFiles), output);
             return Program.ExitOk;
         });
@@ -73,7 +75,7 @@ internal static class InspectCommand
                 if (!entry.IsDirectory) count++;
                 return entry;
             }), i + 1);
-            output.WriteLine($"  {i + 1}. {ArchiveText.Printable(layer.Digest ?? layer.Member)}  {Sizes.Format(layer.StoredSize)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
+            output.WriteLine($"  {i + 1}. {ArchiveText.Printable(layer.Name)}  {Sizes.Format(layer.Size)} stored, {Sizes.Format(unpacked)} of files, {count} files and links");
         }
         var largest = files.Files.Where(f => !f.Entry.IsDirectory && f.Entry.LinkTarget is null).OrderByDescending(f => f.Entry.Size)
             .ThenBy(f => f.Entry.Path, StringComparer.Ordinal).Take(LargestShown).ToList();

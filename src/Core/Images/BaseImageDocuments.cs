@@ -14,26 +14,7 @@ namespace TinyImage.Core.Images;
 /// </summary>
 public static class BaseImageDocuments
 {
-    public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
-    public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
     public const string DockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
-    public const string OciLayerTar = "application/vnd.oci.image.layer.v1.tar";
-
-    /// <summary>Whether a manifest of <paramref name="mediaType"/> (or, without one, with these bytes) is an index of manifests.</summary>
-    public static bool IsIndex(string? mediaType, ReadOnlySpan<byte> bytes)
-    {
-        if (mediaType is MediaTypes.ImageIndex or DockerManifestList) return true;
-        if (mediaType is MediaTypes.ImageManifest or DockerManifest) return false;
-        try
-        {
-            using var document = JsonDocument.Parse(bytes.ToArray());
-            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("manifests", out _);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
 
     /// <summary>The manifests an index lists, with their platforms (null when an entry names none).</summary>
     public static IReadOnlyList<(Descriptor Manifest, Platform? Platform)> ReadIndex(ReadOnlyMemory<byte> bytes, string source)
@@ -48,18 +29,6 @@ public static class BaseImageDocuments
                 : new Platform(platform.Property("os").String(), platform.Property("architecture").String(), platform.Property("variant").OptionalString())));
         }
         return result;
-    }
-
-    /// <summary>The manifest of <paramref name="platform"/> in an index: an exact match, else one whose variant is unsaid.</summary>
-    public static Descriptor PickPlatform(IReadOnlyList<(Descriptor Manifest, Platform? Platform)> index, Platform platform, string source)
-    {
-        var images = index.Where(m => m.Platform is { } p && p.Os != "unknown").ToList();
-        var match = images.FirstOrDefault(m => m.Platform == platform);
-        if (match.Platform is null)
-            match = images.FirstOrDefault(m => m.Platform!.Os == platform.Os && m.Platform.Architecture == platform.Architecture
-                                               && (platform.Variant is null || m.Platform.Variant is null));
-        return match.Platform is not null ? match.Manifest
-            : throw new TinyImageException($"{source} has no image for {platform} (it has {(images.Count == 0 ? "none with a platform" : string.Join(", ", images.Select(m => m.Platform)))}); pick one with --platform");
     }
 
     /// <summary>A manifest's config and layers (lowest first).</summary>
@@ -78,7 +47,7 @@ public static class BaseImageDocuments
 
     /// <summary>Whether <paramref name="mediaType"/> is a layer this tool can reuse: an OCI or Docker tar, plain, gzip or zstd.</summary>
     public static bool IsLayerMediaType(string mediaType) =>
-        mediaType is OciLayerTar or MediaTypes.LayerGzip or MediaTypes.LayerZstd or DockerLayerGzip
+        mediaType is MediaTypes.LayerTar or MediaTypes.LayerGzip or MediaTypes.LayerZstd or DockerLayerGzip
             or "application/vnd.docker.image.rootfs.diff.tar" or "application/vnd.docker.image.rootfs.diff.tar.zstd";
 
     /// <summary>A base config: its run settings (as a recipe would set them), platform and diff_ids.</summary>

@@ -23,8 +23,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         ArgumentNullException.ThrowIfNull(image);
         return image.Kind switch
         {
-            BaseImageKind.Archive => await FromArchiveAsync(image, platform, cancellationToken).ConfigureAwait(false),
-            BaseImageKind.Layout => await FromLayoutAsync(image, platform, cancellationToken).ConfigureAwait(false),
+            BaseImageKind.Archive or BaseImageKind.Layout => await FromFilesAsync(image, platform, cancellationToken).ConfigureAwait(false),
             _ => await FromRegistryAsync(image, platform, cancellationToken).ConfigureAwait(false),
         };
     }
@@ -48,9 +47,9 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         try
         {
             manifest = await registry.GetManifestAsync(image.Location, cancellationToken).ConfigureAwait(false);
-            if (BaseImageDocuments.IsIndex(manifest.MediaType, manifest.Bytes))
+            if (PlatformChoice.IsIndex(manifest.MediaType, manifest.Bytes))
             {
-                var chosen = BaseImageDocuments.PickPlatform(BaseImageDocuments.ReadIndex(manifest.Bytes, image.Location), wanted, image.Location);
+                var chosen = PlatformChoice.Pick(BaseImageDocuments.ReadIndex(manifest.Bytes, image.Location), wanted, image.Location);
                 var reference = image.Location.Split('@')[0] + "@" + chosen.Digest;
                 var (mediaType, bytes, digest, host, repository) = await registry.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
                 manifest = (mediaType, bytes, digest, host, repository);
@@ -112,69 +111,24 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         return slash < 0 ? (null, null) : (name[..slash], name[(slash + 1)..]);
     }
 
-    private async Task<ResolvedBaseImage> FromLayoutAsync(BaseImage image, Platform? platform, CancellationToken cancellationToken)
+    /// <summary>
+    /// The image of an OCI layout or an image archive (ours, <c>docker save</c>, OCI), read by <see cref="ImageArchiveReader"/>:
+    /// its exact manifest, or for <c>docker save</c> an OCI manifest of its config and layers.
+    /// </summary>
+    private async Task<ResolvedBaseImage> FromFilesAsync(BaseImage image, Platform? platform, CancellationToken cancellationToken)
     {
-        var directory = image.Location;
-        if (!Directory.Exists(directory))
-            throw new TinyImageException($"From.Layout: '{directory}' is not a directory; give an OCI image layout (one tinyrun --format oci-dir or skopeo copy oci: wrote)");
-        Stream OpenBlob(Descriptor blob)
-        {
-            var path = Path.Combine(directory, ImageDocuments.BlobPath(blob.Digest));
-            return UntrustedFiles.IsRegularFile(path) ? File.OpenRead(path)
-                : throw new TinyImageException($"{directory}: the layout names {blob.Digest} but has no regular file {ImageDocuments.BlobPath(blob.Digest)}; it is incomplete");
-        }
-        async Task<byte[]> ReadDocument(Descriptor blob)
-        {
-            var bytes = await UntrustedFiles.ReadDocumentAsync(Path.Combine(directory, ImageDocuments.BlobPath(blob.Digest)), $"{directory}: {blob.Digest}", MaxDocumentSize, cancellationToken).ConfigureAwait(false);
-            return Digest.Compute(bytes) == blob.Digest ? bytes
-                : throw new TinyImageException($"{directory}: the blob {ImageDocuments.BlobPath(blob.Digest)} does not have the digest it is named by; the layout is damaged");
-        }
-        var index = await UntrustedFiles.ReadDocumentAsync(Path.Combine(directory, "index.json"), $"{directory}/index.json", MaxDocumentSize, cancellationToken).ConfigureAwait(false);
-        var entries = BaseImageDocuments.ReadIndex(index, $"{directory}/index.json");
-        if (entries.Count == 0) throw new TinyImageException($"{directory}/index.json lists no image");
-        var (descriptor, _) = entries.Count == 1 ? entries[0] : (BaseImageDocuments.PickPlatform(entries, platform ?? Platform.Host(), directory), null);
-        var manifest = await ReadDocument(descriptor).ConfigureAwait(false);
-        if (BaseImageDocuments.IsIndex(descriptor.MediaType, manifest))
-            manifest = await ReadDocument(BaseImageDocuments.PickPlatform(BaseImageDocuments.ReadIndex(manifest, directory), platform ?? Platform.Host(), directory)).ConfigureAwait(false);
-        return await ResolveAsync(image, platform, (manifest, ManifestMediaType(manifest)), (blob, _) => Task.FromResult(OpenBlob(blob)), cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<ResolvedBaseImage> FromArchiveAsync(BaseImage image, Platform? platform, CancellationToken cancellationToken)
-    {
-        var images = ImageArchiveReader.Read(image.Location);
+        if (image.Kind == BaseImageKind.Layout && !Directory.Exists(image.Location))
+            throw new TinyImageException($"From.Layout: '{image.Location}' is not a directory; give an OCI image layout (one tinyrun --format oci-dir or skopeo copy oci: wrote)");
+        var images = ImageArchiveReader.Read(image.Location, platform ?? Platform.Host());
         if (images.Count != 1)
-            throw new TinyImageException($"{image.Location}: holds {images.Count} images ({string.Join(", ", images.Select(i => i.Reference))}); From.Archive takes an archive of one");
-        var archive = images[0];
-        var configBytes = archive.ConfigBytes;
-        var (config, imagePlatform, diffIds) = BaseImageDocuments.ReadConfig(configBytes, $"{image.Location}: the config");
-        CheckPlatform(image, platform, imagePlatform);
-        if (diffIds.Count != archive.Layers.Count)
-            throw new TinyImageException($"{image.Location}: the config lists {diffIds.Count} layers but the archive has {archive.Layers.Count}; it is damaged");
-        var layers = new List<Layer>();
-        var check = new BaseLayerCheck(MaxLayerSize);
-        for (var i = 0; i < archive.Layers.Count; i++)
-        {
-            var stored = archive.Layers[i];
-            var what = $"layer {i + 1} of {image.Location}";
-            Digest? known = Digest.TryParse(stored.Digest, out var parsed) ? parsed : null;
-            Digest digest;
-            long size;
-            if (known is { } d && store.Contains(d, stored.StoredSize)) (digest, size) = (d, stored.StoredSize);
-            else
-            {
-                using var source = archive.OpenStoredLayer(stored);
-                (digest, size) = await store.AddAsync(source, known, stored.StoredSize, what, cancellationToken).ConfigureAwait(false);
-            }
-            layers.Add(new Layer
-            {
-                Digest = digest, DiffId = diffIds[i], Size = size, UncompressedSize = 0, MediaType = MediaTypeOf(store.PathOf(digest), stored.MediaType),
-                BlobPath = store.PathOf(digest), FileCount = 0, EntryCount = 0, ContentSize = 0,
-            });
-        }
-        var checkedLayers = await CheckAllAsync(image, layers, diffIds, check, cancellationToken).ConfigureAwait(false);
-        // An archive of docker save has no OCI manifest (or one this reader does not keep): it gets one of its config and layers.
-        var manifest = ImageDocuments.Manifest(new Descriptor(MediaTypes.ImageConfig, Digest.Compute(configBytes.Span), configBytes.Length), [.. checkedLayers.Select(l => l.ToDescriptor())]);
-        return new ResolvedBaseImage(image, config, imagePlatform, checkedLayers, configBytes, manifest, MediaTypes.ImageManifest);
+            throw new TinyImageException(images.Count == 0 ? $"{image.Location}: holds no image; give one that holds the base image"
+                : $"{image.Location}: holds {images.Count} images ({string.Join(", ", images.Select(i => i.Reference))}); From.{image.Kind} needs a layout or archive of one image");
+        var found = images[0];
+        return await ResolveAsync(image, platform, (found.ManifestBytes.ToArray(), found.ManifestMediaType), (blob, _) => Task.FromResult(
+            blob.Digest == found.ConfigDigest ? new MemoryStream(found.ConfigBytes.ToArray(), writable: false)
+            : found.Layers.FirstOrDefault(l => l.Digest == blob.Digest)?.OpenCompressed()
+              ?? throw new TinyImageException($"{image.Location}: the manifest names {blob.Digest}, which is not one of its layers; it is damaged")),
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Fetches the config and layers a manifest names into the store, then checks them.</summary>
@@ -278,7 +232,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
         {
             case MediaTypes.LayerGzip or BaseImageDocuments.DockerLayerGzip: return MediaTypes.LayerGzip;
             case MediaTypes.LayerZstd or "application/vnd.docker.image.rootfs.diff.tar.zstd": return MediaTypes.LayerZstd;
-            case BaseImageDocuments.OciLayerTar or "application/vnd.docker.image.rootfs.diff.tar": return BaseImageDocuments.OciLayerTar;
+            case MediaTypes.LayerTar or "application/vnd.docker.image.rootfs.diff.tar": return MediaTypes.LayerTar;
         }
         return LayerBlob.MediaTypeOf(blobPath);
     }

@@ -14,7 +14,7 @@ internal static class LayerBlob
             var magic = new byte[4];
             var read = await file.ReadAtLeastAsync(magic, magic.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
             file.Position = 0;
-            return LayerStreams.Decompress(file, MediaTypeOf(magic.AsSpan(0, read)));
+            return LayerStreams.Decompress(file, LayerStreams.MediaTypeOf(magic.AsSpan(0, read)));
         }
         catch
         {
@@ -28,11 +28,6 @@ internal static class LayerBlob
     {
         using var file = File.OpenRead(path);
         Span<byte> magic = stackalloc byte[4];
-        return MediaTypeOf(magic[..file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false)]);
+        return LayerStreams.MediaTypeOf(magic[..file.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false)]);
     }
-
-    private static string MediaTypeOf(ReadOnlySpan<byte> magic) =>
-        magic.Length >= 2 && magic[0] == 0x1f && magic[1] == 0x8b ? MediaTypes.LayerGzip
-        : magic.Length == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd ? MediaTypes.LayerZstd
-        : BaseImageDocuments.OciLayerTar;
 }

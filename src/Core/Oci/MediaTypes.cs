@@ -8,4 +8,5 @@ public static class MediaTypes
     public const string ImageConfig = "application/vnd.oci.image.config.v1+json";
     public const string LayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
     public const string LayerZstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+    public const string LayerTar = "application/vnd.oci.image.layer.v1.tar";
 }

@@ -37,7 +37,7 @@ public sealed class ImagePackages
         {
             try
             {
-                using var stream = new BoundedTarStream(image.OpenLayer(layer), BoundedTarStream.DefaultMaxMetadataSize);
+                using var stream = new BoundedTarStream(layer.OpenUncompressed(), BoundedTarStream.DefaultMaxMetadataSize);
                 using var reader = new TarReader(stream);
                 while (reader.GetNextEntry(copyData: false) is { } entry)
                 {
@@ -53,7 +53,7 @@ public sealed class ImagePackages
             }
             catch (Exception e) when (ArchiveText.IsTarDamage(e))
             {
-                throw new TinyImageException($"layer {ArchiveText.Printable(layer.Digest ?? layer.Member)} is damaged ({ArchiveText.Printable(e.Message)}); the archive cannot be read", e);
+                throw new TinyImageException($"layer {ArchiveText.Printable(layer.Name)} is damaged ({ArchiveText.Printable(e.Message)}); the archive cannot be read", e);
             }
         }
         var packages = new List<(string, string, string)>();

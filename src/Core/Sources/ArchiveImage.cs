@@ -1,28 +1,35 @@
 using System.Formats.Tar;
 using System.Text.Json;
 using TinyImage.Core.FileSystem;
+using TinyImage.Core.Oci;
 
 namespace TinyImage.Core.Sources;
 
 /// <summary>
-/// An image read from an archive: the config and the layers, in order, each readable as an
-/// uncompressed tar stream. See <see cref="ImageArchiveReader"/>.
+/// An image read from a layout or archive (<see cref="ImageArchiveReader"/>): its exact config and manifest bytes (for
+/// a <c>docker save</c> archive, which has no manifest, an OCI manifest of its config and layers), its layers read in
+/// place, and what TinyImage recorded of why each file is there.
 /// </summary>
-public sealed class ArchiveImage
+public sealed class ArchiveImage : IImage
 {
-    private readonly Func<ArchiveLayer, Stream> _open;
-    private readonly Func<ArchiveLayer, Stream> _openStored;
+    private readonly Lazy<(byte[] Bytes, Digest Digest)> _manifest;
 
     internal ArchiveImage(string reference, JsonElement config, byte[] configBytes, IReadOnlyList<ArchiveLayer> layers, IReadOnlyDictionary<string, string> reasons,
-        Func<ArchiveLayer, Stream> open, Func<ArchiveLayer, Stream> openStored)
+        byte[]? manifest, string manifestMediaType)
     {
-        _openStored = openStored;
         Reference = reference;
         Config = config;
         ConfigBytes = configBytes;
+        ConfigDigest = Digest.Compute(configBytes);
         Layers = layers;
         Reasons = reasons;
-        _open = open;
+        ManifestMediaType = manifestMediaType;
+        _manifest = new Lazy<(byte[], Digest)>(() =>
+        {
+            var bytes = manifest ?? ImageDocuments.Manifest(new Descriptor(MediaTypes.ImageConfig, ConfigDigest, configBytes.Length),
+                [.. layers.Select(l => new Descriptor(l.MediaType, l.Digest, l.Size))]);
+            return (bytes, Digest.Compute(bytes));
+        });
     }
 
     /// <summary>The image's name in the archive ("hello:latest"), or "(untagged)".</summary>
@@ -34,19 +41,22 @@ public sealed class ArchiveImage
     /// </summary>
     public JsonElement Config { get; }
 
-    /// <summary>The config's exact bytes, as stored: their digest is the image ID.</summary>
     public ReadOnlyMemory<byte> ConfigBytes { get; }
+
+    public Digest ConfigDigest { get; }
+
+    public ReadOnlyMemory<byte> ManifestBytes => _manifest.Value.Bytes;
+
+    public Digest ManifestDigest => _manifest.Value.Digest;
+
+    public string ManifestMediaType { get; }
 
     public IReadOnlyList<ArchiveLayer> Layers { get; }
 
+    IReadOnlyList<ILayer> IImage.Layers => Layers;
+
     /// <summary>Why each file (by absolute path) is in the image, from TinyImage's record in the archive; empty when it has none.</summary>
     public IReadOnlyDictionary<string, string> Reasons { get; }
-
-    /// <summary>The layer's content as an uncompressed tar stream (gzip is undone here).</summary>
-    public Stream OpenLayer(ArchiveLayer layer) => _open(layer);
-
-    /// <summary>The layer's blob as it is stored in the archive (compressed or not), to reuse it as it is.</summary>
-    public Stream OpenStoredLayer(ArchiveLayer layer) => _openStored(layer);
 
     /// <summary>
     /// Every entry of a layer, in order, read as it is enumerated (nothing is kept); paths are absolute and normalized
@@ -54,7 +64,7 @@ public sealed class ArchiveImage
     /// </summary>
     public IEnumerable<LayerEntry> ReadEntries(ArchiveLayer layer)
     {
-        using var stream = new BoundedTarStream(Damaged(layer, () => OpenLayer(layer)), BoundedTarStream.DefaultMaxMetadataSize);
+        using var stream = new BoundedTarStream(Damaged(layer, layer.OpenUncompressed), BoundedTarStream.DefaultMaxMetadataSize);
         using var reader = new TarReader(stream);
         while (Damaged(layer, () => reader.GetNextEntry(copyData: false)) is { } entry)
         {
@@ -81,9 +91,9 @@ public sealed class ArchiveImage
         {
             return read();
         }
-        catch (Exception e) when (ArchiveText.IsTarDamage(e))
+        catch (Exception e) when (e is ZstdNet.ZstdException || ArchiveText.IsTarDamage(e))
         {
-            throw new TinyImageException($"layer {ArchiveJson.Display(layer.Digest ?? layer.Member)} is damaged ({ArchiveText.Printable(e.Message)})", e);
+            throw new TinyImageException($"layer {ArchiveJson.Display(layer.Name)} is damaged ({ArchiveText.Printable(e.Message)})", e);
         }
     }
 }

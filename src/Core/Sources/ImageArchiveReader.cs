@@ -1,199 +1,174 @@
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using TinyImage.Core.Oci;
+using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Sources;
 
 /// <summary>
-/// Reads image archives: TinyImage's own, <c>docker save</c> output (with <c>manifest.json</c>, layers
-/// as plain or gzipped tars) and OCI archives (with <c>index.json</c>). The archive is scanned once for
-/// member offsets; blobs are then read in place, never copied into memory whole. Every document is checked for the
-/// shape the reader relies on: damage is a <see cref="TinyImageException"/> naming the document and the member.
-/// <see cref="ReadManifestsAsync"/> reads only the <c>index.json</c> of an archive or OCI layout directory (what
-/// <c>tinyrun verify</c> compares).
+/// Reads images from OCI layouts (a directory) and image archives (a tar): TinyImage's own, OCI archives
+/// (<c>index.json</c>, indexes nested in it, <c>blobs/sha256/…</c>) and <c>docker save</c> output (<c>manifest.json</c>,
+/// layers as plain or gzipped tars). <c>index.json</c> is read when there is one, so the exact manifests are kept. Blobs
+/// are read in place, never copied into memory whole; documents are bounded and checked against the digest and size
+/// that name them, and for the shape the reader relies on: damage is a <see cref="TinyImageException"/> naming the
+/// document and the member.
 /// </summary>
-public static partial class ImageArchiveReader
+public static class ImageArchiveReader
 {
     /// <summary>The most TinyImage's record of why each file is there may hold: it grows with the number of files.</summary>
     private const int MaxExplanationSize = 16 << 20;
-    private const string ExplanationMember = Oci.ImageArchiveWriter.ExplanationMember;
+
+    /// <summary>How deep indexes may nest in <c>index.json</c> (BuildKit writes one level).</summary>
+    private const int MaxNesting = 4;
+
+    /// <summary>The most images one layout or archive may hold.</summary>
+    private const int MaxImages = 256;
+
+    private const string ExplanationMember = ImageArchiveWriter.ExplanationMember;
+
+    /// <summary>One manifest (or nested index) an index lists.</summary>
+    private sealed record Entry(string? Name, Digest Digest, long? Size, string? MediaType, Platform? Platform);
 
     /// <summary>Each manifest of <c>index.json</c>: its <c>io.containerd.image.name</c> (or ref name) and digest.</summary>
     /// <exception cref="TinyImageException">The path is missing, is not a regular file or directory, or holds no valid OCI <c>index.json</c>.</exception>
-    public static async Task<IReadOnlyList<(string Name, Oci.Digest Manifest)>> ReadManifestsAsync(string path, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<(string Name, Digest Manifest)>> ReadManifestsAsync(string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var index = Directory.Exists(path)
-            ? await ReadFromDirectoryAsync(path, cancellationToken).ConfigureAwait(false)
-            : await ReadFromTarAsync(path, cancellationToken).ConfigureAwait(false);
-        if (index is null)
-            throw new TinyImageException($"'{path}' has no index.json: it is not an OCI image layout or archive; give one written by tinyrun");
-        try
+        return Task.Run<IReadOnlyList<(string, Digest)>>(() =>
         {
-            using var json = JsonDocument.Parse(index);
-            var result = new List<(string, Oci.Digest)>();
-            foreach (var manifest in ArchiveJson.Root(json.RootElement, path, "index.json").Property("manifests").Items())
-            {
-                var annotations = manifest.Property("annotations").Expect(JsonValueKind.Object, orNull: true);
-                var name = annotations.IsMissingOrNull ? null
-                    : annotations.Property(Oci.ImageDocuments.ContainerdNameAnnotation).OptionalString() ?? annotations.Property(Oci.ImageDocuments.RefNameAnnotation).OptionalString();
-                var digest = manifest.Property("digest");
-                result.Add((name ?? "", Oci.Digest.TryParse(digest.String(), out var parsed) ? parsed : throw digest.Error("a sha256 digest")));
-            }
-            return result;
-        }
-        catch (JsonException e)
-        {
-            throw new TinyImageException($"the index.json of '{path}' is not valid JSON: {ArchiveText.Printable(e.Message)}", e);
-        }
+            var files = ImageFiles.Open(path);
+            if (!files.Contains("index.json"))
+                throw new TinyImageException($"'{path}' has no index.json: it is not an OCI image layout or archive; give one written by tinyrun");
+            return [.. ReadIndex(files, "index.json", files.ReadDocument("index.json")).Select(e => (e.Name ?? "", e.Digest))];
+        }, cancellationToken);
     }
 
-    private static async Task<byte[]?> ReadFromDirectoryAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Every image of the layout or archive at <paramref name="path"/>: its config, manifest and layers, readable in
+    /// place. An index that names platforms gives its image for <paramref name="platform"/>; without one, all of them.
+    /// </summary>
+    public static IReadOnlyList<ArchiveImage> Read(string path, Platform? platform = null)
     {
-        var file = Path.Combine(path, "index.json");
-        if (!Path.Exists(file)) return null;
-        return await UntrustedFiles.ReadDocumentAsync(file, $"'{file}'", UntrustedFiles.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
+        var files = ImageFiles.Open(path);
+        var reasons = ReadReasons(files);
+        if (files.Contains("index.json")) return FromIndex(files, reasons, platform);
+        if (files.Contains("manifest.json")) return FromDockerManifest(files, reasons);
+        throw new TinyImageException($"{path}: not an image archive or layout (no manifest.json or index.json)");
     }
 
-    private static async Task<byte[]?> ReadFromTarAsync(string path, CancellationToken cancellationToken)
+    private static List<ArchiveImage> FromDockerManifest(ImageFiles files, IReadOnlyDictionary<string, string> reasons)
     {
-        if (!UntrustedFiles.IsRegularFile(path))
-            throw new TinyImageException($"'{path}' is not a regular file or a directory; give an image tar or OCI layout directory written by tinyrun");
-        try
-        {
-            var stream = new BoundedTarStream(File.OpenRead(path), BoundedTarStream.DefaultMaxMetadataSize);
-            await using (stream.ConfigureAwait(false))
-            {
-                var reader = new TarReader(stream);
-                await using (reader.ConfigureAwait(false))
-                {
-                    while (await reader.GetNextEntryAsync(copyData: false, cancellationToken).ConfigureAwait(false) is { } entry)
-                    {
-                        if (entry.Name is not ("index.json" or "./index.json") || entry.DataStream is null) continue;
-                        var name = $"the index.json of '{path}'";
-                        if (entry.Length > UntrustedFiles.MaxDocumentSize) throw UntrustedFiles.TooLarge(name, UntrustedFiles.MaxDocumentSize);
-                        return await UntrustedFiles.ReadBoundedAsync(entry.DataStream, name, UntrustedFiles.MaxDocumentSize, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-            }
-            return null;
-        }
-        catch (Exception e) when (e is UnauthorizedAccessException || ArchiveText.IsTarDamage(e))
-        {
-            throw new TinyImageException($"cannot read the image '{path}': {ArchiveText.Printable(e.Message)}; give an image tar or OCI layout directory written by tinyrun", e);
-        }
-    }
-
-    /// <summary>Every image of the archive at <paramref name="path"/>: its config and layers, readable in place.</summary>
-    public static IReadOnlyList<ArchiveImage> Read(string path)
-    {
-        if (Directory.Exists(path))
-            throw new TinyImageException($"{path}: is a directory; give an image archive (.tar) written by tinyrun, docker save or skopeo");
-        if (!File.Exists(path))
-            throw new TinyImageException($"{path}: no such file");
-        if (!UntrustedFiles.IsRegularFile(path))
-            throw new TinyImageException($"{path}: not a regular file; give an image archive (.tar) written by tinyrun, docker save or skopeo");
-        var members = Scan(path);
-        try
-        {
-            return members.ContainsKey("manifest.json") ? FromDockerManifest(path, members) : FromOciIndex(path, members);
-        }
-        catch (IOException e)
-        {
-            throw new TinyImageException($"{path}: cannot read it ({ArchiveText.Printable(e.Message)})", e);
-        }
-    }
-
-    private static Dictionary<string, (long Offset, long Length)> Scan(string path)
-    {
-        var members = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
-        try
-        {
-            using var file = new BoundedTarStream(File.OpenRead(path), BoundedTarStream.DefaultMaxMetadataSize);
-            using var reader = new TarReader(file);
-            while (reader.GetNextEntry() is { } entry)
-                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
-                    members[Normalize(entry.Name)] = (entry.DataOffset, entry.Length);
-        }
-        catch (Exception e) when (ArchiveText.IsTarDamage(e))
-        {
-            throw new TinyImageException($"{path}: not a tar archive or damaged ({ArchiveText.Printable(e.Message)})", e);
-        }
-        if (members.Count == 0)
-            throw new TinyImageException($"{path}: not an image archive (no files in it)");
-        return members;
-    }
-
-    private static List<ArchiveImage> FromDockerManifest(string path, Dictionary<string, (long Offset, long Length)> members)
-    {
-        using var manifest = ReadDocument(path, members, "manifest.json");
-        var reasons = ReadReasons(path, members);
+        using var manifest = Parse(files, "manifest.json", files.ReadDocument("manifest.json"));
         var images = new List<ArchiveImage>();
-        foreach (var item in ArchiveJson.Root(manifest.RootElement, path, "manifest.json").Items())
+        foreach (var item in ArchiveJson.Root(manifest.RootElement, files.Path, "manifest.json").Items())
         {
-            var config = ReadConfig(path, members, item.Property("Config").String());
+            var configMember = item.Property("Config").String();
+            var (config, configBytes) = ReadConfig(files, configMember, DigestFromPath(configMember), null);
             var tags = item.Property("RepoTags").Expect(JsonValueKind.Array, orNull: true);
             var reference = tags.IsMissingOrNull ? null : tags.Items().Select(tag => tag.String()).FirstOrDefault();
-            var layers = item.Property("Layers").Items().Select(l => l.String()).Select(member =>
-                new ArchiveLayer(member, DigestFromPath(member), Member(members, member, path).Length, null)).ToList();
-            images.Add(new ArchiveImage(reference ?? "(untagged)", config.Element, config.Bytes, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
+            var members = item.Property("Layers").Items().Select(l => l.String()).ToList();
+            var diffIds = DiffIds(config, members.Count);
+            var layers = members.Select((member, i) => new ArchiveLayer(files, member, DigestFromPath(member), diffIds?[i], null)).ToList();
+            Add(images, files, new ArchiveImage(reference ?? "(untagged)", config, configBytes, layers, reasons, null, MediaTypes.ImageManifest));
         }
         return images;
     }
 
-    private static List<ArchiveImage> FromOciIndex(string path, Dictionary<string, (long Offset, long Length)> members)
+    private static List<ArchiveImage> FromIndex(ImageFiles files, IReadOnlyDictionary<string, string> reasons, Platform? platform)
     {
-        if (!members.ContainsKey("index.json"))
-            throw new TinyImageException($"{path}: not an image archive (no manifest.json or index.json)");
-        using var index = ReadDocument(path, members, "index.json");
-        var reasons = ReadReasons(path, members);
         var images = new List<ArchiveImage>();
-        foreach (var descriptor in ArchiveJson.Root(index.RootElement, path, "index.json").Property("manifests").Items())
-        {
-            var annotations = descriptor.Property("annotations").Expect(JsonValueKind.Object, orNull: true);
-            var reference = annotations.IsMissingOrNull ? null
-                : annotations.Property("io.containerd.image.name").OptionalString() ?? annotations.Property("org.opencontainers.image.ref.name").OptionalString();
-            var manifestMember = BlobMember(descriptor.Property("digest"));
-            using var manifestDocument = ReadDocument(path, members, manifestMember);
-            var manifest = ArchiveJson.Root(manifestDocument.RootElement, path, manifestMember).Expect(JsonValueKind.Object);
-            if (manifest.Property("layers").IsMissingOrNull && manifest.Property("manifests").Element.ValueKind == JsonValueKind.Array)
-                throw new TinyImageException($"{path}: {manifestMember} is an image index, not an image manifest; multi-platform archives are not supported yet");
-            var config = ReadConfig(path, members, BlobMember(manifest.Property("config").Property("digest")));
-            var layers = manifest.Property("layers").Items().Select(l => new ArchiveLayer(
-                BlobMember(l.Property("digest")), l.Property("digest").String(), l.Property("size").WholeNumber(), l.Property("mediaType").OptionalString())).ToList();
-            images.Add(new ArchiveImage(reference ?? "(untagged)", config.Element, config.Bytes, layers, reasons, layer => OpenLayer(path, members, layer), layer => OpenStored(path, members, layer)));
-        }
+        var index = ReadIndex(files, "index.json", files.ReadDocument("index.json"));
+        foreach (var entry in Choose(index, platform, $"{files.Path}: index.json"))
+            Expand(files, entry, entry.Name, platform, reasons, images, 1);
         return images;
     }
 
-    private static Stream OpenStored(string path, Dictionary<string, (long Offset, long Length)> members, ArchiveLayer layer)
+    /// <summary>Adds the image an index entry names, or the images of the index it names, for <paramref name="platform"/>.</summary>
+    private static void Expand(ImageFiles files, Entry entry, string? name, Platform? platform, IReadOnlyDictionary<string, string> reasons, List<ArchiveImage> images, int depth)
     {
-        var (offset, length) = Member(members, layer.Member, path);
-        return new SliceStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16), offset, length);
+        var member = BlobMember(entry.Digest);
+        var bytes = ReadBlob(files, member, entry.Digest, entry.Size);
+        if (PlatformChoice.IsIndex(entry.MediaType, bytes))
+        {
+            if (depth >= MaxNesting)
+                throw new TinyImageException($"{files.Describe(member)}: indexes nest more than {MaxNesting} deep; the archive is damaged or hostile");
+            foreach (var child in Choose(ReadIndex(files, member, bytes), platform, files.Describe(member)))
+                Expand(files, child, name, platform, reasons, images, depth + 1);
+            return;
+        }
+        using var document = Parse(files, member, bytes);
+        var manifest = ArchiveJson.Root(document.RootElement, files.Path, member).Expect(JsonValueKind.Object);
+        var configDescriptor = manifest.Property("config");
+        var configDigest = ReadDigest(configDescriptor.Property("digest"));
+        var configSize = OptionalSize(configDescriptor);
+        var layerDescriptors = manifest.Property("layers").Items().Select(l =>
+            (Digest: ReadDigest(l.Property("digest")), Size: Size(l.Property("size")), MediaType: l.Property("mediaType").OptionalString())).ToList();
+        var (config, configBytes) = ReadConfig(files, BlobMember(configDigest), configDigest, configSize);
+        var diffIds = DiffIds(config, layerDescriptors.Count);
+        var layers = new List<ArchiveLayer>();
+        foreach (var (layer, i) in layerDescriptors.Select((l, i) => (l, i)))
+        {
+            var layerMember = BlobMember(layer.Digest);
+            if (files.LengthOf(layerMember) != layer.Size)
+                throw new TinyImageException($"{files.Describe(layerMember)} is {files.LengthOf(layerMember)} bytes, but {ArchiveJson.Display(member)} says {layer.Size}; the archive is damaged");
+            layers.Add(new ArchiveLayer(files, layerMember, layer.Digest, diffIds?[i], layer.MediaType));
+        }
+        var mediaType = entry.MediaType ?? manifest.Property("mediaType").OptionalString() ?? MediaTypes.ImageManifest;
+        Add(images, files, new ArchiveImage(Familiar(name) ?? "(untagged)", config, configBytes, layers, reasons, bytes, mediaType));
     }
 
-    private static Stream OpenLayer(string path, Dictionary<string, (long Offset, long Length)> members, ArchiveLayer layer)
+    /// <summary>
+    /// The entries of an index to read: those for <paramref name="platform"/> when it is given and the entries name
+    /// platforms (one, chosen as a registry client would), else all of them but BuildKit's attestations.
+    /// </summary>
+    private static IEnumerable<Entry> Choose(IReadOnlyList<Entry> index, Platform? platform, string source)
     {
-        var slice = OpenStored(path, members, layer);
-        var magic = new byte[2];
-        var read = slice.Read(magic);
-        slice.Position = 0;
-        if (read == 2 && magic[0] == 0x1f && magic[1] == 0x8b) return new GZipStream(slice, CompressionMode.Decompress);
-        if (layer.MediaType?.EndsWith("+zstd", StringComparison.Ordinal) == true)
+        var images = index.Where(e => e.Platform is null || PlatformChoice.IsImage(e.Platform)).ToList();
+        if (platform is null || images.Count <= 1 || images.All(e => e.Platform is null)) return images;
+        return [PlatformChoice.Pick([.. images.Select(e => (e, e.Platform))], platform, source)];
+    }
+
+    private static void Add(List<ArchiveImage> images, ImageFiles files, ArchiveImage image)
+    {
+        if (images.Count == MaxImages)
+            throw new TinyImageException($"{files.Path}: holds more than {MaxImages} images; give a layout or archive of fewer");
+        images.Add(image);
+    }
+
+    /// <summary>The manifests an index lists: digest (required), size, media type, platform and name, each checked for its type.</summary>
+    private static List<Entry> ReadIndex(ImageFiles files, string member, byte[] bytes)
+    {
+        using var document = Parse(files, member, bytes);
+        var entries = new List<Entry>();
+        foreach (var manifest in ArchiveJson.Root(document.RootElement, files.Path, member).Property("manifests").Items())
         {
-            slice.Dispose();
-            throw new TinyImageException($"{path}: layer {layer.Digest} is zstd-compressed; tinyrun inspect reads gzip and plain layers");
+            var annotations = manifest.Property("annotations").Expect(JsonValueKind.Object, orNull: true);
+            var name = annotations.IsMissingOrNull ? null
+                : annotations.Property(ImageDocuments.ContainerdNameAnnotation).OptionalString() ?? annotations.Property(ImageDocuments.RefNameAnnotation).OptionalString();
+            var digest = ReadDigest(manifest.Property("digest"));
+            var platform = manifest.Property("platform").Expect(JsonValueKind.Object, orNull: true);
+            entries.Add(new Entry(name, digest, OptionalSize(manifest), manifest.Property("mediaType").OptionalString(), platform.IsMissingOrNull ? null
+                : new Platform(platform.Property("os").String(), platform.Property("architecture").String(), platform.Property("variant").OptionalString())));
         }
-        return slice;
+        return entries;
+    }
+
+    /// <summary>A document named by its digest: read within the limit, and checked to have that digest and the size its descriptor gives.</summary>
+    private static byte[] ReadBlob(ImageFiles files, string member, Digest digest, long? size)
+    {
+        var bytes = files.ReadDocument(member);
+        if (size is { } expected && expected != bytes.Length)
+            throw new TinyImageException($"{files.Describe(member)} is {bytes.Length} bytes, but its descriptor says {expected}; the archive is damaged");
+        if (Digest.Compute(bytes) != digest)
+            throw new TinyImageException($"{files.Describe(member)} does not have the digest it is named by; the archive is damaged");
+        return bytes;
     }
 
     /// <summary>The image config, checked for the shape of what is shown of it: strings, string arrays, objects.</summary>
-    private static (JsonElement Element, byte[] Bytes) ReadConfig(string path, Dictionary<string, (long Offset, long Length)> members, string member)
+    private static (JsonElement Element, byte[] Bytes) ReadConfig(ImageFiles files, string member, Digest? digest, long? size)
     {
-        var bytes = ReadBytes(path, members, member, UntrustedFiles.MaxDocumentSize);
-        using var document = Parse(path, member, bytes);
-        var config = ArchiveJson.Root(document.RootElement, path, member).Expect(JsonValueKind.Object);
+        var bytes = digest is { } named ? ReadBlob(files, member, named, size) : files.ReadDocument(member);
+        using var document = Parse(files, member, bytes);
+        var config = ArchiveJson.Root(document.RootElement, files.Path, member).Expect(JsonValueKind.Object);
         foreach (var name in new[] { "os", "architecture", "created" }) config.Property(name).OptionalString();
         var run = config.Property("config").Expect(JsonValueKind.Object, orNull: true);
         if (!run.IsMissingOrNull)
@@ -210,63 +185,72 @@ public static partial class ImageArchiveReader
         return (document.RootElement.Clone(), bytes);
     }
 
+    /// <summary>The config's <c>rootfs.diff_ids</c> when it lists one valid digest per layer; else null (inspect shows such images too).</summary>
+    private static Digest[]? DiffIds(JsonElement config, int layers)
+    {
+        if (!config.TryGetProperty("rootfs", out var rootfs) || rootfs.ValueKind != JsonValueKind.Object
+            || !rootfs.TryGetProperty("diff_ids", out var ids) || ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() != layers)
+            return null;
+        var digests = new Digest[layers];
+        var i = 0;
+        foreach (var id in ids.EnumerateArray())
+        {
+            if (id.ValueKind != JsonValueKind.String || !Digest.TryParse(TryGetString(id), out digests[i++])) return null;
+        }
+        return digests;
+    }
+
+    private static string? TryGetString(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // not valid UTF-8
+        }
+    }
+
     /// <summary>TinyImage's record of why each file is there (<c>[{"path":…,"reason":…}]</c>), or nothing when the archive has none.</summary>
-    private static IReadOnlyDictionary<string, string> ReadReasons(string path, Dictionary<string, (long Offset, long Length)> members)
+    private static IReadOnlyDictionary<string, string> ReadReasons(ImageFiles files)
     {
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (!members.ContainsKey(ExplanationMember)) return reasons;
-        using var document = ReadDocument(path, members, ExplanationMember, MaxExplanationSize);
-        foreach (var item in ArchiveJson.Root(document.RootElement, path, ExplanationMember).Items())
+        if (!files.Contains(ExplanationMember)) return reasons;
+        using var document = Parse(files, ExplanationMember, files.ReadDocument(ExplanationMember, MaxExplanationSize));
+        foreach (var item in ArchiveJson.Root(document.RootElement, files.Path, ExplanationMember).Items())
             reasons[item.Property("path").String()] = item.Property("reason").String();
         return reasons;
     }
 
-    private static JsonDocument ReadDocument(
-        string path, Dictionary<string, (long Offset, long Length)> members, string member, int limit = UntrustedFiles.MaxDocumentSize) =>
-        Parse(path, member, ReadBytes(path, members, member, limit));
-
-    private static byte[] ReadBytes(string path, Dictionary<string, (long Offset, long Length)> members, string member, int limit)
-    {
-        var (offset, length) = Member(members, member, path);
-        if (length > limit) throw UntrustedFiles.TooLarge($"{path}: {ArchiveJson.Display(member)}", limit);
-        var bytes = new byte[length];
-        using var file = File.OpenRead(path);
-        file.Position = offset;
-        file.ReadExactly(bytes);
-        return bytes;
-    }
-
-    private static JsonDocument Parse(string path, string member, byte[] bytes)
+    private static JsonDocument Parse(ImageFiles files, string member, byte[] bytes)
     {
         try
         {
-            return JsonDocument.Parse(bytes);
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
         }
         catch (JsonException e)
         {
-            throw new TinyImageException($"{path}: {ArchiveJson.Display(member)} is not valid JSON ({ArchiveText.Printable(e.Message)}); the archive is damaged", e);
+            throw new TinyImageException($"{files.Describe(member)} is not valid JSON ({ArchiveText.Printable(e.Message)}); the archive is damaged", e);
         }
     }
 
-    private static (long Offset, long Length) Member(Dictionary<string, (long Offset, long Length)> members, string member, string path) =>
-        members.TryGetValue(Normalize(member), out var found) ? found
-            : throw new TinyImageException($"{path}: the archive names {ArchiveJson.Display(member)} but does not contain it; the archive is incomplete");
+    private static Digest ReadDigest(ArchiveJson value) =>
+        Digest.TryParse(value.String(), out var digest) ? digest : throw value.Error("a digest sha256:<64 hex digits>");
 
-    /// <summary>Where the blob a descriptor's <c>digest</c> names is: <c>blobs/ALGORITHM/ENCODED</c>.</summary>
-    private static string BlobMember(ArchiveJson digest)
-    {
-        var value = digest.String();
-        if (!DigestPattern().IsMatch(value)) throw digest.Error("a digest such as sha256:<64 hex digits>");
-        var colon = value.IndexOf(':');
-        return $"blobs/{value[..colon]}/{value[(colon + 1)..]}";
-    }
+    private static long Size(ArchiveJson value) =>
+        value.WholeNumber() is var size and >= 0 ? size : throw value.Error("a size of at least 0");
 
-    /// <summary>The OCI digest grammar (image-spec descriptor.md): <c>algorithm ":" encoded</c>.</summary>
-    [GeneratedRegex("^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")]
-    private static partial Regex DigestPattern();
+    private static long? OptionalSize(ArchiveJson descriptor) =>
+        descriptor.Property("size").IsMissingOrNull ? null : Size(descriptor.Property("size"));
 
-    private static string? DigestFromPath(string member) =>
-        member.StartsWith("blobs/sha256/", StringComparison.Ordinal) ? "sha256:" + member["blobs/sha256/".Length..] : null;
+    /// <summary>Where the blob of <paramref name="digest"/> is: <c>blobs/sha256/HEX</c>.</summary>
+    private static string BlobMember(Digest digest) => ImageDocuments.BlobPath(digest);
 
-    private static string Normalize(string name) => name.StartsWith("./", StringComparison.Ordinal) ? name[2..] : name;
+    private static Digest? DigestFromPath(string member) =>
+        member.StartsWith("blobs/sha256/", StringComparison.Ordinal) && Digest.TryParse("sha256:" + member["blobs/sha256/".Length..], out var digest) ? digest : null;
+
+    /// <summary>A name as Docker shows it: <c>docker.io/library/</c> left out.</summary>
+    private static string? Familiar(string? name) =>
+        name?.StartsWith("docker.io/library/", StringComparison.Ordinal) == true ? name["docker.io/library/".Length..] : name;
 }

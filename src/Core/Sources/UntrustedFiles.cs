@@ -27,31 +27,13 @@ internal static class UntrustedFiles
         }
     }
 
-    /// <summary>The bytes of the document at <paramref name="path"/>, called <paramref name="name"/> in errors.</summary>
-    /// <exception cref="TinyImageException">It is not a regular file, is larger than <paramref name="limit"/>, or cannot be read.</exception>
-    public static async Task<byte[]> ReadDocumentAsync(string path, string name, int limit, CancellationToken cancellationToken)
-    {
-        if (!IsRegularFile(path))
-            throw new TinyImageException($"{name} is not a regular file; an image document must be one");
-        try
-        {
-            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-            await using (file.ConfigureAwait(false))
-                return await ReadBoundedAsync(file, name, limit, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TinyImageException($"cannot read {name}: {ArchiveText.Printable(e.Message)}", e);
-        }
-    }
-
     /// <summary>Everything <paramref name="stream"/> holds, refused (<see cref="TinyImageException"/>) as soon as it exceeds <paramref name="limit"/> bytes.</summary>
-    public static async Task<byte[]> ReadBoundedAsync(Stream stream, string name, int limit, CancellationToken cancellationToken)
+    public static byte[] ReadBounded(Stream stream, string name, int limit)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[64 * 1024];
         int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        while ((read = stream.Read(chunk)) > 0)
         {
             if (buffer.Length + read > limit) throw TooLarge(name, limit);
             buffer.Write(chunk, 0, read);

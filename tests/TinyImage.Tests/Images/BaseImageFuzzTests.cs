@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using TinyImage.Core;
 using TinyImage.Core.Images;
+using TinyImage.Core.Sources;
 using TinyImage.Tests.Integration;
 using Xunit.Abstractions;
 
@@ -41,7 +42,7 @@ public sealed class BaseImageFuzzTests(ITestOutputHelper output)
                 1 => (Index, b =>
                 {
                     var index = BaseImageDocuments.ReadIndex(b, "fuzz");
-                    try { BaseImageDocuments.PickPlatform(index, Core.Spec.Platform.LinuxArm64, "fuzz"); }
+                    try { PlatformChoice.Pick(index, Core.Spec.Platform.LinuxArm64, "fuzz"); }
                     catch (TinyImageException) { }
                 }),
                 _ => (Config, b => BaseImageDocuments.ReadConfig(b, "fuzz")),
@@ -49,7 +50,7 @@ public sealed class BaseImageFuzzTests(ITestOutputHelper output)
             var input = MutateJson(Encoding.UTF8.GetBytes(seed), random);
             try
             {
-                BaseImageDocuments.IsIndex(null, input);
+                PlatformChoice.IsIndex(null, input);
                 read1(input);
                 read++;
             }

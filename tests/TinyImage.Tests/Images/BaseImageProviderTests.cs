@@ -3,7 +3,10 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using TinyImage.Core;
 using TinyImage.Core.Images;
+using TinyImage.Core.Oci;
 using TinyImage.Core.Spec;
+using TinyImage.Tests.Sources;
+using System.Text;
 using TinyImage.Tests.Integration;
 using static TinyImage.Tests.Images.TestLayout;
 
@@ -12,12 +15,15 @@ namespace TinyImage.Tests.Images;
 /// <summary>Base images from OCI layouts: layers reused as they are, settings inherited, and hostile layers refused.</summary>
 public sealed class BaseImageProviderTests
 {
-    private static async Task<ResolvedBaseImage> OpenAsync(TempDirectory dir, string layout, long? maxLayerSize = null)
+    private static async Task<ResolvedBaseImage> OpenAsync(TempDirectory dir, string layout, long? maxLayerSize = null) =>
+        await OpenAsync(dir, new BaseImage(BaseImageKind.Layout, layout), Platform.LinuxAmd64, maxLayerSize);
+
+    private static async Task<ResolvedBaseImage> OpenAsync(TempDirectory dir, BaseImage image, Platform? platform, long? maxLayerSize = null)
     {
         var cache = dir.Combine("cache");
         Directory.CreateDirectory(cache, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return await new BaseImageProvider(new BlobStore(Path.Combine(cache, "blobs")), maxLayerSize: maxLayerSize)
-            .OpenAsync(new BaseImage(BaseImageKind.Layout, layout), Platform.LinuxAmd64, CancellationToken.None);
+            .OpenAsync(image, platform, CancellationToken.None);
     }
 
     private static async Task<string> RefusedAsync(IReadOnlyList<IReadOnlyList<Entry>> layers, long? maxLayerSize = null)
@@ -156,5 +162,65 @@ public sealed class BaseImageProviderTests
         var layout = Write(dir.Combine("base"), [[new("a", Content: "a")]], architecture: "arm64");
         var error = await Assert.ThrowsAsync<TinyImageException>(() => OpenAsync(dir, layout));
         Assert.Contains("--platform linux/arm64", error.Message);
+    }
+
+    [Fact]
+    public async Task From_archive_of_an_oci_archive_with_a_nested_index_takes_the_platforms_image_with_its_exact_manifest()
+    {
+        using var dir = new TempDirectory();
+        var layout = new MultiPlatformLayout("amd64", "arm64");
+        var archive = layout.WriteTar(dir.Combine("multi.tar"));
+
+        var image = await OpenAsync(dir, new BaseImage(BaseImageKind.Archive, archive), Platform.LinuxArm64);
+
+        Assert.Equal(layout.Manifest("arm64"), image.ManifestBytes.ToArray());
+        Assert.Equal(MediaTypes.ImageManifest, image.ManifestMediaType);
+        Assert.Equal(Platform.LinuxArm64, image.Platform);
+        Assert.Equal(["/bin/arm64"], image.Config.Cmd!.Value.ToArray());
+        var layer = Assert.Single(image.Layers);
+        Assert.Equal((MediaTypes.LayerGzip, 2), (layer.MediaType, layer.EntryCount));
+        Assert.Equal(layer.Digest, Digest.Compute(File.ReadAllBytes(layer.BlobPath)));
+    }
+
+    [Fact]
+    public async Task From_archive_of_a_docker_save_archive_reuses_its_layers_as_they_are()
+    {
+        using var dir = new TempDirectory();
+        var plain = TestLayout.Tar([new("etc/", TarEntryType.Directory), new("etc/motd", Content: "hi\n")]);
+        var gzipped = TestLayout.Gzip(TestLayout.Tar([new("bin/", TarEntryType.Directory), new("bin/sh", Content: "#!")]));
+        var diffIds = string.Join(",", new[] { plain, TestLayout.Tar([new("bin/", TarEntryType.Directory), new("bin/sh", Content: "#!")]) }.Select(t => $"\"{Digest.Compute(t)}\""));
+        var config = $$$"""{"architecture":"amd64","os":"linux","config":{"Env":["A=b"]},"rootfs":{"type":"layers","diff_ids":[{{{diffIds}}}]}}""";
+        var archive = HandMadeArchive.Write(dir.Combine("saved.tar"), [
+            ("abc.json", Encoding.UTF8.GetBytes(config)),
+            ("1/layer.tar", plain),
+            ("2/layer.tar", gzipped),
+            ("manifest.json", """[{"Config":"abc.json","RepoTags":["saved:1"],"Layers":["1/layer.tar","2/layer.tar"]}]"""u8.ToArray()),
+        ]);
+
+        var image = await OpenAsync(dir, new BaseImage(BaseImageKind.Archive, archive), null);
+
+        Assert.Equal(Encoding.UTF8.GetBytes(config), image.ConfigBytes.ToArray());
+        Assert.Equal([plain, gzipped], image.Layers.Select(l => File.ReadAllBytes(l.BlobPath)));
+        Assert.Equal([MediaTypes.LayerTar, MediaTypes.LayerGzip], image.Layers.Select(l => l.MediaType));
+        Assert.Equal(ImageDocuments.Manifest(new Descriptor(MediaTypes.ImageConfig, image.ConfigDigest, image.ConfigBytes.Length),
+            [.. image.Layers.Select(l => new Descriptor(l.MediaType, l.Digest, l.Size))]), image.ManifestBytes.ToArray());
+        Assert.Equal("b", image.Config.Env.Single().Value);
+    }
+
+    [Fact]
+    public async Task From_archive_of_a_docker_save_layer_that_is_not_its_diff_id_is_refused()
+    {
+        using var dir = new TempDirectory();
+        var plain = TestLayout.Tar([new("a", Content: "a")]);
+        var config = $$$"""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:{{{new string('0', 64)}}}"]}}""";
+        var archive = HandMadeArchive.Write(dir.Combine("saved.tar"), [
+            ("abc.json", Encoding.UTF8.GetBytes(config)), ("1/layer.tar", plain),
+            ("manifest.json", """[{"Config":"abc.json","Layers":["1/layer.tar"]}]"""u8.ToArray()),
+        ]);
+
+        var error = await Assert.ThrowsAsync<TinyImageException>(() => OpenAsync(dir, new BaseImage(BaseImageKind.Archive, archive), null));
+
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.False(File.Exists(dir.Combine("cache/blobs/sha256/" + Digest.Compute(plain).Hex)));
     }
 }

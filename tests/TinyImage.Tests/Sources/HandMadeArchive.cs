@@ -41,18 +41,20 @@ internal static class HandMadeArchive
 
     /// <summary>
     /// Writes an OCI archive (index.json, blobs/sha256/…) of one image whose documents are given as text, so they can
-    /// be anything: "{MANIFEST}", "{CONFIG}" and "{LAYER}" in them become the digests of the manifest, config and layer.
+    /// be anything: "{MANIFEST}", "{CONFIG}" and "{LAYER}" in them become the digests of the manifest, config and layer,
+    /// and "{MANIFEST_SIZE}", "{CONFIG_SIZE}" and "{LAYER_SIZE}" their sizes.
     /// </summary>
     public static string Oci(string path, string index, string manifest, string config, byte[] layer)
     {
         var layerDigest = Digest.Compute(layer).ToString();
         var configBytes = Encoding.UTF8.GetBytes(config);
         var configDigest = Digest.Compute(configBytes).ToString();
-        var manifestBytes = Encoding.UTF8.GetBytes(manifest.Replace("{CONFIG}", configDigest).Replace("{LAYER}", layerDigest));
+        var manifestBytes = Encoding.UTF8.GetBytes(manifest.Replace("{CONFIG}", configDigest).Replace("{LAYER}", layerDigest)
+            .Replace("{CONFIG_SIZE}", $"{configBytes.Length}").Replace("{LAYER_SIZE}", $"{layer.Length}"));
         var manifestDigest = Digest.Compute(manifestBytes).ToString();
         return Write(path, [
             ("oci-layout", """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray()),
-            ("index.json", Encoding.UTF8.GetBytes(index.Replace("{MANIFEST}", manifestDigest))),
+            ("index.json", Encoding.UTF8.GetBytes(index.Replace("{MANIFEST}", manifestDigest).Replace("{MANIFEST_SIZE}", $"{manifestBytes.Length}"))),
             (Blob(manifestDigest), manifestBytes),
             (Blob(configDigest), configBytes),
             (Blob(layerDigest), layer),
@@ -60,10 +62,10 @@ internal static class HandMadeArchive
     }
 
     /// <summary>A well-formed manifest for <see cref="Oci"/>.</summary>
-    public const string OciManifest = """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{CONFIG}","size":1},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{LAYER}","size":1}]}""";
+    public const string OciManifest = """{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{CONFIG}","size":{CONFIG_SIZE}},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{LAYER}","size":{LAYER_SIZE}}]}""";
 
     /// <summary>A well-formed index for <see cref="Oci"/>.</summary>
-    public const string OciIndex = """{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{MANIFEST}","size":1,"annotations":{"io.containerd.image.name":"docker.io/library/hand:1"}}]}""";
+    public const string OciIndex = """{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{MANIFEST}","size":{MANIFEST_SIZE},"annotations":{"io.containerd.image.name":"docker.io/library/hand:1"}}]}""";
 
     /// <summary>The archive member of a blob.</summary>
     public static string Blob(string digest) => "blobs/sha256/" + digest["sha256:".Length..];

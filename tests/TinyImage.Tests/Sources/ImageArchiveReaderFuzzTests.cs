@@ -17,13 +17,14 @@ using Xunit.Abstractions;
 namespace TinyImage.Tests.Sources;
 
 /// <summary>
-/// Damaged archives give an image or a <see cref="TinyImageException"/>, never another exception, a hang or unbounded
-/// memory, in every reader of untrusted images: <see cref="ImageArchiveReader"/> with what <c>tinyrun inspect</c> does
-/// with it (<see cref="InspectCommand.Describe"/>), and <see cref="ImageLayoutReader"/> (<c>tinyrun verify</c>) on the
-/// tar and on a layout directory. Seeds: an archive tinyrun writes, a <c>docker save</c> one and an OCI one, written
-/// here. Mutations: truncation, random bytes, a JSON value replaced in any document, damage inside a layer's tar,
-/// members dropped or repeated. A fixed seed and a small budget in every test run; TINYIMAGE_FUZZ_ITERATIONS=N for
-/// a long run.
+/// Damaged archives and layouts give an image or a <see cref="TinyImageException"/>, never another exception, a hang or
+/// unbounded memory, in the one reader of untrusted images, <see cref="ImageArchiveReader"/>: what <c>tinyrun
+/// inspect</c> does with an image (<see cref="InspectCommand.Describe"/>), what a sink or <c>From.Archive</c> asks of
+/// it as an <see cref="IImage"/> (manifest, digests, blobs), and what <c>tinyrun verify</c> reads, on the tar and on a
+/// layout directory of the same members, with and without a platform to choose. Seeds: an archive tinyrun writes, a
+/// <c>docker save</c> one, an OCI one and a multi-platform OCI one with a nested index, written here. Mutations:
+/// truncation, random bytes, a JSON value replaced in any document, damage inside a layer's tar, members dropped or
+/// repeated. A fixed seed and a small budget in every test run; TINYIMAGE_FUZZ_ITERATIONS=N for a long run.
 /// </summary>
 public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
 {
@@ -46,11 +47,11 @@ public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
     {
         var inputs = int.TryParse(Environment.GetEnvironmentVariable("TINYIMAGE_FUZZ_ITERATIONS"), out var n) && n > 0 ? n : DefaultInputs;
         using var dir = new TempDirectory();
-        var seeds = new[] { await OurArchiveAsync(dir), DockerSaveArchive(dir), OciArchive(dir) };
+        var seeds = new[] { await OurArchiveAsync(dir), DockerSaveArchive(dir), OciArchive(dir), File.ReadAllBytes(new MultiPlatformLayout("amd64", "arm64").WriteTar(dir.Combine("multi.tar"))) };
         var random = new Random(Seed);
         var mutated = dir.Combine("mutated.tar");
-        var layout = dir.Combine("layout");
-        Directory.CreateDirectory(layout);
+        // A layout directory per seed, of which each input rewrites only the files it changed: writing them all is slow.
+        var layouts = seeds.Select((_, n) => (Path: dir.Combine($"layout-{n}"), Written: new Dictionary<string, byte[]>(StringComparer.Ordinal))).ToArray();
         var failures = new List<string>();
         int readable = 0, rejected = 0, layoutsRead = 0;
         long mostAllocated = 0;
@@ -59,8 +60,10 @@ public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
         {
             var (members, how) = Mutate(seeds[i % seeds.Length], random);
             File.WriteAllBytes(mutated, members is null ? Truncate(seeds[i % seeds.Length], random) : Archive(members));
-            File.WriteAllBytes(Path.Combine(layout, "index.json"), members?.FirstOrDefault(m => m.Name == "index.json").Data ?? "{}"u8.ToArray());
-            var run = Task.Run(() => ReadEverything(mutated, layout));
+            var layout = layouts[i % seeds.Length];
+            WriteLayout(layout.Path, members ?? [("index.json", "{}"u8.ToArray())], layout.Written);
+            var platform = i % 2 == 0 ? null : Platform.LinuxArm64;
+            var run = Task.Run(() => ReadEverything(mutated, layout.Path, platform));
             if (await Task.WhenAny(run, Task.Delay(Patience)) != run)
             {
                 File.Copy(mutated, dir.Combine($"hang-{i}.tar"), overwrite: true);
@@ -77,46 +80,78 @@ public sealed class ImageArchiveReaderFuzzTests(ITestOutputHelper output)
         }
         var peak = Process.GetCurrentProcess().PeakWorkingSet64;
         output.WriteLine($"{inputs} mutated archives (seed {Seed}) in {clock.Elapsed.TotalSeconds:F0} s: {readable} read and inspected, {rejected} rejected with a one-line " +
-                         $"TinyImageException, {layoutsRead} index.json read by verify's reader; {failures.Count} failures; at most {mostAllocated >> 10} KiB allocated " +
+                         $"TinyImageException, {layoutsRead} layout directories read; {failures.Count} failures; at most {mostAllocated >> 10} KiB allocated " +
                          $"by one input; peak working set of the test process {peak >> 20} MiB");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    /// <summary>Reads the archive as inspect and verify do; the exception (null when read), what it allocated, and whether verify's reader read the layout.</summary>
-    private static (Exception? Outcome, long Allocated, bool LayoutRead) ReadEverything(string archive, string layout)
+    /// <summary>
+    /// Reads the archive and the layout as inspect, verify and sinks do; the exception (null when read), what it
+    /// allocated, and whether the layout was read.
+    /// </summary>
+    private static (Exception? Outcome, long Allocated, bool LayoutRead) ReadEverything(string archive, string layout, Platform? platform)
     {
         var before = GC.GetAllocatedBytesForCurrentThread();
-        Exception? outcome = null;
+        var outcome = Outcome(() => ReadImages(archive, platform), rejectedIsOutcome: true);
+        outcome ??= Outcome(() => ImageArchiveReader.ReadManifestsAsync(archive, CancellationToken.None).GetAwaiter().GetResult(), rejectedIsOutcome: false);
+        outcome ??= Outcome(() => ImageArchiveReader.ReadManifestsAsync(layout, CancellationToken.None).GetAwaiter().GetResult(), rejectedIsOutcome: false);
+        var layoutOutcome = Outcome(() => ReadImages(layout, platform), rejectedIsOutcome: true);
+        if (layoutOutcome is not TinyImageException { Message: var message } || message.Contains('\n')) outcome ??= layoutOutcome;
+        return (outcome, GC.GetAllocatedBytesForCurrentThread() - before, layoutOutcome is null);
+    }
+
+    /// <summary>Everything inspect and a sink read of each image of <paramref name="path"/>.</summary>
+    private static void ReadImages(string path, Platform? platform)
+    {
+        foreach (var image in ImageArchiveReader.Read(path, platform))
+        {
+            InspectCommand.Describe(image, showFiles: true, TextWriter.Null);
+            _ = (image.ManifestDigest, image.ManifestMediaType, image.ConfigDigest);
+            foreach (var layer in ((IImage)image).Layers)
+            {
+                _ = (layer.Digest, layer.DiffId, layer.MediaType, layer.Size);
+                using var blob = layer.OpenCompressed();
+                blob.CopyTo(Stream.Null);
+            }
+        }
+    }
+
+    /// <summary>What <paramref name="read"/> threw: null when it read, or threw a TinyImageException that <paramref name="rejectedIsOutcome"/> does not ask for.</summary>
+    private static Exception? Outcome(Action read, bool rejectedIsOutcome)
+    {
         try
         {
-            foreach (var image in ImageArchiveReader.Read(archive))
-                InspectCommand.Describe(image, showFiles: true, TextWriter.Null);
+            read();
+            return null;
+        }
+        catch (TinyImageException e) when (!rejectedIsOutcome)
+        {
+            return e.Message.Contains('\n') ? e : null;
         }
         catch (Exception e)
         {
-            outcome = e;
+            return e;
         }
-        try
+    }
+
+    /// <summary>Makes <paramref name="layout"/> hold the files <paramref name="members"/> (the last of a name wins); <paramref name="written"/> is what it holds.</summary>
+    private static void WriteLayout(string layout, List<(string Name, byte[] Data)> members, Dictionary<string, byte[]> written)
+    {
+        var wanted = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var (name, data) in members) wanted[name] = data;
+        foreach (var name in written.Keys.Where(n => !wanted.ContainsKey(n)).ToList())
         {
-            ImageArchiveReader.ReadManifestsAsync(archive, CancellationToken.None).GetAwaiter().GetResult();
+            File.Delete(Path.Combine(layout, name));
+            written.Remove(name);
         }
-        catch (TinyImageException) { }
-        catch (Exception e)
+        foreach (var (name, data) in wanted)
         {
-            outcome ??= e;
+            if (written.TryGetValue(name, out var there) && there.AsSpan().SequenceEqual(data)) continue;
+            var path = Path.Combine(layout, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, data);
+            written[name] = data;
         }
-        var layoutRead = false;
-        try
-        {
-            ImageArchiveReader.ReadManifestsAsync(layout, CancellationToken.None).GetAwaiter().GetResult();
-            layoutRead = true;
-        }
-        catch (TinyImageException) { }
-        catch (Exception e)
-        {
-            outcome ??= e;
-        }
-        return (outcome, GC.GetAllocatedBytesForCurrentThread() - before, layoutRead);
     }
 
     /// <summary>One mutation of an archive's members (null: truncate the archive's bytes instead).</summary>
