@@ -68,6 +68,7 @@ public sealed class TreeAssembler
                 throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
             }
         }
+        context.ApplyOwners();
         return new Result(context.Tree, context.Architecture) { Layers = [.. layers.Select(l => new LayerAssignment(l.Name, l.Paths))], Config = context.Config };
     }
 }
