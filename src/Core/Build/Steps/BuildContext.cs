@@ -9,8 +9,11 @@ namespace TinyImage.Core.Build.Steps;
 /// built, the ELF files added so far, the accounts, and the resolver. Every read of a root goes through its
 /// <see cref="HostFiles"/>, so no step reads a host path when the image has a root of its own.
 /// </summary>
-internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer)
+/// <param name="hint">Where notes about the build go, a line each (stderr in tinyrun); they never change the image.</param>
+internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer, Action<string> hint)
 {
+    private readonly HashSet<string> _noted = new(StringComparer.Ordinal);
+
     /// <summary>The image's root: the host's "/" or a sysroot. Absolute paths of steps are paths inside it.</summary>
     public HostFiles Root { get; } = options.Files;
 
@@ -78,6 +81,12 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
             Tree.Add(entry with { Uid = ids.Uid, Gid = ids.Gid });
         }
         _owned.Clear();
+    }
+
+    /// <summary>Sends <paramref name="message"/> to the build's notes, unless one about <paramref name="subject"/> (e.g. a path) was sent already.</summary>
+    public void NoteOnce(string subject, string message)
+    {
+        if (_noted.Add(subject)) hint(message);
     }
 
     /// <summary>The files a step's source is read from: the image's root, or the host for the recipe's own files.</summary>
