@@ -71,7 +71,8 @@ public static class AccountFiles
             (uid, gid) = (Number(user[2]), Number(user[3]));
         else
             throw new TinyImageException($"owner \"{owner}\": the image has no passwd entry for {owner.User}; " +
-                                         $"add .WithUser(\"{owner.User}\", UID) (before or after this step) or use numbers, owner: \"UID:GID\"");
+                                         (owner.User == "nobody" ? "add .WithPasswd() (root and nobody)" : $"add .WithUser(\"{owner.User}\", UID)") +
+                                         " (before or after this step) or use numbers, owner: \"UID:GID\"");
         if (owner.Group is not { } group) return (uid, gid);
         if (FileOwner.IsNumber(group)) return (uid, Number(group));
         return Entries(image, "/etc/group").FirstOrDefault(f => f.Length >= 3 && f[0] == group && FileOwner.IsNumber(f[2])) is { } entry

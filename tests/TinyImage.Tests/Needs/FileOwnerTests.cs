@@ -95,6 +95,12 @@ public sealed class FileOwnerTests
         Assert.Equal($"{new SourceLocation(RecipePath, 7)}: MkDir(\"/var/lib/nginx\", owner: \"www\"): owner \"www\": the image has no passwd entry for www; " +
                      "add .WithUser(\"www\", UID) (before or after this step) or use numbers, owner: \"UID:GID\"", user.Message);
 
+        using var dir = new TempDirectory();
+        dir.Write("certs/a.pem", "x");
+        var nobody = Assert.Throws<TinyImageException>(() => Assembler().Assemble(Scratch().AddDirectory(dir.Combine("certs"), "/srv/ssl", owner: "nobody", file: RecipePath, line: 8).Spec));
+        Assert.Equal($"{new SourceLocation(RecipePath, 8)}: AddDirectory(\"/srv/ssl\", owner: \"nobody\"): owner \"nobody\": the image has no passwd entry for nobody; " +
+                     "add .WithPasswd() (root and nobody) (before or after this step) or use numbers, owner: \"UID:GID\"", nobody.Message);
+
         var group = Assert.Throws<TinyImageException>(() => Assembler().Assemble(Scratch().WithUser("www", 1000).AddText("/etc/app.conf", "", owner: "www:staff", file: RecipePath, line: 9).Spec));
         Assert.Equal($"{new SourceLocation(RecipePath, 9)}: AddText(\"/etc/app.conf\", owner: \"www:staff\"): owner \"www:staff\": the image has no group entry for staff; " +
                      "add .WithUser(\"staff\", UID) to make one, or use a number, owner: \"www:GID\"", group.Message);
