@@ -111,8 +111,8 @@ public sealed class ProgramTracer
     /// <param name="workingDirectory">The directory the program ran in: the tracer's own, with its log.</param>
     public static string? WhyLeftOut(string path, string? workingDirectory = null)
     {
-        if (workingDirectory is not null && path.StartsWith(workingDirectory.TrimEnd('/') + "/", StringComparison.Ordinal))
-            return "in the directory the program was traced in, the tracer's own";
+        if (workingDirectory?.TrimEnd('/') is { } own && (path == own || path.StartsWith(own + "/", StringComparison.Ordinal)))
+            return "the tracer's own working directory, or a file in it";
         if (Excluded.TryGetValue(path, out var why)) return why;
         if (Roots.Any(r => path.StartsWith(r, StringComparison.Ordinal))) return null;
         return Elsewhere.FirstOrDefault(e => path.StartsWith(e.Prefix, StringComparison.Ordinal)).Why

@@ -22,7 +22,8 @@ public sealed class TraceNotesTests
     [InlineData("/etc/ld.so.cache", "the host's loader cache, which describes the host's libraries (WithLibs finds the image's)")]
     [InlineData("/etc/hosts", "Docker mounts it in the container")]
     [InlineData("/etc/passwd", "the host's accounts, not the image's; add .WithUser(...) or .WithPasswd()")]
-    [InlineData("/usr/work/here/input.txt", "in the directory the program was traced in, the tracer's own")]
+    [InlineData("/usr/work/here/input.txt", "the tracer's own working directory, or a file in it")]
+    [InlineData("/usr/work/here", "the tracer's own working directory, or a file in it")]
     [InlineData("/usr/lib/x86_64-linux-gnu/libc.so.6", null)]
     public void Each_file_left_out_has_its_reason(string path, string? why)
     {
@@ -78,7 +79,7 @@ public sealed class TraceNotesTests
             .Assemble(Scratch().AddBinary("/usr/bin/true").Trace("--version").Spec);
 
         Assert.Equal(2, hints.Count);
-        Assert.Matches(@"^note: Trace left out /\S*/tinyimage-trace-\w+/input\.txt: in the directory the program was traced in, the tracer's own$", hints[0]);
+        Assert.Matches(@"^note: Trace left out /\S*/tinyimage-trace-\w+/input\.txt: the tracer's own working directory, or a file in it$", hints[0]);
         Assert.Equal($"note: Trace left out {gone}: it is no longer a regular file in the root (the program removed it, or it is a FIFO, socket or device)", hints[1]);
     }
 }
