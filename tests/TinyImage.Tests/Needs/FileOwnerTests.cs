@@ -106,6 +106,20 @@ public sealed class FileOwnerTests
                      "add .WithUser(\"staff\", UID) to make one, or use a number, owner: \"www:GID\"", group.Message);
     }
 
+    [Fact]
+    public void Tinyrun_prints_an_unknown_owner_as_one_line_at_its_recipe_line_and_writes_nothing()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("app.tiny.csx", "From.Scratch()\n    .AddText(\"/etc/app.conf\", \"x\")\n    .MkDir(\"/var/lib/app\", owner: \"app\")\n    .Tag(\"app:1\");\n");
+        var result = Run.Tinyrun(dir.Path, "app.tiny.csx", "--output", dir.Combine("app.tar"));
+        Assert.Equal(1, result.ExitCode);
+        var error = Assert.Single(result.Stderr.Split('\n'), l => l.StartsWith("tinyrun:", StringComparison.Ordinal));
+        Assert.Equal("tinyrun: app.tiny.csx(3): MkDir(\"/var/lib/app\", owner: \"app\"): owner \"app\": the image has no passwd entry for app; " +
+                     "add .WithUser(\"app\", UID) (before or after this step) or use numbers, owner: \"UID:GID\"", error);
+        Assert.DoesNotContain("   at ", result.Stderr);
+        Assert.False(File.Exists(dir.Combine("app.tar")));
+    }
+
     [Theory]
     [InlineData("", "is not USER or USER:GROUP")]
     [InlineData("www:", "is not USER or USER:GROUP")]
