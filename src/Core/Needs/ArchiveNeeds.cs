@@ -46,8 +46,9 @@ public static class ArchiveNeeds
         {
             var notRead = 0;
             long copied = 0;
+            var layers = wanted.Values.ToHashSet();
             for (var i = 0; i < image.Layers.Count; i++)
-                if (wanted.ContainsValue(i + 1))
+                if (layers.Contains(i + 1))
                     Copy(image, image.Layers[i], i + 1, wanted, root.FullName, maxCopiedBytes, ref copied, ref notRead);
             foreach (var entry in tree.Entries().Where(e => e.Kind == EntryKind.File && File.Exists(root.FullName + e.Path)))
                 tree.Add(FileEntry.HostFile(entry.Path, root.FullName + entry.Path, entry.Mode, ""));
