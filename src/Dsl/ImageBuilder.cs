@@ -141,13 +141,16 @@ public sealed partial class ImageBuilder
     public ImageBuilder WithLibs([CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
         Step(new WithLibsStep(), file, line);
 
-    /// <summary>Adds a regular file; <paramref name="mode"/> null keeps the host file's mode.</summary>
-    public ImageBuilder AddFile(string source, string destination, int? mode = null,
+    /// <summary>
+    /// Adds a regular file; <paramref name="mode"/> null keeps the host file's mode. <paramref name="owner"/> gives it to a
+    /// user (see <see cref="MkDir"/>); null: root.
+    /// </summary>
+    public ImageBuilder AddFile(string source, string destination, int? mode = null, string? owner = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var (from, tree) = ResolveSource(source);
-        return Step(new AddFileStep(from, ImageDestination(destination, file, line), mode is { } m ? Octal(m, file, line) : null) { Tree = tree },
-            file, line);
+        return Step(new AddFileStep(from, ImageDestination(destination, file, line), mode is { } m ? Octal(m, file, line) : null)
+            { Tree = tree, Owner = Owner("AddFile", destination, owner, file, line) }, file, line);
     }
 
     /// <summary>
@@ -155,21 +158,24 @@ public sealed partial class ImageBuilder
     /// and <paramref name="exclude"/> are glob patterns relative to <paramref name="source"/> (<c>*</c>, <c>?</c>,
     /// <c>[...]</c> in a name, <c>**</c> for any names; a pattern without '/' matches a name at any depth):
     /// <c>.AddDirectory("/usr/lib/python3.11", "/usr/lib/python3.11", exclude: ["test", "__pycache__", "idlelib"])</c>.
+    /// <paramref name="owner"/> gives every file, directory and link it copies to a user (see <see cref="MkDir"/>); null: root.
     /// </summary>
-    public ImageBuilder AddDirectory(string source, string destination, string[]? include = null, string[]? exclude = null,
+    public ImageBuilder AddDirectory(string source, string destination, string[]? include = null, string[]? exclude = null, string? owner = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var (from, tree) = ResolveSource(source);
         foreach (var pattern in (include ?? []).Concat(exclude ?? []))
             if (PathFilter.Problem(pattern) is { } problem)
                 throw Error(file, line, $"AddDirectory(\"{source}\"): pattern '{pattern}': {problem}");
-        return Step(new AddDirectoryStep(from, ImageDestination(destination, file, line)) { Tree = tree, Include = include ?? [], Exclude = exclude ?? [] }, file, line);
+        return Step(new AddDirectoryStep(from, ImageDestination(destination, file, line))
+            { Tree = tree, Include = include ?? [], Exclude = exclude ?? [], Owner = Owner("AddDirectory", destination, owner, file, line) }, file, line);
     }
 
-    /// <summary>Adds a file holding <paramref name="text"/> (UTF-8).</summary>
-    public ImageBuilder AddText(string destination, string text, int mode = 644,
+    /// <summary>Adds a file holding <paramref name="text"/> (UTF-8); <paramref name="owner"/> gives it to a user (see <see cref="MkDir"/>); null: root.</summary>
+    public ImageBuilder AddText(string destination, string text, int mode = 644, string? owner = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        Step(new AddTextStep(ImageDestination(destination, file, line), text, Octal(mode, file, line)), file, line);
+        Step(new AddTextStep(ImageDestination(destination, file, line), text, Octal(mode, file, line)) { Owner = Owner("AddText", destination, owner, file, line) },
+            file, line);
 
     /// <summary>Adds a symbolic link at <paramref name="path"/> pointing to <paramref name="target"/> (stored as given).</summary>
     public ImageBuilder Symlink(string path, string target,
@@ -180,10 +186,30 @@ public sealed partial class ImageBuilder
         return Step(new SymlinkStep(ImageDestination(path, file, line), target), file, line);
     }
 
-    /// <summary>Adds a directory (parents are created as 755).</summary>
-    public ImageBuilder MkDir(string path, int mode = 755,
+    /// <summary>
+    /// Adds a directory (parents are created as 755, owned by root). <paramref name="owner"/> gives it to a user, as
+    /// <c>chown</c> would: <c>"www"</c> (the user's group), <c>"www:www"</c>, or numbers, <c>"1000:1000"</c> (a uid alone:
+    /// the same gid). Names are looked up in the /etc/passwd and /etc/group the image ends up with (from
+    /// <see cref="WithUser"/>, <see cref="WithPasswd"/>, <see cref="WithRuntimeNeeds"/> or a file the recipe adds there),
+    /// wherever the call that adds them is: <c>.MkDir("/var/lib/app", 700, owner: "app").WithUser("app", 1000)</c>.
+    /// </summary>
+    public ImageBuilder MkDir(string path, int mode = 755, string? owner = null,
         [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
-        Step(new MkDirStep(ImageDestination(path, file, line), Octal(mode, file, line)), file, line);
+        Step(new MkDirStep(ImageDestination(path, file, line), Octal(mode, file, line)) { Owner = Owner("MkDir", path, owner, file, line) }, file, line);
+
+    /// <summary>The owner a call names (null: none), its form checked; names are looked up when the image is assembled.</summary>
+    private FileOwner? Owner(string call, string path, string? owner, string file, int line)
+    {
+        if (owner is null) return null;
+        try
+        {
+            return FileOwner.Parse(owner);
+        }
+        catch (TinyImageException e)
+        {
+            throw Error(file, line, $"{call}(\"{path}\"): {e.Message}");
+        }
+    }
 
     // ---- What DT_NEEDED never names. Every ELF file these calls add comes with its own library
     // ---- closure at once (no WithLibs needed for it); the program itself still needs WithLibs.

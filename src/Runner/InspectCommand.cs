@@ -1,13 +1,17 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using TinyImage.Core.Needs;
 using TinyImage.Core.Packages;
 using TinyImage.Core.Sources;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Runner;
 
-/// <summary><c>tinyrun inspect IMAGE.tar</c>: the config, the layers with sizes, the Debian packages, and the files (with why each is there, for our images, and their package).</summary>
+/// <summary>
+/// <c>tinyrun inspect IMAGE.tar</c>: the config, the layers with sizes, the Debian packages, the runtime needs of its ELF
+/// files (met or not), and the files (with why each is there, for our images, and their package).
+/// </summary>
 /// <remarks>
 /// Output is written as it is made, and what is kept is bounded (<see cref="MergedLayers"/>): a small archive of
 /// hostile layers (deep paths, endless entries) gives bounded memory and output, with a line saying what is not shown.
@@ -23,12 +27,13 @@ internal static class InspectCommand
     public static Command Create()
     {
         var archive = new Argument<string>("archive") { Description = "An image archive (written by tinyrun, by `docker save`, or an OCI archive) or an OCI layout directory." };
-        var noFiles = new Option<bool>("--no-files") { Description = "Show only the config and the layers." };
+        var noFiles = new Option<bool>("--no-files") { Description = "Show only the config and the layers (not the runtime needs nor the files)." };
         var platform = new Option<string?>("--platform") { Description = "From an index of several platforms, show only this one's image, e.g. linux/arm64 (default: all)." };
         var command = new Command("inspect", """
             Show what an image archive holds: config, layers with sizes, the Debian packages it records
-            (/var/lib/dpkg/status.d) with versions, and a tree of files with sizes, each with its package
-            (and, for TinyImage's images, why each file is there).
+            (/var/lib/dpkg/status.d) with versions, what its ELF files need at run time beyond their libraries
+            (each provided or missing, with the call that provides it), and a tree of files with sizes, each
+            with its package (and, for TinyImage's images, why each file is there).
 
             Examples:
               tinyrun inspect out/hello.tar
@@ -86,6 +91,7 @@ internal static class InspectCommand
                 output.WriteLine($"  {Sizes.Format(entry.Size),9}  {ArchiveText.Printable(entry.Path)}" +
                                  (image.Reasons.TryGetValue(entry.Path, out var reason) ? $"  ({ArchiveText.Printable(reason)})" : ""));
         }
+        if (showFiles) WriteNeeds(image, files, output);
         var packages = ImagePackages.Read(image);
         if (packages.Packages.Count > 0)
         {
@@ -110,6 +116,18 @@ internal static class InspectCommand
         }
         if (files.NotKept > 0)
             output.WriteLine($"  ({files.NotKept} entries not shown: paths longer than {MergedLayers.MaxPathLength} characters, or more files than inspect keeps)");
+    }
+
+    /// <summary>The runtime needs of the image's ELF files, each provided or missing (placed before the packages, which lead into the files).</summary>
+    private static void WriteNeeds(ArchiveImage image, MergedLayers files, TextWriter output)
+    {
+        var needs = ArchiveNeeds.Read(image, files.Files);
+        output.WriteLine("runtime needs (read from the ELF files' imports and strings, as deps --needs):");
+        if (needs.Needs.Count == 0) output.WriteLine("  none beyond the libraries");
+        foreach (var (need, met) in needs.Needs)
+            output.WriteLine("  " + ArchiveText.Printable(need.Describe(met)));
+        if (needs.NotRead > 0)
+            output.WriteLine($"  ({needs.NotRead} ELF files not read: past the {Sizes.Format(ArchiveNeeds.MaxCopiedBytes)} inspect reads, or at paths it cannot copy them to)");
     }
 
     private static string? Get(JsonElement element, string name) =>

@@ -46,11 +46,6 @@ internal static class NeedsCommand
         var needs = RuntimeNeeds.Distinct(new RuntimeNeedScanner(options).Scan(image.ElfFiles()));
         if (needs.Count == 0) Console.WriteLine($"{indent}no runtime needs beyond the libraries");
         foreach (var need in needs)
-        {
-            var rule = RuntimeNeedTable.Rules[need.Kind];
-            var what = need.Detail is { } detail && need.Kind != RuntimeNeedKind.Gconv ? detail : rule.What;
-            var status = rule.IsMet(image, need.Detail) ? "provided" : $"missing: add {need.Call}";
-            Console.WriteLine($"{indent}{need.File} {need.Evidence}: needs {what}; {status}");
-        }
+            Console.WriteLine(indent + need.Describe(RuntimeNeedTable.Rules[need.Kind].IsMet(image, need.Detail)));
     }
 }

@@ -86,7 +86,7 @@ public sealed class ImagePipeline
     /// <summary>The file tree from <paramref name="files"/>, each file attributed to its package, with the package metadata the spec asks for.</summary>
     private TreeAssembler.Result Assemble(ImageSpec spec, HostFiles files, Platform platform)
     {
-        var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform).Assemble(spec);
+        var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform, hint: _options.Hint).Assemble(spec);
         var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files), _options.PackageIndexDirectory);
         if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners);
         return assembled;

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
 
 namespace TinyImage.Core.Build;
@@ -5,20 +6,38 @@ namespace TinyImage.Core.Build;
 /// <summary>
 /// Runs a program once on the host under <c>strace -f -e trace=%file,execve</c> (Debian package
 /// strace), in an empty temporary directory with stdin from /dev/null, and returns the files it
-/// opened and ran that belong in an image (see <see cref="Keeps"/>). This is the only place
+/// opened and ran, each that does not belong in an image marked with why (see <see cref="WhyLeftOut"/>). This is the only place
 /// TinyImage runs a program it puts in an image, and only when a recipe calls <c>Trace</c>.
 /// </summary>
 public sealed class ProgramTracer
 {
     private static readonly string[] Roots = ["/usr/", "/etc/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/bin/", "/sbin/", "/opt/"];
 
-    // The host's loader cache and preload list describe the host, not the image; Docker bind-mounts
-    // hosts, resolv.conf and hostname; the host's accounts are not the image's (use WithUser).
-    private static readonly HashSet<string> Excluded = new(StringComparer.Ordinal)
+    // Host-specific files under those roots, each with why it is not the image's.
+    private static readonly FrozenDictionary<string, string> Excluded = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        "/etc/ld.so.cache", "/etc/ld.so.preload", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname",
-        "/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow", "/etc/mtab",
-    };
+        ["/etc/ld.so.cache"] = "the host's loader cache, which describes the host's libraries (WithLibs finds the image's)",
+        ["/etc/ld.so.preload"] = "the host's preload list",
+        ["/etc/hosts"] = "Docker mounts it in the container",
+        ["/etc/resolv.conf"] = "Docker mounts it in the container",
+        ["/etc/hostname"] = "Docker mounts it in the container",
+        ["/etc/passwd"] = "the host's accounts, not the image's; add .WithUser(...) or .WithPasswd()",
+        ["/etc/group"] = "the host's accounts, not the image's; add .WithUser(...) or .WithPasswd()",
+        ["/etc/shadow"] = "the host's passwords",
+        ["/etc/gshadow"] = "the host's passwords",
+        ["/etc/mtab"] = "the host's mounts",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    // Where else programs look, with why nothing there goes in an image; any other place is outside the roots kept.
+    private static readonly (string Prefix, string Why)[] Elsewhere =
+    [
+        ("/proc/", "under /proc, made by the kernel in each container"),
+        ("/sys/", "under /sys, made by the kernel in each container"),
+        ("/dev/", "a device, made by the engine in each container"),
+        ("/tmp/", "under /tmp, a temporary file"),
+        ("/var/tmp/", "under /var/tmp, a temporary file"),
+        ("/run/", "under /run, the host's run-time state"),
+    ];
 
     public ProgramTracer(string strace = "/usr/bin/strace", TimeSpan? timeout = null)
     {
@@ -32,7 +51,10 @@ public sealed class ProgramTracer
     /// <summary>How long the traced program may run before it is killed and the trace fails.</summary>
     public TimeSpan Timeout { get; }
 
-    /// <summary>Runs <paramref name="program"/> with <paramref name="arguments"/> and returns the files worth keeping, in the order first opened.</summary>
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="arguments"/> and returns the files it opened and ran, in the order
+    /// first opened: those not worth keeping with <see cref="TracedFile.LeftOut"/> saying why (<see cref="WhyLeftOut"/>).
+    /// </summary>
     public IReadOnlyList<TracedFile> Trace(string program, IReadOnlyList<string> arguments)
     {
         if (!File.Exists(Strace))
@@ -70,7 +92,7 @@ public sealed class ProgramTracer
             var files = StraceLog.Parse(File.ReadLines(log));
             if (!files.Any(f => f.Executed))
                 throw new TinyImageException($"Trace: strace could not run {program} (exit code {process.ExitCode}): {errors.Trim().ReplaceLineEndings(" ")}");
-            return files.Where(f => Keeps(f.Path, work.FullName)).ToList();
+            return [.. files.Select(f => f with { LeftOut = WhyLeftOut(f.Path, work.FullName) })];
         }
         finally
         {
@@ -83,8 +105,17 @@ public sealed class ProgramTracer
     /// in <paramref name="workingDirectory"/>, and not a host-specific file (ld.so.cache, the host's
     /// accounts, the files Docker bind-mounts).
     /// </summary>
-    public static bool Keeps(string path, string? workingDirectory = null) =>
-        Roots.Any(r => path.StartsWith(r, StringComparison.Ordinal)) &&
-        !Excluded.Contains(path) &&
-        (workingDirectory is null || !path.StartsWith(workingDirectory.TrimEnd('/') + "/", StringComparison.Ordinal));
+    public static bool Keeps(string path, string? workingDirectory = null) => WhyLeftOut(path, workingDirectory) is null;
+
+    /// <summary>Why a traced file does not belong in the image (see <see cref="Keeps"/>), in words; null when it does.</summary>
+    /// <param name="workingDirectory">The directory the program ran in: the tracer's own, with its log.</param>
+    public static string? WhyLeftOut(string path, string? workingDirectory = null)
+    {
+        if (workingDirectory?.TrimEnd('/') is { } own && (path == own || path.StartsWith(own + "/", StringComparison.Ordinal)))
+            return "the tracer's own working directory, or a file in it";
+        if (Excluded.TryGetValue(path, out var why)) return why;
+        if (Roots.Any(r => path.StartsWith(r, StringComparison.Ordinal))) return null;
+        return Elsewhere.FirstOrDefault(e => path.StartsWith(e.Prefix, StringComparison.Ordinal)).Why
+               ?? "outside /usr, /etc, /lib*, /bin, /sbin and /opt; add it with AddFile or AddDirectory if the image needs it";
+    }
 }

@@ -25,13 +25,16 @@ public sealed class TreeAssembler
     private readonly ResolverOptions _options;
     private readonly ProgramTracer _tracer;
     private readonly Platform? _platform;
+    private readonly Action<string> _hint;
 
     /// <param name="platform">The platform the image is for: a program for another machine is refused. Null: any.</param>
-    public TreeAssembler(ResolverOptions options, ProgramTracer? tracer = null, Platform? platform = null)
+    /// <param name="hint">Where steps' notes go (what Trace left out), a line each; null: nowhere.</param>
+    public TreeAssembler(ResolverOptions options, ProgramTracer? tracer = null, Platform? platform = null, Action<string>? hint = null)
     {
         _options = options;
         _tracer = tracer ?? new ProgramTracer();
         _platform = platform;
+        _hint = hint ?? (_ => { });
     }
 
     /// <summary>The result: the files, and the OCI architecture of the first ELF file added (null if none).</summary>
@@ -46,7 +49,7 @@ public sealed class TreeAssembler
 
     public Result Assemble(ImageSpec spec)
     {
-        var context = new BuildContext(_options, _tracer) { Platform = _platform, Config = spec.Config };
+        var context = new BuildContext(_options, _tracer, _hint) { Platform = _platform, Config = spec.Config };
         var layers = new List<(string Name, HashSet<string> Paths)>();
         foreach (var step in spec.Steps)
         {
@@ -68,6 +71,7 @@ public sealed class TreeAssembler
                 throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
             }
         }
+        context.ApplyOwners();
         return new Result(context.Tree, context.Architecture) { Layers = [.. layers.Select(l => new LayerAssignment(l.Name, l.Paths))], Config = context.Config };
     }
 }

@@ -12,6 +12,10 @@ public sealed class FileTree
 
     private readonly SortedDictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
 
+    // How many entries are under each path that has any, so that HasChildren does not scan every path: an image read
+    // back for inspect has hundreds of thousands.
+    private readonly Dictionary<string, int> _descendants = new(StringComparer.Ordinal);
+
     public int Count => _entries.Count;
 
     /// <summary>The paths added so far (without implicit parents), in ordinal order.</summary>
@@ -54,7 +58,7 @@ public sealed class FileTree
         {
             if (SameContent(existing, entry)) return existing;
             if (existing.Kind == EntryKind.Directory && entry.Kind == EntryKind.Directory)
-                return _entries[path] = entry; // a later MkDir sets the mode
+                return Put(path, entry); // a later MkDir sets the mode
             if (existing.Kind == EntryKind.Directory || entry.Kind == EntryKind.Directory || HasChildren(path))
                 throw new TinyImageException(
                     $"'{path}' is added as a {Describe(entry)} but is already a {Describe(existing)} ({existing.Provenance.Describe()}); use another path");
@@ -64,11 +68,11 @@ public sealed class FileTree
             if (entry.Kind != EntryKind.Symlink)
                 throw new TinyImageException(
                     $"'{path}' is added as a file but the image already has files under it; use another path");
-            _entries[path] = entry;
+            Put(path, entry);
             RehomeChildren(path);
             return entry;
         }
-        return _entries[path] = entry;
+        return Put(path, entry);
     }
 
     /// <summary>
@@ -84,17 +88,27 @@ public sealed class FileTree
             : resolved;
     }
 
-    private bool HasChildren(string path)
+    private bool HasChildren(string path) => _descendants.ContainsKey(path);
+
+    private FileEntry Put(string path, FileEntry entry)
     {
-        var prefix = path + "/";
-        return _entries.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        if (!_entries.ContainsKey(path))
+            foreach (var ancestor in ImagePath.Ancestors(path)) _descendants[ancestor] = _descendants.GetValueOrDefault(ancestor) + 1;
+        return _entries[path] = entry;
+    }
+
+    private void Remove(string path)
+    {
+        if (!_entries.Remove(path)) return;
+        foreach (var ancestor in ImagePath.Ancestors(path))
+            if (--_descendants[ancestor] == 0) _descendants.Remove(ancestor);
     }
 
     private void RehomeChildren(string linkPath)
     {
         var prefix = linkPath + "/";
         var children = _entries.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
-        foreach (var child in children) _entries.Remove(child.Path);
+        foreach (var child in children) Remove(child.Path);
         foreach (var child in children) Add(child);
     }
 

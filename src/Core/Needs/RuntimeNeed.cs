@@ -19,6 +19,16 @@ public sealed record RuntimeNeed(RuntimeNeedKind Kind, string File, string Symbo
         _ => $"imports {Symbol}",
     };
 
+    /// <summary>
+    /// The need with whether the image meets it, as <c>deps --needs</c> and <c>inspect</c> list it:
+    /// <c>/usr/bin/ssh imports getpwnam: needs passwd and group entries; missing: add .WithUser(...) or .WithPasswd()</c>.
+    /// </summary>
+    public string Describe(bool met)
+    {
+        var what = Detail is { } detail && Kind != RuntimeNeedKind.Gconv ? detail : RuntimeNeedTable.Rules[Kind].What;
+        return $"{File} {Evidence}: needs {what}; {(met ? "provided" : $"missing: add {Call}")}";
+    }
+
     /// <summary>The hint line: <c>/usr/bin/ssh imports getpwuid: add .WithUser(...) or .WithPasswd()</c>.</summary>
     public override string ToString() => $"{File} {Evidence}: add {Call}";
 }

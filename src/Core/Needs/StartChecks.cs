@@ -1,4 +1,4 @@
-using System.Text;
+using TinyImage.Core.Build;
 using TinyImage.Core.Elf;
 using TinyImage.Core.FileSystem;
 using TinyImage.Core.Spec;
@@ -14,8 +14,6 @@ public static class StartChecks
 {
     /// <summary>Docker's PATH when the image sets none.</summary>
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-    private const int MaxAccountFileBytes = 1 << 20;
 
     /// <summary>The problems found, one line each (empty when the image can start).</summary>
     public static IReadOnlyList<string> Problems(ImageConfig config, ImageView image, IReadOnlyList<(string ImagePath, ElfInfo Info)> elfFiles)
@@ -63,11 +61,6 @@ public static class StartChecks
     private static bool IsNumber(string text) => text.Length > 0 && text.All(char.IsAsciiDigit);
 
     /// <summary>Whether the account file <paramref name="file"/> (passwd or group) of the image has a line for <paramref name="name"/>.</summary>
-    private static bool HasEntry(ImageView image, string file, string name)
-    {
-        if (image.Follow(file) is not { Kind: EntryKind.File } entry) return false;
-        var text = entry.Content is { } content ? Encoding.UTF8.GetString(content)
-            : entry.SourcePath is { } source ? string.Join('\n', RegularFile.ReadAllLines(source, MaxAccountFileBytes)) : "";
-        return text.Split('\n').Any(line => line.StartsWith(name + ":", StringComparison.Ordinal));
-    }
+    private static bool HasEntry(ImageView image, string file, string name) =>
+        AccountFiles.Entries(image, file).Any(fields => fields[0] == name);
 }

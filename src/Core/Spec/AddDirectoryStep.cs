@@ -11,4 +11,7 @@ public sealed record AddDirectoryStep(string Source, string Destination) : Build
 
     /// <summary>Glob patterns of the paths to leave out (an excluded directory is not entered).</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    /// <summary>Who owns every file, directory and link the step copies (<see cref="FileOwner"/>); null: root.</summary>
+    public FileOwner? Owner { get; init; }
 }

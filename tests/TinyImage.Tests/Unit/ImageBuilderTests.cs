@@ -57,7 +57,7 @@ public sealed class ImageBuilderTests
     [Fact]
     public void Steps_record_the_recipe_line()
     {
-        var b = Scratch().MkDir("/data", 700, RecipePath, 42);
+        var b = Scratch().MkDir("/data", 700, file: RecipePath, line: 42);
 
         Assert.Equal(new SourceLocation(RecipePath, 42), b.Spec.Steps.Single().Origin);
     }
@@ -89,9 +89,9 @@ public sealed class ImageBuilderTests
     [InlineData(77777)]
     public void Non_octal_modes_are_rejected_naming_the_recipe_line(int written)
     {
-        AssertRecipeError(() => Scratch().MkDir("/d", written, RecipePath, Line), $"mode {written}", "octal");
-        AssertRecipeError(() => Scratch().AddText("/f", "", written, RecipePath, Line), $"mode {written}");
-        AssertRecipeError(() => Scratch().AddFile("/h", "/f", written, RecipePath, Line), $"mode {written}");
+        AssertRecipeError(() => Scratch().MkDir("/d", written, file: RecipePath, line: Line), $"mode {written}", "octal");
+        AssertRecipeError(() => Scratch().AddText("/f", "", written, file: RecipePath, line: Line), $"mode {written}");
+        AssertRecipeError(() => Scratch().AddFile("/h", "/f", written, file: RecipePath, line: Line), $"mode {written}");
     }
 
     [Fact]
@@ -144,11 +144,11 @@ public sealed class ImageBuilderTests
     [Fact]
     public void Destinations_must_be_absolute()
     {
-        AssertRecipeError(() => Scratch().AddFile("/h", "etc/x", null, RecipePath, Line), "'etc/x'", "absolute");
-        AssertRecipeError(() => Scratch().AddDirectory("/h", "d", null, null, RecipePath, Line), "'d'");
-        AssertRecipeError(() => Scratch().AddText("motd", "x", 644, RecipePath, Line), "'motd'");
+        AssertRecipeError(() => Scratch().AddFile("/h", "etc/x", null, file: RecipePath, line: Line), "'etc/x'", "absolute");
+        AssertRecipeError(() => Scratch().AddDirectory("/h", "d", null, null, file: RecipePath, line: Line), "'d'");
+        AssertRecipeError(() => Scratch().AddText("motd", "x", 644, file: RecipePath, line: Line), "'motd'");
         AssertRecipeError(() => Scratch().AddBinary("/bin/sh", "sh", RecipePath, Line), "'sh'");
-        AssertRecipeError(() => Scratch().MkDir("", 755, RecipePath, Line), "''");
+        AssertRecipeError(() => Scratch().MkDir("", 755, file: RecipePath, line: Line), "''");
         AssertRecipeError(() => Scratch().Symlink("lib64", "usr/lib64", RecipePath, Line), "'lib64'");
         AssertRecipeError(() => Scratch().TestPathExists("bin/sh", RecipePath, Line), "'bin/sh'");
     }

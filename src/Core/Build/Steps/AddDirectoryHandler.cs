@@ -1,4 +1,5 @@
 using TinyImage.Core.Elf;
+using TinyImage.Core.FileSystem;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Build.Steps;
@@ -9,8 +10,18 @@ internal sealed class AddDirectoryHandler : StepHandler<AddDirectoryStep>
     protected override void Apply(AddDirectoryStep step, BuildContext context)
     {
         var files = context.FilesOf(step.Tree);
-        var copied = files.AddDirectory(context.Tree, step.Source, step.Destination, BuildContext.From(step),
-            normaliseModes: step.Tree == SourceTree.Recipe, new FileSystem.PathFilter(step.Include, step.Exclude));
+        var reason = BuildContext.From(step);
+        var copied = files.AddDirectory(context.Tree, step.Source, step.Destination, reason,
+            normaliseModes: step.Tree == SourceTree.Recipe, new PathFilter(step.Include, step.Exclude));
+        if (step.Owner is not null)
+        {
+            // Every entry the copy made: the destination and what is under it, with this step's provenance.
+            var top = context.Tree.ResolveParents(ImagePath.Normalize(step.Destination));
+            var under = top == "/" ? "/" : top + "/";
+            var entries = context.Tree.Paths.Where(p => p == top || p.StartsWith(under, StringComparison.Ordinal))
+                .Select(p => context.Tree.Find(p)!).Where(e => e.Provenance == reason).ToList();
+            context.Own(entries, step.Owner, step, step.Destination);
+        }
         foreach (var (imagePath, hostPath) in copied)
             if (ElfReader.IsElf(hostPath)) context.NoteElf(new ElfInput(imagePath, context.RecipeFiles, hostPath));
     }

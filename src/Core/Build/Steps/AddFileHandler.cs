@@ -14,6 +14,7 @@ internal sealed class AddFileHandler : StepHandler<AddFileStep>
         var status = files.Status(real);
         var mode = step.Mode ?? (step.Tree == SourceTree.Recipe ? HostFiles.NormalisedMode(status) : status.Mode);
         var entry = context.Tree.Add(FileEntry.HostFile(step.Destination, files.HostPath(real), mode, BuildContext.From(step)));
+        context.Own([entry], step.Owner, step, step.Destination);
         if (ElfReader.IsElf(files.HostPath(real))) context.NoteElf(new ElfInput(entry.Path, files, real));
     }
 }

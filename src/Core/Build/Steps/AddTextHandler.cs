@@ -8,5 +8,6 @@ namespace TinyImage.Core.Build.Steps;
 internal sealed class AddTextHandler : StepHandler<AddTextStep>
 {
     protected override void Apply(AddTextStep step, BuildContext context) =>
-        context.Tree.Add(FileEntry.Inline(step.Destination, Encoding.UTF8.GetBytes(step.Text), step.Mode, BuildContext.From(step)));
+        context.Own([context.Tree.Add(FileEntry.Inline(step.Destination, Encoding.UTF8.GetBytes(step.Text), step.Mode, BuildContext.From(step)))],
+            step.Owner, step, step.Destination);
 }

@@ -9,8 +9,11 @@ namespace TinyImage.Core.Build.Steps;
 /// built, the ELF files added so far, the accounts, and the resolver. Every read of a root goes through its
 /// <see cref="HostFiles"/>, so no step reads a host path when the image has a root of its own.
 /// </summary>
-internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer)
+/// <param name="hint">Where notes about the build go, a line each (stderr in tinyrun); they never change the image.</param>
+internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer, Action<string> hint)
 {
+    private readonly HashSet<string> _noted = new(StringComparer.Ordinal);
+
     /// <summary>The image's root: the host's "/" or a sysroot. Absolute paths of steps are paths inside it.</summary>
     public HostFiles Root { get; } = options.Files;
 
@@ -42,6 +45,49 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
 
     /// <summary>The accounts WithUser added, in order.</summary>
     public List<(string Name, int Uid, int Gid)> Users { get; } = [];
+
+    /// <summary>The entries steps gave an owner to, with the step: owners are resolved once every step has run (<see cref="ApplyOwners"/>).</summary>
+    private readonly List<(FileEntry Entry, FileOwner Owner, BuildStep Step, string Call)> _owned = [];
+
+    /// <summary>
+    /// Notes that <paramref name="entries"/>, which <paramref name="step"/> added at <paramref name="path"/>, belong to
+    /// <paramref name="owner"/> (nothing when it is null): resolved against the image's account files at the end.
+    /// </summary>
+    public void Own(IEnumerable<FileEntry> entries, FileOwner? owner, BuildStep step, string path)
+    {
+        if (owner is null) return;
+        var call = $"{StepName(step)}(\"{path}\", owner: \"{owner}\")";
+        foreach (var entry in entries) _owned.Add((entry, owner, step, call));
+    }
+
+    /// <summary>
+    /// Gives the entries <see cref="Own"/> noted their owners, names looked up in the /etc/passwd and /etc/group the image
+    /// holds once every step has run (whichever step wrote them). An entry a later step replaced keeps the later one's owner.
+    /// </summary>
+    /// <exception cref="TinyImageException">An owner's name the image has no entry for, at the step's recipe line.</exception>
+    public void ApplyOwners()
+    {
+        var image = new Needs.ImageView(Tree);
+        var resolved = new Dictionary<FileOwner, (int Uid, int Gid)>();
+        // Last step first: an entry two steps gave owners to (the same directory made twice) is the later one's.
+        foreach (var (entry, owner, step, call) in Enumerable.Reverse(_owned))
+        {
+            if (!ReferenceEquals(Tree.Find(entry.Path), entry)) continue;
+            if (!resolved.TryGetValue(owner, out var ids))
+            {
+                try { resolved[owner] = ids = Build.AccountFiles.Resolve(owner, image); }
+                catch (TinyImageException e) { throw new TinyImageException(SourceLocation.Prefix(step.Origin, $"{call}: {e.Message}"), e); }
+            }
+            Tree.Add(entry with { Uid = ids.Uid, Gid = ids.Gid });
+        }
+        _owned.Clear();
+    }
+
+    /// <summary>Sends <paramref name="message"/> to the build's notes, unless one about <paramref name="subject"/> (e.g. a path) was sent already.</summary>
+    public void NoteOnce(string subject, string message)
+    {
+        if (_noted.Add(subject)) hint(message);
+    }
 
     /// <summary>The files a step's source is read from: the image's root, or the host for the recipe's own files.</summary>
     public HostFiles FilesOf(SourceTree tree) => tree == SourceTree.Recipe ? RecipeFiles : Root;

@@ -7,5 +7,5 @@ namespace TinyImage.Core.Build.Steps;
 internal sealed class MkDirHandler : StepHandler<MkDirStep>
 {
     protected override void Apply(MkDirStep step, BuildContext context) =>
-        context.Tree.Add(FileEntry.Directory(step.Path, step.Mode, BuildContext.From(step)));
+        context.Own([context.Tree.Add(FileEntry.Directory(step.Path, step.Mode, BuildContext.From(step)))], step.Owner, step, step.Path);
 }

@@ -1,9 +1,13 @@
 using TinyImage.Core.Elf;
+using TinyImage.Core.FileSystem;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Build.Steps;
 
-/// <summary><c>Trace</c>: runs the last program on the host under strace and adds what it opened; the only step that runs a program.</summary>
+/// <summary>
+/// <c>Trace</c>: runs the last program on the host under strace and adds what it opened; the only step that runs a program.
+/// Each file it opened but did not add gets a note (once per path), saying why: under /proc, the host's accounts, gone...
+/// </summary>
 internal sealed class TraceHandler : StepHandler<TraceStep>
 {
     protected override void Apply(TraceStep step, BuildContext context)
@@ -17,8 +21,19 @@ internal sealed class TraceHandler : StepHandler<TraceStep>
         foreach (var file in files)
         {
             if (file.Path == step.Program) continue;
+            if (file.LeftOut is { } why)
+            {
+                context.NoteOnce(file.Path, $"note: Trace left out {file.Path}: {why}");
+                continue;
+            }
             var resolved = root.Resolve(file.Path);
-            if (resolved is null || !root.Status(resolved.Value.RealPath).IsFile) continue; // gone, a directory, or not a file
+            var status = resolved is { } r ? root.Status(r.RealPath) : (HostFileStatus?)null;
+            if (status is { IsDirectory: true }) continue; // a directory opened to be read: what the program read in it is a file of its own
+            if (resolved is null || status is not { IsFile: true })
+            {
+                context.NoteOnce(file.Path, $"note: Trace left out {file.Path}: it is no longer a regular file in the root (the program removed it, or it is a FIFO, socket or device)");
+                continue;
+            }
             var isElf = ElfReader.IsElf(root.HostPath(resolved.Value.RealPath));
             if (file.Executed)
                 Executables.Add(context, root, file.Path, file.Path, BuildContext.From(step).Because($"run by {step.Program} under Trace"));
