@@ -1,0 +1,49 @@
+using System.Text.RegularExpressions;
+
+namespace TinyImage.Core.Presets;
+
+/// <summary>
+/// The programs whose own data has a standard layout, in one place: adding a program is adding an entry here (and a
+/// DSL call naming it). The build recognises each program among an image's ELF files: without its data it hints the
+/// call (a runtime need of kind InterpreterData), and the call or WithRuntimeNeeds adds the directories, less tests and
+/// tools, with the library closure of the ELF files in them.
+/// </summary>
+public static partial class ProgramPresets
+{
+    /// <summary>Every preset, by <see cref="ProgramPreset.Name"/>.</summary>
+    public static IReadOnlyList<ProgramPreset> All { get; } =
+    [
+        // PREFIX/bin/pythonX.Y reads PREFIX/lib/pythonX.Y (encodings first, at start-up), its C modules in lib-dynload.
+        new("python", ".WithPythonStdlib()", Python(), "python {version}",
+        [
+            new(["{prefix}/lib/python{version}"],
+                ["test", "tests", "idle_test", "idlelib", "config-[0-9]*", "ensurepip", "turtledemo", "site-packages", "dist-packages",
+                 "lib-dynload/_test*", "lib-dynload/_ctypes_test*", "lib-dynload/_xxtestfuzz*", "lib-dynload/xxlimited*"])
+            {
+                // tkinter imports _tkinter, which links Tk: without it (Debian's python3-tk) neither imports.
+                ExcludeUnless = [new(["tkinter", "turtle.py"], "lib-dynload", "_tkinter.*")],
+            },
+        ], "encodings/__init__.py", "/usr/bin/python3"),
+        // git init copies PREFIX/share/git-core/templates; git runs its helpers (git-remote-https, git-submodule...)
+        // from its exec path, PREFIX/lib/git-core on Debian, PREFIX/libexec/git-core when built from source.
+        new("git", ".WithGitCore()", Git(), "git",
+        [
+            new(["{prefix}/share/git-core/templates"], []),
+            new(["{prefix}/lib/git-core", "{prefix}/libexec/git-core"], ["git-gui*", "git-citool"]),
+        ], "description", "/usr/bin/git"),
+    ];
+
+    /// <summary>The preset named <paramref name="name"/>.</summary>
+    public static ProgramPreset Named(string name) =>
+        All.FirstOrDefault(p => p.Name == name) ?? throw new ArgumentException($"no program preset named '{name}'", nameof(name));
+
+    /// <summary>The preset whose program is at <paramref name="imagePath"/>, with the match, or null.</summary>
+    public static (ProgramPreset Preset, Match Match)? Recognise(string imagePath) =>
+        All.Select(p => (Preset: p, Match: p.Recognise(imagePath))).FirstOrDefault(r => r.Match is not null) is { Match: { } m } found ? (found.Preset, m) : null;
+
+    [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/python(?<version>[0-9]+\.[0-9]+)$")]
+    private static partial Regex Python();
+
+    [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/git$")]
+    private static partial Regex Git();
+}
