@@ -33,6 +33,18 @@ public sealed class ProgramContainerTests : IDisposable
 
     private static ProcessResult Docker(params string[] args) => Run.Docker(["run", "--rm", "--pull", "never", "--network", "none", .. args]);
 
+    /// <summary>The body at <paramref name="url"/> once a server in a container answers there (tried for about 10 s), else null.</summary>
+    private static async Task<string?> GetOnceServing(string url)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            try { return await http.GetStringAsync(url); }
+            catch (HttpRequestException) { await Task.Delay(100); }
+        }
+        return null;
+    }
+
     private string Volume()
     {
         var name = "tinyimage-test-" + Guid.NewGuid().ToString("N")[..12];
@@ -88,6 +100,39 @@ public sealed class ProgramContainerTests : IDisposable
         Assert.Equal(".git/hooks/pre-commit.sample", hooks.Stdout.Trim());
     }
 
+    [Fact]
+    public async Task Mirror_nginx_from_Debian_packages_serves_a_file_and_without_WithRuntimeNeeds_the_hints_name_its_user()
+    {
+        Assert.False(File.Exists("/usr/sbin/nginx"), "nginx is installed on this machine; the test takes it from Debian's packages");
+        var (bare, provided) = (_images.Tag("nginx-bare"), _images.Tag("nginx-needs"));
+        var port = DockerRecipeTests.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var recipe = Path.Combine(Run.RepoRoot, "recipes", "nginx-deb.tiny.csx");
+
+        var build = Run.Tinyrun(Run.RepoRoot, recipe, "--locked", "--load", "-t", bare, "-o", _dir.Combine("bare.tar"), "--arg", "runtimeNeeds=false");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("hint: /usr/sbin/nginx imports getpwnam: add .WithUser(...) or .WithPasswd()", build.Stderr.Split('\n'));
+        var failing = Docker(bare);
+        Assert.True(failing.ExitCode != 0, failing.ToString());
+        Assert.Contains("getpwnam(\"nobody\") failed", failing.Stderr); // the table's row for nginx: its workers' user
+
+        build = Run.Tinyrun(Run.RepoRoot, recipe, "--locked", "--load", "-t", provided, "-o", _dir.Combine("needs.tar"), "--arg", "port=" + port);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotContain("getpwnam", build.Stderr);
+        var name = $"tinyimage-nginx-{port}";
+        var start = Run.Docker("run", "-d", "--rm", "--pull", "never", "--name", name, "--network", "host", provided);
+        Assert.True(start.ExitCode == 0, start.ToString());
+        try
+        {
+            var body = await GetOnceServing($"http://127.0.0.1:{port}/");
+            Assert.True(body is not null, Run.Docker("logs", name).ToString());
+            Assert.Equal("<h1>nginx from Debian packages in a scratch image</h1>\n", body);
+        }
+        finally
+        {
+            Run.Docker("rm", "-f", name);
+        }
+    }
+
     private const string ImportScript =
         "import json, sqlite3, ssl, decimal, zoneinfo, datetime\n" +
         "try: offset = datetime.datetime(2026, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo('Europe/Paris')).utcoffset().seconds\n" +
@@ -134,13 +179,7 @@ public sealed class ProgramContainerTests : IDisposable
         Assert.True(start.ExitCode == 0, start.ToString());
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-            string? body = null;
-            for (var attempt = 0; attempt < 100 && body is null; attempt++)
-            {
-                try { body = await http.GetStringAsync($"http://127.0.0.1:{port}/hello.txt"); }
-                catch (HttpRequestException) { await Task.Delay(100); }
-            }
+            var body = await GetOnceServing($"http://127.0.0.1:{port}/hello.txt");
             Assert.Equal("hello from http.server\n", body);
         }
         finally
