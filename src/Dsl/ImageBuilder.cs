@@ -351,6 +351,16 @@ public sealed partial class ImageBuilder
         WithProgramData("git", "WithGitCore", exclude ?? [], file, line);
 
     /// <summary>
+    /// Adds perl's own modules for the perl the image has (Debian's layout: PREFIX/lib/ARCH/perl-base with strict and
+    /// warnings, PREFIX/share/perl/5.X and PREFIX/lib/ARCH/perl/5.X with their C parts and those parts' library closure;
+    /// built from source: PREFIX/lib/perl5/5.X.Y), without pod documentation and the C headers (CORE). Third-party
+    /// modules (share/perl5, site_perl) are not added. <paramref name="exclude"/> leaves out more, as AddDirectory's
+    /// patterns: <c>.WithPerlModules(exclude: ["Encode/JP*", "CPAN*"])</c>.
+    /// </summary>
+    public ImageBuilder WithPerlModules(string[]? exclude = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithProgramData("perl", "WithPerlModules", exclude ?? [], file, line);
+
+    /// <summary>
     /// Makes runtime needs that the image leaves unmet (the hints a build prints, see <see cref="WithRuntimeNeeds"/>) fail
     /// the build, as <c>tinyrun --strict</c> does for every image.
     /// </summary>

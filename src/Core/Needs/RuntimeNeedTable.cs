@@ -89,8 +89,8 @@ public static class RuntimeNeedTable
         [RuntimeNeedKind.InterpreterData] = new("its own data (standard library, templates)",
             // The scanner names the call of the program's preset; this is for a need without one.
             directory => $".AddDirectory(\"{directory}\", \"{directory}\")",
-            // The preset's landmark in its data directory: python's encodings package, git's templates.
-            (image, directory) => directory is not null && Presets.ProgramPresets.All.Any(p => image.IsFile(p.LandmarkIn(directory)))),
+            // The preset's landmark in its data directory: python's encodings package, git's templates, perl's strict.pm.
+            (image, directory) => directory is not null && Presets.ProgramPresets.All.Any(p => p.HasLandmark(image.IsFile, image.Tree.Paths, directory))),
         [RuntimeNeedKind.Library] = new("a library it loads with dlopen",
             library => $".AddLibrary(\"{library}\")",
             (image, library) => image.AnyPath(p => p.EndsWith("/" + library, StringComparison.Ordinal))),

@@ -25,8 +25,17 @@ public sealed record ProgramPreset(string Name, string Call, Regex Program, stri
     /// <summary>The data directory of the program <paramref name="match"/> recognised: <c>/usr/lib/python3.11</c>.</summary>
     public string DataDirectory(Match match) => Fill(Directories[0].Candidates[0], match);
 
-    /// <summary>Where this preset's landmark is under <paramref name="dataDirectory"/>.</summary>
-    public string LandmarkIn(string dataDirectory) => dataDirectory.TrimEnd('/') + "/" + Landmark;
+    /// <summary>
+    /// True when the image has this preset's landmark under <paramref name="dataDirectory"/>: <paramref name="isFile"/> of
+    /// it (through the image's links), or, when the directory holds <c>*</c>s (<c>/usr/lib/*/perl-base</c>), one of <paramref name="paths"/>.
+    /// </summary>
+    public bool HasLandmark(Func<string, bool> isFile, IEnumerable<string> paths, string dataDirectory)
+    {
+        var landmark = dataDirectory.TrimEnd('/') + "/" + Landmark;
+        if (!landmark.Contains('*')) return isFile(landmark);
+        var pattern = new FileSystem.PathFilter([], [landmark.TrimStart('/')]);
+        return paths.Any(p => pattern.Excludes(p.TrimStart('/')));
+    }
 
     /// <summary><paramref name="template"/> with each <c>{name}</c> replaced by the group of that name in <paramref name="match"/>.</summary>
     public static string Fill(string template, Match match) =>

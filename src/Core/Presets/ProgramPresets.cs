@@ -31,6 +31,15 @@ public static partial class ProgramPresets
             new(["{prefix}/share/git-core/templates"], []),
             new(["{prefix}/lib/git-core", "{prefix}/libexec/git-core"], ["git-gui*", "git-citool"]),
         ], "description", "/usr/bin/git"),
+        // perl's @INC on Debian: the modules every script uses (strict, warnings) in PREFIX/lib/ARCH/perl-base, the other
+        // core modules in PREFIX/share/perl/5.X and PREFIX/lib/ARCH/perl/5.X (with their C parts); built from source,
+        // PREFIX/lib/perl5/5.X.Y. Third-party modules (share/perl5, site_perl) are not perl's own.
+        new("perl", ".WithPerlModules()", Perl(), "perl",
+        [
+            new(["{prefix}/lib/*/perl-base", "{prefix}/lib/perl5/5.*"], ["*.pod", "pod"]),
+            new(["{prefix}/share/perl/5.*"], ["*.pod", "pod"], Optional: true),
+            new(["{prefix}/lib/*/perl/5.*"], ["*.pod", "pod", "CORE"], Optional: true),
+        ], "strict.pm", "/usr/bin/perl"),
     ];
 
     /// <summary>The preset named <paramref name="name"/>.</summary>
@@ -46,4 +55,7 @@ public static partial class ProgramPresets
 
     [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/git$")]
     private static partial Regex Git();
+
+    [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/perl(5\.[0-9]+\.[0-9]+)?$")]
+    private static partial Regex Perl();
 }

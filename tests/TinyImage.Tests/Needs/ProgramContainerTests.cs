@@ -133,6 +133,25 @@ public sealed class ProgramContainerTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Perl_with_WithPerlModules_runs_a_script_using_core_modules_which_without_them_fails_as_its_hint_says()
+    {
+        Assert.True(File.Exists("/usr/bin/perl"), "the test needs Debian's perl");
+        var (bare, provided) = (_images.Tag("perl-bare"), _images.Tag("perl-modules"));
+        const string perl = """From.Scratch().AddBinary("/usr/bin/perl").WithLibs()""";
+        const string script = "use strict; use warnings; use JSON::PP; use Digest::SHA qw(sha256_hex); print encode_json([substr(sha256_hex('abc'), 0, 8)]), \"\\n\";";
+
+        Assert.Contains("hint: /usr/bin/perl is perl: add .WithPerlModules()", Build("bare", perl + """.Entrypoint("/usr/bin/perl").Tag("TAG");""", bare));
+        var failing = Docker(bare, "-e", script);
+        Assert.True(failing.ExitCode != 0, failing.ToString());
+        Assert.Contains("Can't locate strict.pm in @INC", failing.Stderr);
+
+        Assert.DoesNotContain(Build("modules", perl + """.WithPerlModules().Entrypoint("/usr/bin/perl").Tag("TAG");""", provided), h => h.Contains("WithPerlModules", StringComparison.Ordinal));
+        var working = Docker(provided, "-e", script);
+        Assert.True(working.ExitCode == 0, working.ToString());
+        Assert.Equal("[\"ba7816bf\"]\n", working.Stdout);
+    }
+
     private const string ImportScript =
         "import json, sqlite3, ssl, decimal, zoneinfo, datetime\n" +
         "try: offset = datetime.datetime(2026, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo('Europe/Paris')).utcoffset().seconds\n" +

@@ -83,6 +83,32 @@ public sealed class ProgramPresetTests
     }
 
     [Fact]
+    public void WithPerlModules_finds_perls_directories_by_their_patterns_and_leaves_out_pod_and_headers()
+    {
+        Assert.True(File.Exists("/usr/bin/perl") && Directory.Exists("/usr/share/perl/5.36.0"), "the test needs Debian 12's perl");
+        var tree = Assemble(new AddBinaryStep("/usr/bin/perl", "/usr/bin/perl"), new WithLibsStep(), new WithProgramDataStep("perl"));
+        Assert.True(Has(tree, "/usr/lib/x86_64-linux-gnu/perl-base/strict.pm"));
+        Assert.True(Has(tree, "/usr/share/perl/5.36/JSON/PP.pm"), "through the link 5.36 -> 5.36.0");
+        Assert.True(Has(tree, "/usr/lib/x86_64-linux-gnu/perl/5.36.0/auto/Digest/SHA/SHA.so"));
+        Assert.False(Has(tree, "/usr/lib/x86_64-linux-gnu/perl/5.36.0/CORE"));
+        Assert.DoesNotContain(tree.Paths, p => p.EndsWith(".pod", StringComparison.Ordinal));
+        Assert.DoesNotContain(tree.Paths, p => p.StartsWith("/usr/share/perl5/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_hash_bang_script_whose_interpreters_data_is_missing_gets_the_hint_naming_its_preset()
+    {
+        using var dir = new Integration.TempDirectory();
+        var perl = dir.Write("app/report.pl", "#!/usr/bin/perl\nuse strict;\nprint \"ok\\n\";\n");
+        var python = dir.Write("app/serve.py", "#!/usr/bin/python3\nimport http.server\n");
+        var image = new ImageView(Assemble(new AddBinaryStep(perl, "/app/report.pl") { Tree = SourceTree.Recipe },
+            new AddBinaryStep(python, "/app/serve.py") { Tree = SourceTree.Recipe }, new WithLibsStep()));
+        var hints = RuntimeNeeds.Unmet(image, new RuntimeNeedScanner(new ResolverOptions()).Scan(image.ElfFiles()))
+            .Where(n => n.Kind == RuntimeNeedKind.InterpreterData).Select(n => n.ToString());
+        Assert.Equal(["/usr/bin/perl is perl: add .WithPerlModules()", "/usr/bin/python3.11 is python 3.11: add .WithPythonStdlib()"], hints);
+    }
+
+    [Fact]
     public void A_preset_without_its_program_in_the_image_is_an_error_naming_the_program()
     {
         var error = Assert.Throws<TinyImageException>(() => Assemble(new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new WithProgramDataStep("python")));
@@ -141,11 +167,13 @@ public sealed class ProgramPresetTests
     [Fact]
     public void Every_preset_names_its_call_and_a_data_directory_from_its_program()
     {
-        Assert.Equal(["python", "git"], ProgramPresets.All.Select(p => p.Name));
+        Assert.Equal(["python", "git", "perl"], ProgramPresets.All.Select(p => p.Name));
         var (preset, match) = ProgramPresets.Recognise("/usr/local/bin/python3.12")!.Value;
         Assert.Equal("/usr/local/lib/python3.12", preset.DataDirectory(match));
         Assert.Equal("WithPythonStdlib", preset.StepName);
         Assert.Null(ProgramPresets.Recognise("/usr/bin/python3"));
         Assert.Null(ProgramPresets.Recognise("/usr/bin/gitk"));
+        Assert.Equal("perl", ProgramPresets.Recognise("/usr/bin/perl5.36.0")?.Preset.Name);
+        Assert.Null(ProgramPresets.Recognise("/usr/bin/perldoc"));
     }
 }

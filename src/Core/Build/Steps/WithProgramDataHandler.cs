@@ -28,7 +28,7 @@ internal sealed class WithProgramDataHandler : StepHandler<WithProgramDataStep>
         foreach (var directory in preset.Directories)
         {
             var candidates = directory.Candidates.Select(c => ProgramPreset.Fill(c, match)).ToList();
-            var found = candidates.FirstOrDefault(c => context.RealDirectory(c) is not null);
+            var found = candidates.SelectMany(c => Directories(context, c)).FirstOrDefault();
             if (found is null)
             {
                 if (directory.Optional) continue;
@@ -41,6 +41,19 @@ internal sealed class WithProgramDataHandler : StepHandler<WithProgramDataStep>
         }
         // Relocatable objects (python.o in config-X.Y) are no one's to load.
         context.AddClosure([.. context.ElfFiles.Where(e => elfFiles.Contains(e.Input) && StartChecks.IsLoadable(e.Info)).Select(e => e.Input)], reason);
+    }
+
+    /// <summary>The directories of the root that <paramref name="pattern"/> names, its <c>*</c>s matched name by name, in order.</summary>
+    private static IEnumerable<string> Directories(BuildContext context, string pattern)
+    {
+        var found = new List<string> { "/" };
+        foreach (var name in pattern.Split('/', StringSplitOptions.RemoveEmptyEntries))
+            found = [.. found.SelectMany(parent => !name.Contains('*') ? [ImagePath.Combine(parent, name)]
+                : context.RealDirectory(parent) is { } real
+                    ? Directory.EnumerateDirectories(context.Root.HostPath(real)).Select(Path.GetFileName).OfType<string>()
+                        .Where(n => Wildcard.IsMatch(n, name)).Order(StringComparer.Ordinal).Select(n => ImagePath.Combine(parent, n))
+                    : [])];
+        return found.Where(d => context.RealDirectory(d) is not null);
     }
 
     private static bool HasFile(BuildContext context, string directory, string name) =>
