@@ -361,6 +361,16 @@ public sealed partial class ImageBuilder
         WithProgramData("perl", "WithPerlModules", exclude ?? [], file, line);
 
     /// <summary>
+    /// Adds what Debian's postgres X (and its initdb) read besides their binaries: PREFIX/share/postgresql/X (catalogs,
+    /// the SQL initdb runs, time zone sets, text search data, extensions' control files) and PREFIX/lib/postgresql/X/lib
+    /// (plpgsql, dict_snowball, encoding converters, contrib modules) with their library closure, without the manual
+    /// pages and llvmjit.so with its bitcode (the JIT would bring libLLVM, about 110 MB).
+    /// <paramref name="exclude"/> leaves out more, as AddDirectory's patterns.
+    /// </summary>
+    public ImageBuilder WithPostgresData(string[]? exclude = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithProgramData("postgres", "WithPostgresData", exclude ?? [], file, line);
+
+    /// <summary>
     /// Makes runtime needs that the image leaves unmet (the hints a build prints, see <see cref="WithRuntimeNeeds"/>) fail
     /// the build, as <c>tinyrun --strict</c> does for every image.
     /// </summary>

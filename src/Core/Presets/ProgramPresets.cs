@@ -40,6 +40,14 @@ public static partial class ProgramPresets
             new(["{prefix}/share/perl/5.*"], ["*.pod", "pod"], Optional: true),
             new(["{prefix}/lib/*/perl/5.*"], ["*.pod", "pod", "CORE"], Optional: true),
         ], "strict.pm", "/usr/bin/perl"),
+        // Debian's postgres X: its catalogs and the SQL initdb runs in PREFIX/share/postgresql/X, its modules (plpgsql,
+        // dict_snowball, the encoding converters) in PREFIX/lib/postgresql/X/lib. llvmjit.so, the JIT, would bring
+        // libLLVM (about 110 MB): left out, as is the bitcode it compiles from; postgres then runs without JIT.
+        new("postgres", ".WithPostgresData()", Postgres(), "postgres {version}",
+        [
+            new(["{prefix}/share/postgresql/{version}"], ["man"]),
+            new(["{prefix}/lib/postgresql/{version}/lib"], ["llvmjit*", "bitcode"]),
+        ], "postgres.bki", "/usr/lib/postgresql/15/bin/postgres"),
     ];
 
     /// <summary>The preset named <paramref name="name"/>.</summary>
@@ -58,4 +66,7 @@ public static partial class ProgramPresets
 
     [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/perl(5\.[0-9]+\.[0-9]+)?$")]
     private static partial Regex Perl();
+
+    [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/lib/postgresql/(?<version>[0-9]+)/bin/(postgres|initdb)$")]
+    private static partial Regex Postgres();
 }

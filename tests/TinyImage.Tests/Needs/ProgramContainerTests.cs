@@ -152,6 +152,34 @@ public sealed class ProgramContainerTests : IDisposable
         Assert.Equal("[\"ba7816bf\"]\n", working.Stdout);
     }
 
+    [Fact]
+    public void Postgres_initdb_creates_a_cluster_that_answers_a_query_and_without_WithRuntimeNeeds_the_hints_name_what_fails()
+    {
+        const string bin = "/usr/lib/postgresql/15/bin";
+        Assert.True(File.Exists(bin + "/initdb") && File.Exists(bin + "/postgres"), "the test needs Debian 12's postgresql-15");
+        var (bare, provided) = (_images.Tag("postgres-bare"), _images.Tag("postgres-needs"));
+        const string postgres = $$"""From.Scratch().AddBinary("{{bin}}/initdb").AddBinary("{{bin}}/postgres").WithLibs()""";
+        const string user = $$""".WithUser("postgres", 999).Entrypoint("{{bin}}/initdb").Tag("TAG");""";
+
+        var hints = Build("bare", postgres + user, bare);
+        Assert.Contains($"hint: {bin}/initdb imports popen: add .AddBinary(\"/bin/sh\") before .WithLibs()", hints);
+        Assert.Contains($"hint: {bin}/initdb is postgres 15: add .WithPostgresData()", hints);
+        Assert.Contains(hints, h => Regex.IsMatch(h, @"^hint: \S+ imports \w+: add \.WithTimezones\(\) or \.WithTimezone\(""Etc/UTC""\)$"));
+        var failing = Docker("-v", Volume() + ":/home/postgres", bare, "-D", "/home/postgres/data");
+        Assert.True(failing.ExitCode != 0, failing.ToString());
+        Assert.Contains("popen failure: Cannot allocate memory", failing.Stdout + failing.Stderr); // the table's row: no /bin/sh
+
+        Build("needs", postgres + ".WithRuntimeNeeds()" + user, provided);
+        var home = Volume();
+        var initdb = Docker("-v", home + ":/home/postgres", provided, "-D", "/home/postgres/data", "-E", "UTF8", "--locale=C.utf8");
+        Assert.True(initdb.ExitCode == 0, initdb.ToString());
+        Assert.Contains("Success.", initdb.Stdout);
+        var query = Run.Process("docker", ["run", "-i", "--rm", "--pull", "never", "--network", "none", "-v", home + ":/home/postgres",
+            "--entrypoint", bin + "/postgres", provided, "--single", "-D", "/home/postgres/data", "postgres"], stdin: "select 6*7 as answer;\n");
+        Assert.True(query.ExitCode == 0, query.ToString());
+        Assert.Contains("answer = \"42\"", query.Stdout);
+    }
+
     private const string ImportScript =
         "import json, sqlite3, ssl, decimal, zoneinfo, datetime\n" +
         "try: offset = datetime.datetime(2026, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo('Europe/Paris')).utcoffset().seconds\n" +

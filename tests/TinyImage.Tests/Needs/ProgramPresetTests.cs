@@ -96,6 +96,21 @@ public sealed class ProgramPresetTests
     }
 
     [Fact]
+    public void WithPostgresData_adds_the_share_and_lib_directories_without_the_JIT_and_its_110_MB_of_LLVM()
+    {
+        const string bin = "/usr/lib/postgresql/15/bin/postgres";
+        Assert.True(File.Exists(bin) && File.Exists("/usr/lib/postgresql/15/lib/llvmjit.so"), "the test needs Debian 12's postgresql-15 (with its JIT)");
+        var tree = Assemble(new AddBinaryStep(bin, bin), new WithLibsStep(), new WithProgramDataStep("postgres"));
+        Assert.True(Has(tree, "/usr/share/postgresql/15/postgres.bki"));
+        Assert.True(Has(tree, "/usr/share/postgresql/15/pg_hba.conf.sample"));
+        Assert.True(Has(tree, "/usr/lib/postgresql/15/lib/plpgsql.so"));
+        Assert.False(Has(tree, "/usr/lib/postgresql/15/lib/llvmjit.so"));
+        Assert.False(Has(tree, "/usr/lib/postgresql/15/lib/bitcode"));
+        Assert.False(Has(tree, "/usr/share/postgresql/15/man"));
+        Assert.DoesNotContain(tree.Paths, p => p.Contains("libLLVM", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_hash_bang_script_whose_interpreters_data_is_missing_gets_the_hint_naming_its_preset()
     {
         using var dir = new Integration.TempDirectory();
@@ -167,7 +182,7 @@ public sealed class ProgramPresetTests
     [Fact]
     public void Every_preset_names_its_call_and_a_data_directory_from_its_program()
     {
-        Assert.Equal(["python", "git", "perl"], ProgramPresets.All.Select(p => p.Name));
+        Assert.Equal(["python", "git", "perl", "postgres"], ProgramPresets.All.Select(p => p.Name));
         var (preset, match) = ProgramPresets.Recognise("/usr/local/bin/python3.12")!.Value;
         Assert.Equal("/usr/local/lib/python3.12", preset.DataDirectory(match));
         Assert.Equal("WithPythonStdlib", preset.StepName);
@@ -175,5 +190,7 @@ public sealed class ProgramPresetTests
         Assert.Null(ProgramPresets.Recognise("/usr/bin/gitk"));
         Assert.Equal("perl", ProgramPresets.Recognise("/usr/bin/perl5.36.0")?.Preset.Name);
         Assert.Null(ProgramPresets.Recognise("/usr/bin/perldoc"));
+        Assert.Equal("/usr/share/postgresql/15", ProgramPresets.Recognise("/usr/lib/postgresql/15/bin/initdb") is var (postgres, m) ? postgres.DataDirectory(m) : null);
+        Assert.Null(ProgramPresets.Recognise("/usr/lib/postgresql/15/bin/psql"));
     }
 }
