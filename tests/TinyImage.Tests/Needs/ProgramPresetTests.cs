@@ -167,12 +167,16 @@ public sealed class ProgramPresetTests
     {
         const string path = "/tmp/x/recipe.tiny.csx";
         var image = new Recipe(path).From.Scratch(path, 1).AddBinary("/usr/bin/python3", null, path, 2)
-            .WithPythonStdlib(bytecode: false, exclude: ["lib2to3"], file: path, line: 3).WithGitCore(file: path, line: 4);
+            .WithPythonStdlib(bytecode: false, exclude: ["lib2to3"], file: path, line: 3).WithGitCore(file: path, line: 4)
+            .WithPerlModules(["Encode/JP*"], path, 5).WithPostgresData(file: path, line: 6);
         var python = Assert.IsType<WithProgramDataStep>(image.Spec.Steps[1]);
         Assert.Equal("python", python.Preset);
         Assert.Equal(["lib2to3", "__pycache__"], python.Exclude);
         Assert.Equal(3, python.Origin?.Line);
         Assert.Equal("git", Assert.IsType<WithProgramDataStep>(image.Spec.Steps[2]).Preset);
+        var perl = Assert.IsType<WithProgramDataStep>(image.Spec.Steps[3]);
+        Assert.Equal(("perl", "Encode/JP*"), (perl.Preset, Assert.Single(perl.Exclude)));
+        Assert.Equal("postgres", Assert.IsType<WithProgramDataStep>(image.Spec.Steps[4]).Preset);
         Assert.Empty(Assert.IsType<WithProgramDataStep>(new Recipe(path).From.Scratch(path, 1).WithPythonStdlib(file: path, line: 2).Spec.Steps[0]).Exclude);
 
         var error = Assert.Throws<TinyImageException>(() => new Recipe(path).From.Scratch(path, 1).WithPythonStdlib(exclude: ["/test"], file: path, line: 5));

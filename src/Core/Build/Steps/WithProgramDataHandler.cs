@@ -7,7 +7,7 @@ using TinyImage.Core.Spec;
 namespace TinyImage.Core.Build.Steps;
 
 /// <summary>
-/// <c>WithPythonStdlib</c>, <c>WithGitCore</c> (<see cref="ProgramPresets"/>): the directories of the first program of
+/// <c>WithPythonStdlib</c>, <c>WithGitCore</c>, <c>WithPerlModules</c>, <c>WithPostgresData</c> (<see cref="ProgramPresets"/>): the directories of the first program of
 /// the image the preset recognises, found next to it in the root, less what the preset and the step leave out, with
 /// the library closure of the loadable ELF files in them (python's C modules bring libsqlite3, libssl...).
 /// </summary>
@@ -49,13 +49,24 @@ internal sealed class WithProgramDataHandler : StepHandler<WithProgramDataStep>
         var found = new List<string> { "/" };
         foreach (var name in pattern.Split('/', StringSplitOptions.RemoveEmptyEntries))
             found = [.. found.SelectMany(parent => !name.Contains('*') ? [ImagePath.Combine(parent, name)]
-                : context.RealDirectory(parent) is { } real
-                    ? Directory.EnumerateDirectories(context.Root.HostPath(real)).Select(Path.GetFileName).OfType<string>()
-                        .Where(n => Wildcard.IsMatch(n, name)).Order(StringComparer.Ordinal).Select(n => ImagePath.Combine(parent, n))
-                    : [])];
+                : Names(context, parent, Directory.EnumerateDirectories).Where(n => Wildcard.IsMatch(n, name)).Order(StringComparer.Ordinal).Select(n => ImagePath.Combine(parent, n)))];
         return found.Where(d => context.RealDirectory(d) is not null);
     }
 
     private static bool HasFile(BuildContext context, string directory, string name) =>
-        context.RealDirectory(directory) is { } real && Directory.EnumerateFiles(context.Root.HostPath(real), name).Any();
+        Names(context, directory, Directory.EnumerateFiles).Any(n => Wildcard.IsMatch(n, name));
+
+    /// <summary>The names <paramref name="list"/> gives in the root's directory <paramref name="directory"/> (none when it is not one).</summary>
+    private static List<string> Names(BuildContext context, string directory, Func<string, IEnumerable<string>> list)
+    {
+        if (context.RealDirectory(directory) is not { } real) return [];
+        try
+        {
+            return [.. list(context.Root.HostPath(real)).Select(Path.GetFileName).OfType<string>()];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TinyImageException($"{directory}: cannot list it {context.Root.Where}: {e.Message}; check its permissions", e);
+        }
+    }
 }
