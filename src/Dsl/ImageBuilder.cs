@@ -357,6 +357,46 @@ public sealed partial class ImageBuilder
         Step(new WithRuntimeNeedsStep(), file, line);
 
     /// <summary>
+    /// Adds the standard library of the python the image has (added with <see cref="AddBinary"/>: PREFIX/bin/pythonX.Y reads
+    /// PREFIX/lib/pythonX.Y), its C modules (lib-dynload) with their library closure, without the tests (test, tests,
+    /// the _test* modules), idlelib, turtledemo, ensurepip, config-X.Y (build files), site-packages, and tkinter when
+    /// Tk's _tkinter module is not there. <paramref name="bytecode"/> false also leaves out <c>__pycache__</c> (smaller;
+    /// python then compiles what it imports at each start). <paramref name="exclude"/> leaves out more, as
+    /// AddDirectory's patterns: <c>.WithPythonStdlib(exclude: ["lib2to3", "pydoc_data"])</c>.
+    /// </summary>
+    public ImageBuilder WithPythonStdlib(bool bytecode = true, string[]? exclude = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithProgramData("python", "WithPythonStdlib", [.. exclude ?? [], .. bytecode ? Array.Empty<string>() : ["__pycache__"]], file, line);
+
+    /// <summary>
+    /// Adds what git reads besides its binary: the templates <c>git init</c> copies (PREFIX/share/git-core/templates) and
+    /// its exec path (PREFIX/lib/git-core, or PREFIX/libexec/git-core) with the helpers it runs, git-remote-https and
+    /// the others, with their library closure; the shell and perl scripts among them need /bin/sh and perl.
+    /// <paramref name="exclude"/> leaves out helpers, as AddDirectory's patterns: <c>.WithGitCore(exclude: ["git-daemon", "git-http-*"])</c>.
+    /// </summary>
+    public ImageBuilder WithGitCore(string[]? exclude = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithProgramData("git", "WithGitCore", exclude ?? [], file, line);
+
+    /// <summary>
+    /// Adds perl's own modules for the perl the image has (Debian's layout: PREFIX/lib/ARCH/perl-base with strict and
+    /// warnings, PREFIX/share/perl/5.X and PREFIX/lib/ARCH/perl/5.X with their C parts and those parts' library closure;
+    /// built from source: PREFIX/lib/perl5/5.X.Y), without pod documentation and the C headers (CORE). Third-party
+    /// modules (share/perl5, site_perl) are not added. <paramref name="exclude"/> leaves out more, as AddDirectory's
+    /// patterns: <c>.WithPerlModules(exclude: ["Encode/JP*", "CPAN*"])</c>.
+    /// </summary>
+    public ImageBuilder WithPerlModules(string[]? exclude = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithProgramData("perl", "WithPerlModules", exclude ?? [], file, line);
+
+    /// <summary>
+    /// Adds what Debian's postgres X (and its initdb) read besides their binaries: PREFIX/share/postgresql/X (catalogs,
+    /// the SQL initdb runs, time zone sets, text search data, extensions' control files) and PREFIX/lib/postgresql/X/lib
+    /// (plpgsql, dict_snowball, encoding converters, contrib modules) with their library closure, without the manual
+    /// pages and llvmjit.so with its bitcode (the JIT would bring libLLVM, about 110 MB).
+    /// <paramref name="exclude"/> leaves out more, as AddDirectory's patterns.
+    /// </summary>
+    public ImageBuilder WithPostgresData(string[]? exclude = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0) =>
+        WithProgramData("postgres", "WithPostgresData", exclude ?? [], file, line);
+
+    /// <summary>
     /// Makes runtime needs that the image leaves unmet (the hints a build prints, see <see cref="WithRuntimeNeeds"/>) fail
     /// the build, as <c>tinyrun --strict</c> does for every image.
     /// </summary>
@@ -506,6 +546,14 @@ public sealed partial class ImageBuilder
         if (charsets.FirstOrDefault(c => string.IsNullOrWhiteSpace(c)) is not null)
             throw Error(file, line, "WithGconv: a character set name is empty; name sets as iconv does, e.g. \"ISO-8859-15\", or give none for all");
         return Step(new WithGconvStep([.. charsets]), file, line);
+    }
+
+    private ImageBuilder WithProgramData(string preset, string call, string[] exclude, string file, int line)
+    {
+        foreach (var pattern in exclude)
+            if (PathFilter.Problem(pattern) is { } problem)
+                throw Error(file, line, $"{call}: pattern '{pattern}': {problem}");
+        return Step(new WithProgramDataStep(preset) { Exclude = exclude }, file, line);
     }
 
     private ImageBuilder WithTerminfoAt(string[] terms, string file, int line)

@@ -31,15 +31,22 @@ public static class AccountFiles
         return text.ToString();
     }
 
-    /// <summary>/etc/group: <c>root:x:0:</c> and one group per distinct gid, named after its first user.</summary>
+    /// <summary>
+    /// /etc/group: <c>root:x:0:</c> and one group per distinct gid, named after its first user; nobody's group 65534 is
+    /// also <c>nogroup</c>, its name on Debian, which programs built there use by default (nginx's workers: nobody:nogroup).
+    /// </summary>
     public static string Group(IEnumerable<(string Name, int Uid, int Gid)> users)
     {
         var text = new StringBuilder("root:x:0:\n");
         var seen = new HashSet<int> { 0 };
-        foreach (var (name, _, gid) in users)
+        var list = users.ToList();
+        foreach (var (name, _, gid) in list)
             if (seen.Add(gid)) text.Append($"{name}:x:{gid}:\n");
+        if (list.Any(u => u is { Name: "nobody", Gid: NobodyGid }) && !list.Any(u => u.Name == "nogroup")) text.Append($"nogroup:x:{NobodyGid}:\n");
         return text.ToString();
     }
+
+    private const int NobodyGid = 65534;
 
     /// <summary>Whether <paramref name="name"/> is a portable user name (useradd's default rule): [a-z_][a-z0-9_-]*, at most 32 characters.</summary>
     public static bool IsValidName(string name) =>

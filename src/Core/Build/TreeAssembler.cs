@@ -20,6 +20,7 @@ public sealed class TreeAssembler
         new MkDirHandler(), new WithLibsHandler(), new WithNssHandler(), new WithGconvHandler(), new AddLibraryHandler(),
         new WithCaCertificatesHandler(), new WithTimezonesHandler(), new WithUserHandler(), new WithTerminfoHandler(),
         new WithLocaleHandler(), new TraceHandler(), new WithPasswdHandler(), new WithRuntimeNeedsHandler(), new AddDotnetAppHandler(),
+        new WithProgramDataHandler(),
     }.ToFrozenDictionary(h => h.StepType);
 
     private readonly ResolverOptions _options;

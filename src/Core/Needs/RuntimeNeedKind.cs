@@ -30,6 +30,6 @@ public enum RuntimeNeedKind
     /// <summary>A library named in the program's strings and loaded with dlopen.</summary>
     Library,
 
-    /// <summary>An interpreter's own data: python X.Y's standard library (without it only <c>--version</c> works).</summary>
+    /// <summary>A program's own data, which its preset adds (Presets.ProgramPresets): python X.Y's standard library (without it only <c>--version</c> works), git's templates.</summary>
     InterpreterData,
 }

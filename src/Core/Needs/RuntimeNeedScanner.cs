@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using TinyImage.Core.Build;
 using TinyImage.Core.Elf;
 using TinyImage.Core.FileSystem;
+using TinyImage.Core.Presets;
 
 namespace TinyImage.Core.Needs;
 
@@ -59,12 +60,9 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
             if (RuntimeNeedTable.Symbols.TryGetValue(symbol.Name, out var kind) && kind != RuntimeNeedKind.Gconv && seen.Add(kind))
                 yield return Need(kind, imagePath, symbol.Name, null);
 
-        if (isProgram && PythonName().Match(imagePath) is { Success: true } python)
-        {
-            // PREFIX/bin/pythonX.Y finds its standard library in PREFIX/lib/pythonX.Y (its encodings package first).
-            var version = python.Groups["version"].Value;
-            yield return Need(RuntimeNeedKind.InterpreterData, imagePath, $"python {version}", $"{python.Groups["prefix"].Value}/lib/python{version}");
-        }
+        if (isProgram && ProgramPresets.Recognise(imagePath) is var (preset, match))
+            // python's standard library, git's templates: the program's own data, which its preset adds.
+            yield return new(RuntimeNeedKind.InterpreterData, imagePath, ProgramPreset.Fill(preset.Describe, match), preset.DataDirectory(match), preset.Call);
 
         var exec = names.FirstOrDefault(RuntimeNeedTable.ExecSymbols.Contains);
         var dlopen = isProgram && names.Contains(RuntimeNeedTable.DlopenSymbol);
@@ -122,7 +120,4 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
 
     [GeneratedRegex(@"^lib[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*\.so(\.[0-9]+)*$")]
     private static partial Regex LibraryName();
-
-    [GeneratedRegex(@"^(?<prefix>(/[^/]+)*)/bin/python(?<version>[0-9]+\.[0-9]+)$")]
-    private static partial Regex PythonName();
 }

@@ -86,11 +86,11 @@ public static class RuntimeNeedTable
         [RuntimeNeedKind.CaCertificates] = new("the CA certificates",
             _ => ".WithCaCertificates()",
             (image, _) => image.IsFile("/etc/ssl/certs/ca-certificates.crt")),
-        [RuntimeNeedKind.InterpreterData] = new("its standard library",
-            library => $".AddDirectory(\"{library}\", \"{library}\")",
-            // PREFIX/lib/pythonX.Y/encodings, or the zipped library PREFIX/lib/pythonXY.zip.
-            (image, library) => image.AnyPath(p => p.StartsWith(library + "/encodings/", StringComparison.Ordinal)) ||
-                                (library is not null && image.IsFile(library.Replace(".", "", StringComparison.Ordinal) + ".zip"))),
+        [RuntimeNeedKind.InterpreterData] = new("its own data (standard library, templates)",
+            // The scanner names the call of the program's preset; this is for a need without one.
+            directory => $".AddDirectory(\"{directory}\", \"{directory}\")",
+            // The preset's landmark in its data directory: python's encodings package, git's templates, perl's strict.pm.
+            (image, directory) => directory is not null && Presets.ProgramPresets.All.Any(p => p.HasLandmark(image.IsFile, image.Tree.Paths, directory))),
         [RuntimeNeedKind.Library] = new("a library it loads with dlopen",
             library => $".AddLibrary(\"{library}\")",
             (image, library) => image.AnyPath(p => p.EndsWith("/" + library, StringComparison.Ordinal))),

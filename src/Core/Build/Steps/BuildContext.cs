@@ -144,14 +144,24 @@ internal sealed class BuildContext(ResolverOptions options, ProgramTracer tracer
         AddClosure(inputs, reason);
     }
 
-    /// <summary>Adds a directory of the root at its real path, with the symlinks on the way to it (e.g. /lib -> usr/lib).</summary>
-    public void AddRootDirectory(string path, Provenance reason)
+    /// <summary>
+    /// Adds a directory of the root at its real path, with the symlinks on the way to it (e.g. /lib -> usr/lib); returns
+    /// the ELF files in it, noted for WithLibs.
+    /// </summary>
+    /// <param name="filter">Which paths to copy; null: all.</param>
+    public IReadOnlyList<ElfInput> AddRootDirectory(string path, Provenance reason, PathFilter? filter = null)
     {
         var (real, links) = Root.Resolve(path) ?? throw new TinyImageException($"{path}: no such directory in {Root.Describe()}");
         foreach (var (link, target) in links)
             Tree.Add(FileEntry.Link(link, target, reason.Because($"symlink on the path to {path}")));
-        foreach (var (imagePath, _) in Root.AddDirectory(Tree, real, real, reason, normaliseModes: false))
-            if (ElfReader.IsElf(Root.HostPath(imagePath))) NoteElf(ElfInput.InPlace(Root, imagePath));
+        var elfFiles = new List<ElfInput>();
+        foreach (var (imagePath, _) in Root.AddDirectory(Tree, real, real, reason, normaliseModes: false, filter))
+        {
+            if (!ElfReader.IsElf(Root.HostPath(imagePath))) continue;
+            elfFiles.Add(ElfInput.InPlace(Root, imagePath));
+            NoteElf(elfFiles[^1]);
+        }
+        return elfFiles;
     }
 
     /// <summary>Adds the symlinks met on the way to <paramref name="path"/> when it exists and is reached through one (e.g. /usr/lib/ssl/certs -> /etc/ssl/certs).</summary>

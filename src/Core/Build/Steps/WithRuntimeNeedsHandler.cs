@@ -7,7 +7,8 @@ namespace TinyImage.Core.Build.Steps;
 /// <summary>
 /// <c>WithRuntimeNeeds</c>: provides what the image's ELF files need at run time and the image lacks, each by the step
 /// that provides it alone (<see cref="RuntimeNeedTable"/>), with the smallest content: root and nobody; /bin/sh only for
-/// a program that imports popen or system; gconv modules only for character sets its strings name; C.utf8. What it cannot provide
+/// a program that imports popen or system; gconv modules only for character sets its strings name; C.utf8; a program's own
+/// data by its preset (python's standard library). What it cannot provide
 /// (a gconv need naming no set, something the root lacks) is left to the build's hint. Files it adds are looked at again.
 /// </summary>
 internal sealed class WithRuntimeNeedsHandler : StepHandler<WithRuntimeNeedsStep>
@@ -53,6 +54,8 @@ internal sealed class WithRuntimeNeedsHandler : StepHandler<WithRuntimeNeedsStep
             case RuntimeNeedKind.Locales: new WithLocaleHandler().Apply(new WithLocaleStep("C.utf8") { Origin = step.Origin }, context); break;
             case RuntimeNeedKind.Libgcc: new AddLibraryHandler().Apply(new AddLibraryStep("libgcc_s.so.1", "libgcc-s1") { Origin = step.Origin }, context); break;
             case RuntimeNeedKind.CaCertificates: new WithCaCertificatesHandler().Apply(new WithCaCertificatesStep { Origin = step.Origin }, context); break;
+            case RuntimeNeedKind.InterpreterData when Presets.ProgramPresets.Recognise(need.File) is var (preset, _):
+                WithProgramDataHandler.Apply(preset, [], context, reason); break;
             case RuntimeNeedKind.Library when need.Detail is { } library:
                 new AddLibraryHandler().Apply(new AddLibraryStep(library) { Origin = step.Origin }, context); break;
         }
