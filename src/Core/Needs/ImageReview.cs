@@ -27,6 +27,7 @@ public static class ImageReview
         var problems = StartChecks.Problems(spec.Config, image, [.. elfFiles.Select(e => (e.ImagePath, e.Info))]);
         if (problems.Count > 0)
             throw new TinyImageException(SourceLocation.Prefix(spec.Origin, string.Join("; ", problems)));
+        foreach (var note in StartChecks.Notes(spec.Config, image)) hint(note);
 
         var unmet = RuntimeNeeds.Unmet(image, new RuntimeNeedScanner(resolver).Scan(elfFiles.Select(e => (e.ImagePath, e.HostPath))));
         if (strict && unmet.Count > 0)

@@ -7,8 +7,9 @@ namespace TinyImage.Core.Needs;
 
 /// <summary>
 /// Checks that stop, at build time, an image that cannot start: a dynamic program without its loader or libraries,
-/// an entrypoint that is not in the image, a user name the image's /etc/passwd does not have. Each problem is one line
-/// naming the fix. A missing WorkDir is not one: Docker creates it (owned by root) when it creates the container.
+/// an entrypoint that is not in the image, a user name the image's /etc/passwd does not have, a WorkDir that is a file.
+/// Each problem is one line naming the fix. A missing WorkDir is not one: the engine creates it when it creates the
+/// container, owned by root, which only a non-root user notices (<see cref="Notes"/>).
 /// </summary>
 public static class StartChecks
 {
@@ -37,8 +38,22 @@ public static class StartChecks
             else if (group is { Length: > 0 } && !IsNumber(group) && !HasEntry(image, "/etc/group", group))
                 problems.Add($".User(\"{user}\"): the image has no group entry for {group}, so the container cannot start; add .WithUser(\"{group}\", UID) or use a number, .User(\"UID:GID\")");
         }
+        if (WorkDir(config) is { } workDir && image.Follow(workDir) is { Kind: not EntryKind.Directory })
+            problems.Add($".WorkDir(\"{workDir}\"): {workDir} in the image is a file, not a directory, so the container cannot start; use another directory or .MkDir(\"{workDir}\") in its place");
         return problems;
     }
+
+    /// <summary>What lets the image start but may still surprise, one hint line each: a non-root user's WorkDir that the engine will create owned by root.</summary>
+    public static IReadOnlyList<string> Notes(ImageConfig config, ImageView image)
+    {
+        if (WorkDir(config) is not { } workDir || image.Follow(workDir) is not null || ImagePath.Normalize(workDir) == "/") return [];
+        var user = config.User is { Length: > 0 } given ? given.Split(':')[0] : "0";
+        return user is "0" or "root" ? []
+            : [$"hint: .WorkDir(\"{workDir}\") is not in the image: the engine creates it owned by root, so user {user} cannot write there; add .MkDir(\"{workDir}\", owner: \"{user}\") if it should"];
+    }
+
+    /// <summary>The image's absolute WorkDir, or null.</summary>
+    private static string? WorkDir(ImageConfig config) => config.WorkingDir is { Length: > 0 } dir && dir.StartsWith('/') ? dir : null;
 
     /// <summary>An ELF file ld.so can load: an executable or a shared object, not a relocatable object or a core dump.</summary>
     public static bool IsLoadable(ElfInfo info) => info.Type is ElfFileType.Executable or ElfFileType.SharedObject;

@@ -65,6 +65,28 @@ public sealed class StartChecksTests
         var hints = new List<string>();
         var image = await Build(NoCommand with { WorkingDir = "/srv/app" }, dir.Combine("a.tar"), [new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new WithLibsStep()], hints.Add);
         Assert.True(File.Exists(image.OutputPath));
+        Assert.DoesNotContain(hints, h => h.Contains("WorkDir", StringComparison.Ordinal)); // root can write in it
+    }
+
+    [Fact]
+    public async Task A_missing_work_dir_of_a_non_root_user_gets_a_hint_and_an_existing_one_none()
+    {
+        using var dir = new TempDirectory();
+        var steps = new BuildStep[] { new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new WithLibsStep() };
+        var hints = new List<string>();
+        await Build(NoCommand with { WorkingDir = "/srv/app", User = "1000" }, dir.Combine("a.tar"), steps, hints.Add);
+        Assert.Contains("hint: .WorkDir(\"/srv/app\") is not in the image: the engine creates it owned by root, so user 1000 cannot write there; add .MkDir(\"/srv/app\", owner: \"1000\") if it should", hints);
+
+        var none = new List<string>();
+        await Build(NoCommand with { WorkingDir = "/srv/app", User = "1000" }, dir.Combine("b.tar"), [.. steps, new MkDirStep("/srv/app", 0x1ED)], none.Add);
+        Assert.DoesNotContain(none, h => h.Contains("WorkDir", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_work_dir_that_is_a_file_in_the_image_is_refused()
+    {
+        var error = await BuildFails(NoCommand with { WorkingDir = "/usr/bin/true" }, new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new WithLibsStep());
+        Assert.Equal(".WorkDir(\"/usr/bin/true\"): /usr/bin/true in the image is a file, not a directory, so the container cannot start; use another directory or .MkDir(\"/usr/bin/true\") in its place", error);
     }
 
     [Fact]
