@@ -111,8 +111,60 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
         Assert.Equal([KeyValuePair.Create("DOTNET_ROOT", "/opt/dotnet")], config.Env.ToArray());
     }
 
-    private static HashSet<string> Assemble(AddDotnetAppStep step) =>
-        [.. new TreeAssembler(new ResolverOptions()).Assemble(new ImageSpec { Steps = [step] }).Tree.Paths];
+    [Fact]
+    public void A_framework_dependent_image_has_only_the_framework_assemblies_the_app_reaches_and_deps_json_lists_only_those()
+    {
+        var tree = AssembleTree(new AddDotnetAppStep(apps.Published("fd"), "/app"));
+        var netcore = Path.GetDirectoryName(tree.Paths.Single(p => p.StartsWith("/usr/share/dotnet/shared/Microsoft.NETCore.App/", StringComparison.Ordinal) && p.EndsWith("/System.Private.CoreLib.dll", StringComparison.Ordinal)))!;
+        foreach (var reached in new[] { "System.Runtime.dll", "System.Console.dll", "System.Security.Cryptography.dll", "System.Net.Http.dll", "System.Diagnostics.StackTrace.dll" })
+            Assert.Contains($"{netcore}/{reached}", tree.Paths);
+        foreach (var unreached in new[] { "Microsoft.VisualBasic.dll", "System.Data.Common.dll", "System.Xml.XmlSerializer.dll" })
+            Assert.DoesNotContain($"{netcore}/{unreached}", tree.Paths);
+        var deps = tree.Find($"{netcore}/Microsoft.NETCore.App.deps.json")!;
+        Assert.NotNull(deps.Content); // rewritten, not the host's file
+        var listed = DepsAssets(deps.Content);
+        Assert.DoesNotContain("Microsoft.VisualBasic.dll", listed);
+        Assert.Contains("System.Console.dll", listed);
+        Assert.All(listed, asset => Assert.Contains($"{netcore}/{asset}", tree.Paths));
+
+        var whole = AssembleTree(new AddDotnetAppStep(apps.Published("fd"), "/app") { WholeFramework = true });
+        Assert.Contains($"{netcore}/Microsoft.VisualBasic.dll", whole.Paths);
+        Assert.Contains("Microsoft.VisualBasic.dll", DepsAssets(whole.Find($"{netcore}/Microsoft.NETCore.App.deps.json")!.Content!));
+    }
+
+    [Fact]
+    public void A_self_contained_image_has_only_the_runtime_pack_assemblies_the_app_reaches_and_its_deps_json_lists_only_those()
+    {
+        Assert.True(File.Exists(Path.Combine(apps.Published("sc"), "Microsoft.VisualBasic.dll")), "the publish output has it, so leaving it out is tested");
+        var tree = AssembleTree(new AddDotnetAppStep(apps.Published("sc"), "/app"));
+        Assert.Contains("/app/System.Private.CoreLib.dll", tree.Paths);
+        Assert.Contains("/app/System.Console.dll", tree.Paths);
+        Assert.Contains("/app/hello.dll", tree.Paths);
+        Assert.DoesNotContain("/app/Microsoft.VisualBasic.dll", tree.Paths);
+        var listed = DepsAssets(tree.Find("/app/hello.deps.json")!.Content!);
+        Assert.Contains("hello.dll", listed);
+        Assert.Contains("libcoreclr.so", listed);
+        Assert.DoesNotContain("Microsoft.VisualBasic.dll", listed);
+        Assert.All(listed, asset => Assert.Contains($"/app/{asset}", tree.Paths));
+
+        var whole = AssembleTree(new AddDotnetAppStep(apps.Published("sc"), "/app") { WholeFramework = true });
+        Assert.Contains("/app/Microsoft.VisualBasic.dll", whole.Paths);
+        Assert.Contains("Microsoft.VisualBasic.dll", DepsAssets(whole.Find("/app/hello.deps.json")!.Content!));
+    }
+
+    /// <summary>The runtime and native assets a deps.json lists (paths relative to its directory).</summary>
+    private static List<string> DepsAssets(byte[] json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.GetProperty("targets").EnumerateObject()
+            .SelectMany(t => t.Value.EnumerateObject())
+            .SelectMany(l => new[] { "runtime", "native" }.SelectMany(g => l.Value.TryGetProperty(g, out var files) ? files.EnumerateObject().Select(f => f.Name) : []))];
+    }
+
+    private static HashSet<string> Assemble(AddDotnetAppStep step) => [.. AssembleTree(step).Paths];
+
+    private static Core.FileSystem.FileTree AssembleTree(AddDotnetAppStep step) =>
+        new TreeAssembler(new ResolverOptions()).Assemble(new ImageSpec { Steps = [step] }).Tree;
 
     [Fact]
     public async Task A_framework_dependent_app_fetches_https_from_a_local_server_it_trusts_through_a_test_ca()
