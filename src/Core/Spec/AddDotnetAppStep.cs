@@ -33,6 +33,12 @@ public sealed record AddDotnetAppStep(string Source, string Destination) : Build
     /// </summary>
     public bool WholeFramework { get; init; }
 
+    /// <summary>
+    /// Add GSSAPI (<c>libgssapi_krb5.so.2</c> and its closure), which the runtime loads only for Negotiate (Kerberos,
+    /// NTLM) authentication: <c>NegotiateStream</c>, HttpClient with default credentials, ASP.NET Core's Negotiate handler.
+    /// </summary>
+    public bool Gssapi { get; init; }
+
     /// <summary>Leave ICU out even when the app does not ask for invariant globalization (sets DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1).</summary>
     public bool InvariantGlobalization { get; init; }
 }

@@ -98,6 +98,16 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     }
 
     [Fact]
+    public void Gssapi_is_added_with_its_libraries_only_when_asked()
+    {
+        var published = apps.Published("fd");
+        Assert.DoesNotContain(Assemble(new AddDotnetAppStep(published, "/app")), f => f.Contains("libgssapi_krb5.so", StringComparison.Ordinal));
+        var with = Assemble(new AddDotnetAppStep(published, "/app") { Gssapi = true });
+        Assert.Contains(with, f => f.EndsWith("/libgssapi_krb5.so.2", StringComparison.Ordinal));
+        Assert.Contains(with, f => f.EndsWith("/libkrb5.so.3", StringComparison.Ordinal)); // its closure
+    }
+
+    [Fact]
     public void The_recipes_own_entrypoint_environment_and_working_directory_win_over_the_apps()
     {
         var spec = new ImageSpec

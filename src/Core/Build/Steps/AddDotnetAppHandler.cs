@@ -35,6 +35,9 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
     // The OpenSSL sonames the runtime probes (pal_crypto openssl.c), in its order.
     private static readonly string[] OpenSslNames = ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.1.0.0", "libssl.so.10"];
 
+    // The GSSAPI library System.Net.Security.Native dlopens for Negotiate (Kerberos, NTLM) authentication.
+    private const string GssapiName = "libgssapi_krb5.so.2";
+
     protected override void Apply(AddDotnetAppStep step, BuildContext context)
     {
         var reason = BuildContext.From(step, "AddDotnetApp");
@@ -90,6 +93,13 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
             if (ssl is null)
                 throw new TinyImageException($"AddDotnetApp: the app uses cryptography or TLS, and OpenSSL (libssl.so.3) is not in [{string.Join(", ", searched)}] {context.Root.Where}; {context.Root.HowToInstall("libssl3")}");
             context.AddElfFiles([ssl], runtimeNeeds.Because("OpenSSL, which the runtime loads for cryptography and TLS"));
+        }
+        if (step.Gssapi)
+        {
+            var (gssapi, searched) = context.Locator.Find(GssapiName, first);
+            if (gssapi is null)
+                throw new TinyImageException($"AddDotnetApp: gssapi: true, and {GssapiName} is not in [{string.Join(", ", searched)}] {context.Root.Where}; {context.Root.HowToInstall("libgssapi-krb5-2")}");
+            context.AddElfFiles([gssapi], runtimeNeeds.Because("GSSAPI (Kerberos), which the runtime loads for Negotiate authentication (gssapi: true)"));
         }
         if (!app.Config.InvariantTimezone)
             new WithTimezonesHandler().Apply(new WithTimezonesStep(null) { Origin = step.Origin }, context);
