@@ -98,6 +98,32 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     }
 
     [Fact]
+    public void Mirror_a_self_contained_arm64_app_runs_under_qemu_on_libc_icu_and_openssl_from_debian_arm64_packages()
+    {
+        using var dir = new TempDirectory();
+        var copy = Run.Process("cp", ["-r", apps.Published("sc-arm64"), dir.Combine("publish")]);
+        Assert.True(copy.ExitCode == 0, copy.ToString());
+        using var images = new EngineImages();
+        var tag = images.Tag("sc-arm64");
+        dir.Write("app.tiny.csx", $$"""
+            From.Scratch()
+                .Root(Debian.Release("bookworm").Install("libc6", "libgcc-s1", "libstdc++6", "libicu72", "libssl3", "tzdata", "ca-certificates"))
+                .AddDotnetApp("publish")
+                .Platforms(["linux/arm64"])
+                .Tag("{{tag}}");
+            """);
+        var build = Run.Tinyrun(dir.Path, "app.tiny.csx", "--load", "--output", dir.Combine("app.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var files = ImageArchive.Read(dir.Combine("app.tar")).NonDirectories();
+        Assert.Contains(files, f => f.StartsWith("/usr/lib/aarch64-linux-gnu/libicuuc.so.72", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("/ld-linux-aarch64.so.1", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.Contains("x86_64", StringComparison.Ordinal));
+        var run = Run.Docker(["run", "--rm", "--pull", "never", "--network", "none", "--platform", "linux/arm64", tag]);
+        Assert.True(run.ExitCode == 0, $"{run} (arm64 needs qemu-user-static and binfmt-support: scripts/install-test-deps.sh)");
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput, run.Stdout);
+    }
+
+    [Fact]
     public void Gssapi_is_added_with_its_libraries_only_when_asked()
     {
         var published = apps.Published("fd");
