@@ -152,7 +152,7 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     {
         var tree = AssembleTree(new AddDotnetAppStep(apps.Published("fd"), "/app"));
         var netcore = Path.GetDirectoryName(tree.Paths.Single(p => p.StartsWith("/usr/share/dotnet/shared/Microsoft.NETCore.App/", StringComparison.Ordinal) && p.EndsWith("/System.Private.CoreLib.dll", StringComparison.Ordinal)))!;
-        foreach (var reached in new[] { "System.Runtime.dll", "System.Console.dll", "System.Security.Cryptography.dll", "System.Net.Http.dll", "System.Diagnostics.StackTrace.dll" })
+        foreach (var reached in new[] { "System.Runtime.dll", "System.Console.dll", "System.Security.Cryptography.dll", "System.Net.Http.dll", "System.Diagnostics.StackTrace.dll", "System.Private.Xml.Linq.dll" })
             Assert.Contains($"{netcore}/{reached}", tree.Paths);
         foreach (var unreached in new[] { "Microsoft.VisualBasic.dll", "System.Data.Common.dll", "System.Xml.XmlSerializer.dll" })
             Assert.DoesNotContain($"{netcore}/{unreached}", tree.Paths);
