@@ -7,8 +7,10 @@ namespace TinyImage.Core.Build.Steps;
 
 /// <summary>
 /// <c>AddDotnetApp</c>: a published .NET app, the shared frameworks and host of a framework-dependent one (from the
-/// host's .NET installation, at the versions hostfxr would roll forward to), the library closure of every native
-/// file, what the runtime dlopens (ICU, OpenSSL), time zones, CA certificates, and the entrypoint and environment.
+/// host's .NET installation, at the versions hostfxr would roll forward to), of the runtime's assemblies only those the
+/// app reaches (<see cref="AssemblyClosure"/>, with the deps.json files rewritten to match), the library closure of
+/// every native file, what the runtime dlopens (ICU, OpenSSL, GSSAPI when asked), time zones, CA certificates, and the
+/// entrypoint and environment.
 /// </summary>
 internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
 {
