@@ -1,15 +1,20 @@
 // An ASP.NET Core minimal API (dotnet-webapi/), published by the recipe, in a scratch image with what it runs on.
-//   tinyrun recipes/dotnet-webapi.tiny.csx --load [--arg publish=framework|self-contained|aot] [--arg globalization=false] [--arg openssl=false]
+//   tinyrun recipes/dotnet-webapi.tiny.csx --load [--arg publish=framework|self-contained|aot] [--arg globalization=false] [--arg openssl=true|auto]
 //   docker run --rm --network host dotnet-webapi   then   curl http://127.0.0.1:8080/releases
-// framework: the shared ASP.NET Core and .NET runtimes from this machine's .NET installation; self-contained: trimmed
-// (PublishTrimmed, TrimMode=partial), the runtime inside the app; aot: Native AOT (needs clang and zlib1g-dev). globalization=false
-// publishes with InvariantGlobalization: no ICU in the image. openssl=false leaves OpenSSL and the CA certificates out:
-// this API serves plain HTTP and does no cryptography, so it never loads them (HTTPS would need them).
+// framework: the shared ASP.NET Core and .NET runtimes from this machine's .NET installation (only the assemblies the
+// app reaches); self-contained: trimmed (PublishTrimmed, TrimMode=partial), the runtime inside the app; aot: Native AOT
+// (needs clang and zlib1g-dev). globalization=false publishes with InvariantGlobalization: no ICU in the image.
+// OpenSSL: this API serves plain HTTP (ASPNETCORE_HTTP_PORTS) and makes no outbound request, so the runtime never
+// loads libssl (checked: it is not mapped after a request is served), and the default here (openssl=false) leaves
+// OpenSSL and the CA certificates out. Kestrel has HTTPS in it, so AddDotnetApp on its own (openssl=auto) adds them
+// for any ASP.NET Core app: HTTPS endpoints can be switched on at run time (ASPNETCORE_URLS=https://..., appsettings).
+// Use openssl=true (or auto) for an app that serves HTTPS or calls HTTPS services, as dotnet-docker's releasesapi
+// sample does (its HttpClient fetches the release notes from builds.dotnet.microsoft.com).
 using System.Runtime.InteropServices;
 
 var publish = Args.Get("publish", "framework");
 var globalization = Args.Get("globalization", "true");
-bool? openSsl = Args.Get("openssl", "") switch { "" => null, "false" => false, "true" => true, var other => throw new ArgumentException($"--arg openssl={other}: use true or false") };
+bool? openSsl = Args.Get("openssl", "false") switch { "auto" => null, "false" => false, "true" => true, var other => throw new ArgumentException($"--arg openssl={other}: use false, true or auto") };
 var rid = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
 var how = publish switch
 {

@@ -439,16 +439,21 @@ public sealed partial class ImageBuilder
     /// <c>dotnet NAME.dll</c>) and working directory are set unless the recipe sets them, and the container runs as the
     /// user app (uid 1654, as in Microsoft's images) unless <paramref name="nonRootUser"/> is false. <paramref name="openSsl"/>
     /// false leaves OpenSSL and the CA certificates out for an app that serves plain HTTP and does no cryptography (it
-    /// fails at its first TLS or cryptographic call); true adds them whatever the app references.
+    /// fails at its first TLS or cryptographic call); true adds them whatever the app references. Of the runtime's
+    /// assemblies (the shared frameworks, or a self-contained app's runtime pack) only those the app's assemblies reach
+    /// through their references and the names in their strings go in, with the deps.json files rewritten to match;
+    /// <paramref name="wholeFramework"/> true keeps them all (for an app that loads assemblies by names it builds at run time).
+    /// <paramref name="gssapi"/> true adds GSSAPI (libgssapi_krb5.so.2), which the runtime loads only for Negotiate
+    /// (Kerberos, NTLM) authentication.
     /// </summary>
     public ImageBuilder AddDotnetApp(string publishDirectory, string destination = "/app", bool nonRootUser = true, string? dotnetRoot = null,
-        bool invariantGlobalization = false, bool? openSsl = null, bool diagnostics = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        bool invariantGlobalization = false, bool? openSsl = null, bool diagnostics = false, bool wholeFramework = false, bool gssapi = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var (from, tree) = ResolveSource(publishDirectory);
         var next = Step(new AddDotnetAppStep(from, ImageDestination(destination, file, line))
         {
             Tree = tree, DotnetRoot = dotnetRoot is null ? null : _recipe.ResolveSource(dotnetRoot),
-            InvariantGlobalization = invariantGlobalization, OpenSsl = openSsl, Diagnostics = diagnostics,
+            InvariantGlobalization = invariantGlobalization, OpenSsl = openSsl, Diagnostics = diagnostics, WholeFramework = wholeFramework, Gssapi = gssapi,
         }, file, line);
         return nonRootUser ? next.WithUser("app", DotnetAppUid, file: file, line: line) : next;
     }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Core.Dotnet;
@@ -53,5 +54,36 @@ public sealed record DepsFile
         {
             throw new TinyImageException($"{name}: not valid JSON ({e.Message}); publish the app again with dotnet publish", e);
         }
+    }
+
+    /// <summary>
+    /// The deps.json <paramref name="json"/> without the assets (files under a library's <c>runtime</c>, <c>native</c> or
+    /// <c>resources</c>, relative to the directory of the deps.json) named in <paramref name="removed"/>: the host puts every
+    /// runtime asset of the deps.json on the app's list of trusted assemblies, so files left out of an image are taken
+    /// out of its deps.json too. Everything else is kept as it is, in its order.
+    /// </summary>
+    public static byte[] WithoutAssets(ReadOnlyMemory<byte> json, IReadOnlySet<string> removed, string name)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json.Span, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            throw new TinyImageException($"{name}: not valid JSON ({e.Message}); publish the app again with dotnet publish", e);
+        }
+        if (root is not JsonObject document || document["targets"] is not JsonObject targets)
+            throw new TinyImageException($"{name}: has no \"targets\" object; publish the app again with dotnet publish");
+        foreach (var target in targets.Select(t => t.Value).OfType<JsonObject>())
+            foreach (var library in target.Select(l => l.Value).OfType<JsonObject>())
+                foreach (var group in new[] { "runtime", "native", "resources" })
+                    if (library[group] is JsonObject files)
+                        foreach (var file in files.Select(f => f.Key).Where(removed.Contains).ToList())
+                            files.Remove(file);
+        using var output = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+            document.WriteTo(writer);
+        return output.ToArray();
     }
 }

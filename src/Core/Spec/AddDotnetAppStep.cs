@@ -26,6 +26,19 @@ public sealed record AddDotnetAppStep(string Source, string Destination) : Build
     /// </summary>
     public bool? OpenSsl { get; init; }
 
+    /// <summary>
+    /// Keep every assembly of the runtime (the shared frameworks of a framework-dependent app, the runtime pack of a
+    /// self-contained one). False, the default: only those the app's assemblies reach through their references and the
+    /// names in their strings (<see cref="Dotnet.AssemblyClosure"/>), with the deps.json files rewritten to match.
+    /// </summary>
+    public bool WholeFramework { get; init; }
+
+    /// <summary>
+    /// Add GSSAPI (<c>libgssapi_krb5.so.2</c> and its closure), which the runtime loads only for Negotiate (Kerberos,
+    /// NTLM) authentication: <c>NegotiateStream</c>, HttpClient with default credentials, ASP.NET Core's Negotiate handler.
+    /// </summary>
+    public bool Gssapi { get; init; }
+
     /// <summary>Leave ICU out even when the app does not ask for invariant globalization (sets DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1).</summary>
     public bool InvariantGlobalization { get; init; }
 }

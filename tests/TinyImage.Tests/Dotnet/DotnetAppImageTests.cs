@@ -98,6 +98,42 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
     }
 
     [Fact]
+    public void Mirror_a_self_contained_arm64_app_runs_under_qemu_on_libc_icu_and_openssl_from_debian_arm64_packages()
+    {
+        using var dir = new TempDirectory();
+        var copy = Run.Process("cp", ["-r", apps.Published("sc-arm64"), dir.Combine("publish")]);
+        Assert.True(copy.ExitCode == 0, copy.ToString());
+        using var images = new EngineImages();
+        var tag = images.Tag("sc-arm64");
+        dir.Write("app.tiny.csx", $$"""
+            From.Scratch()
+                .Root(Debian.Release("bookworm").Install("libc6", "libgcc-s1", "libstdc++6", "libicu72", "libssl3", "tzdata", "ca-certificates"))
+                .AddDotnetApp("publish")
+                .Platforms(["linux/arm64"])
+                .Tag("{{tag}}");
+            """);
+        var build = Run.Tinyrun(dir.Path, "app.tiny.csx", "--load", "--output", dir.Combine("app.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var files = ImageArchive.Read(dir.Combine("app.tar")).NonDirectories();
+        Assert.Contains(files, f => f.StartsWith("/usr/lib/aarch64-linux-gnu/libicuuc.so.72", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("/ld-linux-aarch64.so.1", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.Contains("x86_64", StringComparison.Ordinal));
+        var run = Run.Docker(["run", "--rm", "--pull", "never", "--network", "none", "--platform", "linux/arm64", tag]);
+        Assert.True(run.ExitCode == 0, $"{run} (arm64 needs qemu-user-static and binfmt-support: scripts/install-test-deps.sh)");
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput, run.Stdout);
+    }
+
+    [Fact]
+    public void Gssapi_is_added_with_its_libraries_only_when_asked()
+    {
+        var published = apps.Published("fd");
+        Assert.DoesNotContain(Assemble(new AddDotnetAppStep(published, "/app")), f => f.Contains("libgssapi_krb5.so", StringComparison.Ordinal));
+        var with = Assemble(new AddDotnetAppStep(published, "/app") { Gssapi = true });
+        Assert.Contains(with, f => f.EndsWith("/libgssapi_krb5.so.2", StringComparison.Ordinal));
+        Assert.Contains(with, f => f.EndsWith("/libkrb5.so.3", StringComparison.Ordinal)); // its closure
+    }
+
+    [Fact]
     public void The_recipes_own_entrypoint_environment_and_working_directory_win_over_the_apps()
     {
         var spec = new ImageSpec
@@ -111,8 +147,60 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
         Assert.Equal([KeyValuePair.Create("DOTNET_ROOT", "/opt/dotnet")], config.Env.ToArray());
     }
 
-    private static HashSet<string> Assemble(AddDotnetAppStep step) =>
-        [.. new TreeAssembler(new ResolverOptions()).Assemble(new ImageSpec { Steps = [step] }).Tree.Paths];
+    [Fact]
+    public void A_framework_dependent_image_has_only_the_framework_assemblies_the_app_reaches_and_deps_json_lists_only_those()
+    {
+        var tree = AssembleTree(new AddDotnetAppStep(apps.Published("fd"), "/app"));
+        var netcore = Path.GetDirectoryName(tree.Paths.Single(p => p.StartsWith("/usr/share/dotnet/shared/Microsoft.NETCore.App/", StringComparison.Ordinal) && p.EndsWith("/System.Private.CoreLib.dll", StringComparison.Ordinal)))!;
+        foreach (var reached in new[] { "System.Runtime.dll", "System.Console.dll", "System.Security.Cryptography.dll", "System.Net.Http.dll", "System.Diagnostics.StackTrace.dll", "System.Private.Xml.Linq.dll" })
+            Assert.Contains($"{netcore}/{reached}", tree.Paths);
+        foreach (var unreached in new[] { "Microsoft.VisualBasic.dll", "System.Data.Common.dll", "System.Xml.XmlSerializer.dll" })
+            Assert.DoesNotContain($"{netcore}/{unreached}", tree.Paths);
+        var deps = tree.Find($"{netcore}/Microsoft.NETCore.App.deps.json")!;
+        Assert.NotNull(deps.Content); // rewritten, not the host's file
+        var listed = DepsAssets(deps.Content);
+        Assert.DoesNotContain("Microsoft.VisualBasic.dll", listed);
+        Assert.Contains("System.Console.dll", listed);
+        Assert.All(listed, asset => Assert.Contains($"{netcore}/{asset}", tree.Paths));
+
+        var whole = AssembleTree(new AddDotnetAppStep(apps.Published("fd"), "/app") { WholeFramework = true });
+        Assert.Contains($"{netcore}/Microsoft.VisualBasic.dll", whole.Paths);
+        Assert.Contains("Microsoft.VisualBasic.dll", DepsAssets(whole.Find($"{netcore}/Microsoft.NETCore.App.deps.json")!.Content!));
+    }
+
+    [Fact]
+    public void A_self_contained_image_has_only_the_runtime_pack_assemblies_the_app_reaches_and_its_deps_json_lists_only_those()
+    {
+        Assert.True(File.Exists(Path.Combine(apps.Published("sc"), "Microsoft.VisualBasic.dll")), "the publish output has it, so leaving it out is tested");
+        var tree = AssembleTree(new AddDotnetAppStep(apps.Published("sc"), "/app"));
+        Assert.Contains("/app/System.Private.CoreLib.dll", tree.Paths);
+        Assert.Contains("/app/System.Console.dll", tree.Paths);
+        Assert.Contains("/app/hello.dll", tree.Paths);
+        Assert.DoesNotContain("/app/Microsoft.VisualBasic.dll", tree.Paths);
+        var listed = DepsAssets(tree.Find("/app/hello.deps.json")!.Content!);
+        Assert.Contains("hello.dll", listed);
+        Assert.Contains("libcoreclr.so", listed);
+        Assert.DoesNotContain("Microsoft.VisualBasic.dll", listed);
+        Assert.All(listed, asset => Assert.Contains($"/app/{asset}", tree.Paths));
+
+        var whole = AssembleTree(new AddDotnetAppStep(apps.Published("sc"), "/app") { WholeFramework = true });
+        Assert.Contains("/app/Microsoft.VisualBasic.dll", whole.Paths);
+        Assert.Contains("Microsoft.VisualBasic.dll", DepsAssets(whole.Find("/app/hello.deps.json")!.Content!));
+    }
+
+    /// <summary>The runtime and native assets a deps.json lists (paths relative to its directory).</summary>
+    private static List<string> DepsAssets(byte[] json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return [.. document.RootElement.GetProperty("targets").EnumerateObject()
+            .SelectMany(t => t.Value.EnumerateObject())
+            .SelectMany(l => new[] { "runtime", "native" }.SelectMany(g => l.Value.TryGetProperty(g, out var files) ? files.EnumerateObject().Select(f => f.Name) : []))];
+    }
+
+    private static HashSet<string> Assemble(AddDotnetAppStep step) => [.. AssembleTree(step).Paths];
+
+    private static Core.FileSystem.FileTree AssembleTree(AddDotnetAppStep step) =>
+        new TreeAssembler(new ResolverOptions()).Assemble(new ImageSpec { Steps = [step] }).Tree;
 
     [Fact]
     public async Task A_framework_dependent_app_fetches_https_from_a_local_server_it_trusts_through_a_test_ca()

@@ -6,19 +6,29 @@ namespace TinyImage.Tests.Dotnet;
 [Collection(DockerCollection.Name)]
 public sealed class DotnetWebApiRecipeTests
 {
-    [Fact]
-    public async Task The_framework_dependent_minimal_api_answers_json_from_its_scratch_image()
+    /// <summary>
+    /// Each way the recipe publishes (Native AOT needs clang and zlib1g-dev: scripts/install-test-deps.sh), with its
+    /// default openssl=false: the API serves plain HTTP, so it answers without OpenSSL in the image.
+    /// </summary>
+    [Theory]
+    [InlineData("framework", "/usr/share/dotnet/shared/Microsoft.AspNetCore.App/10.", "/Microsoft.AspNetCore.dll")]
+    [InlineData("self-contained", "/app/", "/Microsoft.AspNetCore.Server.Kestrel.Core.dll")]
+    [InlineData("aot", "/app/", "/webapi")]
+    public async Task The_minimal_api_answers_json_from_its_scratch_image_without_openssl(string publish, string prefix, string suffix)
     {
         using var dir = new TempDirectory();
         using var images = new EngineImages();
-        var tag = images.Tag("dotnet-webapi");
-        var build = Run.Tinyrun(Run.RepoRoot, "recipes/dotnet-webapi.tiny.csx", "--load", "--tag", tag, "--output", dir.Combine("webapi.tar"));
+        var tag = images.Tag("dotnet-webapi-" + publish);
+        var build = Run.Tinyrun(Run.RepoRoot, "recipes/dotnet-webapi.tiny.csx", "--load", "--tag", tag, "--output", dir.Combine("webapi.tar"), "--arg", "publish=" + publish);
         Assert.True(build.ExitCode == 0, build.ToString());
         var files = ImageArchive.Read(dir.Combine("webapi.tar")).NonDirectories();
-        Assert.Contains(files, f => f.StartsWith("/usr/share/dotnet/shared/Microsoft.AspNetCore.App/10.", StringComparison.Ordinal) && f.EndsWith("/Microsoft.AspNetCore.dll", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.StartsWith(prefix, StringComparison.Ordinal) && f.EndsWith(suffix, StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => Path.GetFileName(f).StartsWith("libssl.so", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("libcrypto.so", StringComparison.Ordinal));
+        Assert.DoesNotContain("/etc/ssl/certs/ca-certificates.crt", files);
+        Assert.Contains(files, f => Path.GetFileName(f).StartsWith("libicuuc.so.", StringComparison.Ordinal)); // globalization=true by default
 
         var port = DockerRecipeTests.FreeLoopbackPort();
-        var name = $"tinyimage-dotnet-webapi-{port}";
+        var name = $"tinyimage-dotnet-webapi-{publish}-{port}";
         var start = Run.Docker("run", "-d", "--rm", "--pull", "never", "--name", name, "--network", "host", "-e", $"ASPNETCORE_HTTP_PORTS={port}", tag);
         Assert.True(start.ExitCode == 0, start.ToString());
         try

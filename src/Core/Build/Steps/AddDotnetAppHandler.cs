@@ -7,8 +7,10 @@ namespace TinyImage.Core.Build.Steps;
 
 /// <summary>
 /// <c>AddDotnetApp</c>: a published .NET app, the shared frameworks and host of a framework-dependent one (from the
-/// host's .NET installation, at the versions hostfxr would roll forward to), the library closure of every native
-/// file, what the runtime dlopens (ICU, OpenSSL), time zones, CA certificates, and the entrypoint and environment.
+/// host's .NET installation, at the versions hostfxr would roll forward to), of the runtime's assemblies only those the
+/// app reaches (<see cref="AssemblyClosure"/>, with the deps.json files rewritten to match), the library closure of
+/// every native file, what the runtime dlopens (ICU, OpenSSL, GSSAPI when asked), time zones, CA certificates, and the
+/// entrypoint and environment.
 /// </summary>
 internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
 {
@@ -35,16 +37,22 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
     // The OpenSSL sonames the runtime probes (pal_crypto openssl.c), in its order.
     private static readonly string[] OpenSslNames = ["libssl.so.3", "libssl.so.1.1", "libssl.so.1.0.2", "libssl.so.1.0.0", "libssl.so.10"];
 
+    // The GSSAPI library System.Net.Security.Native dlopens for Negotiate (Kerberos, NTLM) authentication.
+    private const string GssapiName = "libgssapi_krb5.so.2";
+
     protected override void Apply(AddDotnetAppStep step, BuildContext context)
     {
         var reason = BuildContext.From(step, "AddDotnetApp");
         var files = context.FilesOf(step.Tree);
         var real = files.Resolve(step.Source)?.RealPath
             ?? throw new TinyImageException($"AddDotnetApp: '{step.Source}' does not exist; give the output directory of dotnet publish (-o DIR)");
-        var app = DotnetApp.Read(files.HostPath(real));
+        var appDirectory = files.HostPath(real);
+        var app = DotnetApp.Read(appDirectory);
         var architecture = context.Platform?.Architecture ?? Platform.Host().Architecture;
         var elves = new List<ElfInput>();
-        foreach (var (imagePath, hostPath) in AddFiltered(context, files, step.Source, step.Destination, reason, step.Tree == SourceTree.Recipe, step.Diagnostics, architecture))
+        var runtimePack = app.Kind == DotnetAppKind.SelfContained && !step.WholeFramework ? RuntimePackLeftOut(appDirectory, app) : [];
+        foreach (var (imagePath, hostPath) in AddFiltered(context, files, step.Source, step.Destination, reason, step.Tree == SourceTree.Recipe, step.Diagnostics, architecture,
+            runtimePack, app.Name + ".deps.json"))
             if (IsLoadable(hostPath)) elves.Add(new ElfInput(imagePath, context.RecipeFiles, hostPath));
 
         var env = new List<KeyValuePair<string, string>>();
@@ -52,10 +60,16 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         {
             var runtime = DotnetRoot.Find(step.DotnetRoot, Environment.GetEnvironmentVariable);
             var fromRuntime = reason.Because($"runtime of the framework-dependent app, from {runtime.Path}") with { FromRecipe = false };
-            foreach (var framework in Frameworks(app, runtime, step.Source))
-                foreach (var (imagePath, hostPath) in AddFiltered(context, context.RecipeFiles, framework,
-                    ImagePath.Combine(ImageDotnetRoot, Path.GetRelativePath(runtime.Path, framework)), fromRuntime, false, step.Diagnostics, architecture))
+            var frameworks = Frameworks(app, runtime, step.Source);
+            var leftOut = step.WholeFramework ? [] : FrameworkLeftOut(appDirectory, frameworks);
+            foreach (var (framework, name) in frameworks)
+            {
+                var imageDirectory = ImagePath.Combine(ImageDotnetRoot, Path.GetRelativePath(runtime.Path, framework));
+                var ours = leftOut.Where(f => Path.GetDirectoryName(f) == framework).Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+                foreach (var (imagePath, hostPath) in AddFiltered(context, context.RecipeFiles, framework, imageDirectory, fromRuntime, false, step.Diagnostics, architecture,
+                    ours, name + ".deps.json"))
                     if (IsLoadable(hostPath)) elves.Add(new ElfInput(imagePath, context.RecipeFiles, hostPath));
+            }
             foreach (var hostPath in new[] { runtime.Muxer(), runtime.HostFxr() })
             {
                 var imagePath = ImagePath.Combine(ImageDotnetRoot, Path.GetRelativePath(runtime.Path, hostPath));
@@ -82,6 +96,13 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
                 throw new TinyImageException($"AddDotnetApp: the app uses cryptography or TLS, and OpenSSL (libssl.so.3) is not in [{string.Join(", ", searched)}] {context.Root.Where}; {context.Root.HowToInstall("libssl3")}");
             context.AddElfFiles([ssl], runtimeNeeds.Because("OpenSSL, which the runtime loads for cryptography and TLS"));
         }
+        if (step.Gssapi)
+        {
+            var (gssapi, searched) = context.Locator.Find(GssapiName, first);
+            if (gssapi is null)
+                throw new TinyImageException($"AddDotnetApp: gssapi: true, and {GssapiName} is not in [{string.Join(", ", searched)}] {context.Root.Where}; {context.Root.HowToInstall("libgssapi-krb5-2")}");
+            context.AddElfFiles([gssapi], runtimeNeeds.Because("GSSAPI (Kerberos), which the runtime loads for Negotiate authentication (gssapi: true)"));
+        }
         if (!app.Config.InvariantTimezone)
             new WithTimezonesHandler().Apply(new WithTimezonesStep(null) { Origin = step.Origin }, context);
         if (step.OpenSsl ?? app.UsesTls)
@@ -101,22 +122,62 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
     }
 
     /// <summary>
-    /// Copies a directory like AddDirectory, leaving out the diagnostics files (unless asked) and the native files of
-    /// other platforms under <c>runtimes/RID</c>; returns the regular files copied.
+    /// The assemblies of the shared frameworks (host paths) the app's assemblies do not reach (<see cref="AssemblyClosure"/>).
+    /// </summary>
+    private static List<string> FrameworkLeftOut(string appDirectory, List<(string Directory, string Name)> frameworks)
+    {
+        var assemblies = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (directory, _) in frameworks)
+            foreach (var file in Directory.EnumerateFiles(directory, "*.dll").Order(StringComparer.Ordinal))
+                assemblies.TryAdd(Path.GetFileNameWithoutExtension(file), file);
+        var reached = AssemblyClosure.Of(Directory.EnumerateFiles(appDirectory, "*.dll", SearchOption.AllDirectories).Order(StringComparer.Ordinal), assemblies);
+        return [.. assemblies.Where(a => !reached.Contains(a.Key) && AssemblyReferences.Read(a.Value) is not null).Select(a => a.Value)];
+    }
+
+    /// <summary>
+    /// The assemblies of a self-contained app's runtime pack (paths relative to the app, as its deps.json names them) that
+    /// the app's own assemblies do not reach.
+    /// </summary>
+    private static HashSet<string> RuntimePackLeftOut(string appDirectory, DotnetApp app)
+    {
+        var depsPath = Path.Combine(appDirectory, app.Name + ".deps.json");
+        if (!File.Exists(depsPath)) return [];
+        var pack = DepsFile.Read(depsPath).RuntimePackFiles
+            .Where(f => f.EndsWith(".dll", StringComparison.Ordinal) && !f.Contains('/') && File.Exists(Path.Combine(appDirectory, f)))
+            .ToDictionary(f => f[..^".dll".Length], f => Path.Combine(appDirectory, f), StringComparer.Ordinal);
+        var own = Directory.EnumerateFiles(appDirectory, "*.dll", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Where(f => !pack.ContainsKey(Path.GetFileNameWithoutExtension(f)) || Path.GetDirectoryName(f) != appDirectory.TrimEnd('/'));
+        var reached = AssemblyClosure.Of(own, pack);
+        return pack.Where(a => !reached.Contains(a.Key) && AssemblyReferences.Read(a.Value) is not null).Select(a => a.Key + ".dll").ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Copies a directory like AddDirectory, leaving out the diagnostics files (unless asked), the native files of
+    /// other platforms under <c>runtimes/RID</c> and the assemblies <paramref name="assembliesLeftOut"/> (paths relative to
+    /// the directory); the deps.json <paramref name="depsName"/> in it, when files are left out, is rewritten without
+    /// them (<see cref="DepsFile.WithoutAssets"/>). Returns the regular files copied.
     /// </summary>
     private static List<(string ImagePath, string HostPath)> AddFiltered(BuildContext context, HostFiles files, string source, string destination,
-        Provenance reason, bool normaliseModes, bool diagnostics, string architecture)
+        Provenance reason, bool normaliseModes, bool diagnostics, string architecture, IReadOnlySet<string> assembliesLeftOut, string depsName)
     {
+        var leftOut = assembliesLeftOut.Select(f => ImagePath.Combine(destination, f)).ToHashSet(StringComparer.Ordinal);
         var scratch = new FileTree();
         var copied = files.AddDirectory(scratch, source, destination, reason, normaliseModes);
         var runtimes = ImagePath.Combine(destination, "runtimes") + "/";
         var rids = architecture switch { "amd64" => "x64", "386" => "x86", var other => other };
         string[] ours = [$"linux-{rids}", "linux", "unix", "any"];
         bool Keep(string path) =>
-            (diagnostics || !(DiagnosticsFiles.Contains(Path.GetFileName(path)) || path.EndsWith(DebugSymbols, StringComparison.Ordinal)))
+            !leftOut.Contains(path)
+            && (diagnostics || !(DiagnosticsFiles.Contains(Path.GetFileName(path)) || path.EndsWith(DebugSymbols, StringComparison.Ordinal)))
             && (!path.StartsWith(runtimes, StringComparison.Ordinal) || ours.Contains(path[runtimes.Length..].Split('/')[0]));
         foreach (var path in scratch.Paths.Where(Keep).ToList())
             context.Tree.Add(scratch.Find(path)!);
+        var skipped = scratch.Paths.Where(p => !Keep(p) && scratch.Find(p)!.Kind == EntryKind.File)
+            .Select(p => p[(destination.TrimEnd('/').Length + 1)..]).ToHashSet(StringComparer.Ordinal);
+        var depsPath = ImagePath.Combine(destination, depsName);
+        if (skipped.Count > 0 && scratch.Find(depsPath) is { Kind: EntryKind.File, SourcePath: { } depsHostPath } deps)
+            context.Tree.Add(FileEntry.Inline(depsPath, DepsFile.WithoutAssets(RegularFile.ReadAllBytes(depsHostPath, DepsFile.MaxBytes), skipped, depsHostPath), deps.Mode,
+                deps.Provenance.Because($"rewritten without the {skipped.Count} files left out ({assembliesLeftOut.Count} assemblies the app does not reach: wholeFramework: true keeps them)")));
         return copied.Where(c => Keep(c.ImagePath)).ToList();
     }
 
@@ -124,17 +185,17 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
     private static bool IsLoadable(string hostPath) => !hostPath.EndsWith(DebugSymbols, StringComparison.Ordinal) && ElfReader.IsElf(hostPath);
 
     /// <summary>The directories of the shared frameworks the app runs on, and of those they run on (ASP.NET Core on NETCore.App).</summary>
-    private static List<string> Frameworks(DotnetApp app, DotnetRoot runtime, string source)
+    private static List<(string Directory, string Name)> Frameworks(DotnetApp app, DotnetRoot runtime, string source)
     {
-        var chosen = new List<string>();
+        var chosen = new List<(string Directory, string Name)>();
         var pending = new Queue<(FrameworkReference Framework, string RollForward, string ConfigName)>(
             app.Config.Frameworks.Select(f => (f, app.Config.RollForward, $"{source}/{app.Name}.runtimeconfig.json")));
         while (pending.Count > 0)
         {
             var (framework, rollForward, configName) = pending.Dequeue();
             var directory = runtime.Framework(framework, rollForward, configName);
-            if (chosen.Contains(directory)) continue;
-            chosen.Add(directory);
+            if (chosen.Contains((directory, framework.Name))) continue;
+            chosen.Add((directory, framework.Name));
             var own = Path.Combine(directory, framework.Name + ".runtimeconfig.json");
             if (File.Exists(own))
                 foreach (var next in RuntimeConfig.Read(own).Frameworks)
