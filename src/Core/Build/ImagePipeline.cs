@@ -67,7 +67,8 @@ public sealed class ImagePipeline
         var image = await pipeline.BuildAsync(entries, config, architecture, reference, sinks(Explain(entries)), cancellationToken, baseImage?.Layers).ConfigureAwait(false);
         if (_options.WriteSbom && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
             await Sbom.SbomFiles.WriteBesideAsync(written, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,
-                image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime), cancellationToken).ConfigureAwait(false);
+                image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime,
+                _options.LayerCacheDirectory is { } layerCache ? new FileHashMemo(Path.Combine(layerCache, LayerCache.MeasurementsName)) : null), cancellationToken).ConfigureAwait(false);
         return image with { Largest = LargestFiles.Of(entries, LargestShown) };
     }
 

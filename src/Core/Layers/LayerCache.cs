@@ -23,7 +23,8 @@ namespace TinyImage.Core.Layers;
 /// once an hour), so that <see cref="PruneAsync"/> can evict the least recently used first.
 /// <para>
 /// The diff_id a layer's entries give is remembered in <c>DIR/measured</c> (<see cref="LayerMeasurements"/>), keyed by
-/// the entries and their source files' stamps, so an unchanged layer is found without reading its files.
+/// the entries and their source files' stamps, so an unchanged layer is found without reading its files; the SBOM's
+/// file hashes are remembered there too (<see cref="FileHashMemo"/>).
 /// </para>
 /// <para>
 /// Concurrency: a build holds <see cref="LeaseAsync"/> (a shared lock on <c>DIR/.lock</c>) from its first lookup until
@@ -36,7 +37,8 @@ public sealed class LayerCache
 {
     private const string DigestSuffix = ".digest";
     private const string LockName = ".lock";
-    private const string MeasurementsName = "measured";
+    /// <summary>The directory of remembered measurements: layers' diff_ids and files' hashes (<see cref="FileHashMemo"/>).</summary>
+    internal const string MeasurementsName = "measured";
 
     /// <summary>How precisely a blob's last use is kept (its access time is set at most this often).</summary>
     private static readonly TimeSpan UseResolution = TimeSpan.FromHours(1);

@@ -31,7 +31,9 @@ public sealed record SbomDocument(string Name, string ShortName, string Digest, 
     /// The document of <paramref name="tree"/> (the image's files, with their provenance), whose packages come from
     /// <paramref name="root"/> (licenses and the distribution are read there).
     /// </summary>
-    public static SbomDocument Of(FileTree tree, HostFiles root, string name, string shortName, string digest, string architecture, DateTimeOffset created)
+    /// <param name="hashes">Where host files' hashes are remembered between builds; null: every file is read.</param>
+    public static SbomDocument Of(FileTree tree, HostFiles root, string name, string shortName, string digest, string architecture, DateTimeOffset created,
+        FileHashMemo? hashes = null)
     {
         var os = OsRelease.Read(root);
         var entries = tree.Entries();
@@ -47,7 +49,7 @@ public sealed record SbomDocument(string Name, string ShortName, string Digest, 
         var files = new List<SbomFile>();
         foreach (var entry in entries.Where(e => e.Kind == EntryKind.File))
         {
-            var (sha256, sha1) = Hashes(entry);
+            var (sha256, sha1) = entry.SourcePath is { } source && hashes is not null ? hashes.Of(source, () => Hashes(entry)) : Hashes(entry);
             var dependsOn = needed[entry.Path].Where(p => p != entry.Path).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             files.Add(new SbomFile(entry.Path, sha256, sha1, entry.Provenance.Package is { } p ? packages[p.Name] : null, entry.Provenance.FromRecipe, dependsOn));
         }
