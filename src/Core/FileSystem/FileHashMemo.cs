@@ -31,17 +31,7 @@ public sealed class FileHashMemo(string directory)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         var hashes = hash();
         if (HostFileStatus.StampOf(hostPath) != before) return hashes; // changed while it was read: remember nothing
-        var temp = Path.Combine(directory, "." + Path.GetFileName(path) + "." + Path.GetRandomFileName() + ".tmp");
-        try
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            File.WriteAllText(temp, $"{hashes.Sha256} {hashes.Sha1}\n");
-            File.Move(temp, path, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TemporaryFiles.TryDelete(temp);
-        }
+        TemporaryFiles.TryReplace(path, $"{hashes.Sha256} {hashes.Sha1}\n");
         return hashes;
     }
 }

@@ -207,7 +207,7 @@ public sealed class LayerCache
                     {
                         TouchAccessTime(blobPath);
                         if (stamp is { } before && before.IsSettled(checkedAt) && HostFileStatus.StampOf(blobPath) == before)
-                            await RecordCheckAsync(digestPath, expected, size, before, cancellationToken).ConfigureAwait(false);
+                            TemporaryFiles.TryReplace(digestPath, string.Create(CultureInfo.InvariantCulture, $"{expected} {size} {before}\n"));
                         return (expected, size);
                     }
                 }
@@ -220,21 +220,6 @@ public sealed class LayerCache
         TemporaryFiles.TryDelete(digestPath);
         TemporaryFiles.TryDelete(blobPath);
         return null;
-    }
-
-    /// <summary>Writes the digest file again with the stamp of the blob just checked; best effort (the next build checks it otherwise).</summary>
-    private static async Task RecordCheckAsync(string digestPath, Digest digest, long size, FileStamp stamp, CancellationToken cancellationToken)
-    {
-        var temp = Path.Combine(Path.GetDirectoryName(digestPath)!, TemporaryPrefix + Path.GetFileName(digestPath) + "." + Path.GetRandomFileName() + TemporarySuffix);
-        try
-        {
-            await File.WriteAllTextAsync(temp, string.Create(CultureInfo.InvariantCulture, $"{digest} {size} {stamp}\n"), cancellationToken).ConfigureAwait(false);
-            File.Move(temp, digestPath, overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TemporaryFiles.TryDelete(temp);
-        }
     }
 
     /// <summary>

@@ -80,21 +80,9 @@ internal sealed class LayerMeasurements(string directory)
     }
 
     /// <summary>Stores <paramref name="content"/> under <paramref name="key"/>; best effort (a measurement is only a shortcut).</summary>
-    public void Write(string key, LayerContent content)
-    {
-        var temp = Path.Combine(Directory, TemporaryPrefix + key + "." + Path.GetRandomFileName() + TemporarySuffix);
-        try
-        {
-            System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            File.WriteAllText(temp, string.Create(CultureInfo.InvariantCulture,
-                $"{content.DiffId} {content.UncompressedSize} {content.FileCount} {content.EntryCount} {content.ContentSize}\n"));
-            File.Move(temp, Path.Combine(Directory, key), overwrite: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            TemporaryFiles.TryDelete(temp);
-        }
-    }
+    public void Write(string key, LayerContent content) =>
+        TemporaryFiles.TryReplace(Path.Combine(Directory, key), string.Create(CultureInfo.InvariantCulture,
+            $"{content.DiffId} {content.UncompressedSize} {content.FileCount} {content.EntryCount} {content.ContentSize}\n"));
 
     /// <summary>Forgets the measurement under <paramref name="key"/> (it proved wrong).</summary>
     public void Forget(string key) => TemporaryFiles.TryDelete(Path.Combine(Directory, key));

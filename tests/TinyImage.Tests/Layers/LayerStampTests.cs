@@ -11,12 +11,6 @@ namespace TinyImage.Tests.Layers;
 /// </summary>
 public sealed class LayerStampTests
 {
-    /// <summary>A clock a minute ahead: the files a test has just written count as settled.</summary>
-    private sealed class MinuteLater : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromMinutes(1);
-    }
-
     private static LayerCache Cache(TestDirectory dir, bool settled = true) =>
         settled ? new LayerCache(dir.File("cache")) { Time = new MinuteLater() } : new LayerCache(dir.File("cache"));
 

@@ -6,12 +6,6 @@ namespace TinyImage.Tests.Sbom;
 /// <summary>The SBOM's file hashes are remembered under the file's stamp: an unchanged file is not read again, a changed one is.</summary>
 public sealed class FileHashMemoTests
 {
-    /// <summary>A clock a minute ahead: the files a test has just written count as settled.</summary>
-    private sealed class MinuteLater : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + TimeSpan.FromMinutes(1);
-    }
-
     private static readonly (string, string) Known = (new string('a', 64), new string('b', 40));
 
     [Fact]
