@@ -193,22 +193,25 @@ public sealed class LayerCache
             try
             {
                 var checkedAt = Time.GetUtcNow();
-                var stamp = HostFileStatus.StampOf(blobPath);
-                if (parts.Length == 3 && stamp == recorded && recorded.Size == size)
+                // A link or a FIFO in the blob's place is never opened (a FIFO would block): it is rebuilt below.
+                if (HostFileStatus.StampOf(blobPath) is { } stamp)
                 {
-                    TouchAccessTime(blobPath);
-                    return (expected, size);
-                }
-                var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-                await using (file.ConfigureAwait(false))
-                {
-                    Interlocked.Increment(ref _verified);
-                    if (file.Length == size && await LayerBlobVerifier.MatchesAsync(file, compression, expected, content, cancellationToken).ConfigureAwait(false))
+                    if (parts.Length == 3 && stamp == recorded && recorded.Size == size)
                     {
                         TouchAccessTime(blobPath);
-                        if (stamp is { } before && before.IsSettled(checkedAt) && HostFileStatus.StampOf(blobPath) == before)
-                            TemporaryFiles.TryReplace(digestPath, string.Create(CultureInfo.InvariantCulture, $"{expected} {size} {before}\n"));
                         return (expected, size);
+                    }
+                    var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+                    await using (file.ConfigureAwait(false))
+                    {
+                        Interlocked.Increment(ref _verified);
+                        if (file.Length == size && await LayerBlobVerifier.MatchesAsync(file, compression, expected, content, cancellationToken).ConfigureAwait(false))
+                        {
+                            TouchAccessTime(blobPath);
+                            if (stamp.IsSettled(checkedAt) && HostFileStatus.StampOf(blobPath) == stamp)
+                                TemporaryFiles.TryReplace(digestPath, string.Create(CultureInfo.InvariantCulture, $"{expected} {size} {stamp}\n"));
+                            return (expected, size);
+                        }
                     }
                 }
             }

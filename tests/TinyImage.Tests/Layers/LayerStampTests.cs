@@ -163,6 +163,26 @@ public sealed class LayerStampTests
     }
 
     [Fact]
+    public async Task AFifoInTheBlobsPlace_IsNotOpened_AndTheLayerIsRebuilt()
+    {
+        using var dir = new TestDirectory();
+        var source = Source(dir, "abc");
+        var writer = new LayerWriter();
+        var (layer, _) = await Cache(dir).GetOrWriteAsync(writer, Entries(source), CancellationToken.None);
+        File.Delete(layer.BlobPath);
+        Assert.Equal(0, TinyImage.Tests.Integration.Run.Process("mkfifo", [layer.BlobPath]).ExitCode);
+
+        var lookup = Cache(dir).GetOrWriteAsync(writer, Entries(source), CancellationToken.None);
+        var finished = await Task.WhenAny(lookup, Task.Delay(TimeSpan.FromMinutes(1)));
+
+        Assert.Same(lookup, finished); // opening the FIFO would block for ever
+        var (rebuilt, hit) = await lookup;
+        Assert.False(hit);
+        Assert.Equal(layer.Digest, rebuilt.Digest);
+        Assert.True(File.Exists(rebuilt.BlobPath) && HostFileStatus.StampOf(rebuilt.BlobPath) is not null);
+    }
+
+    [Fact]
     public async Task Measurements_AreNotLayers_AndAPruneRemovesThem()
     {
         using var dir = new TestDirectory();
