@@ -212,12 +212,15 @@ public sealed class ImagePipeline
     }
 
     /// <summary>
-    /// Removes what builds of <paramref name="outputName"/> killed left beside it (unlocked and a few seconds old): the archive's
-    /// temporary file (<c>.NAME.RANDOM.tmp</c>) and uncached layers' directories; never a running build's (they are locked).
+    /// Removes what builds of <paramref name="outputName"/> killed left beside it (unlocked, and older than
+    /// <see cref="StaleTemporaryFiles.MinimumAge"/> or, once this build has run <paramref name="buildAge"/>, older than the
+    /// build): the archive's temporary file (<c>.NAME.RANDOM.tmp</c>) and uncached layers' directories; never a running
+    /// build's (they are locked).
     /// </summary>
-    private static void SweepStaleTemporaryFiles(string outputDirectory, string outputName, TimeSpan? minimumAge = null)
+    private static void SweepStaleTemporaryFiles(string outputDirectory, string outputName, TimeSpan? buildAge = null)
     {
-        var age = minimumAge is { } given && given > StaleTemporaryFiles.MinimumAge ? given : StaleTemporaryFiles.MinimumAge;
+        var age = buildAge is not { } given ? StaleTemporaryFiles.MinimumAge
+            : given > StaleTemporaryFiles.CreationInstant ? given : StaleTemporaryFiles.CreationInstant;
         StaleTemporaryFiles.SweepFiles(outputDirectory, "." + outputName + ".", ".tmp", age);
         StaleTemporaryFiles.SweepDirectories(outputDirectory, TempLayerDirectoryPrefix, age);
     }

@@ -16,6 +16,13 @@ internal static class StaleTemporaryFiles
     /// </summary>
     public static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How old an unlocked temporary file must be for a build that has run at least this long to take it for a killed
+    /// build's, when the file is older than the build (made before it started): the instant between a live build
+    /// creating a file and locking it is covered many times over.
+    /// </summary>
+    public static readonly TimeSpan CreationInstant = TimeSpan.FromMilliseconds(100);
+
     /// <summary>The file in a temporary directory that its build holds locked while it uses the directory.</summary>
     public const string DirectoryLockName = ".lock";
 
