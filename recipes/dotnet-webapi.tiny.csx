@@ -1,9 +1,11 @@
 // An ASP.NET Core minimal API (dotnet-webapi/), published by the recipe, in a scratch image with what it runs on.
 //   tinyrun recipes/dotnet-webapi.tiny.csx --load [--arg publish=framework|self-contained|aot] [--arg globalization=false] [--arg openssl=true|auto]
 //   docker run --rm --network host dotnet-webapi   then   curl http://127.0.0.1:8080/releases
-// framework: the shared ASP.NET Core and .NET runtimes from this machine's .NET installation (only the assemblies the
-// app reaches); self-contained: trimmed (PublishTrimmed, TrimMode=partial), the runtime inside the app; aot: Native AOT
-// (needs clang and zlib1g-dev). globalization=false publishes with InvariantGlobalization: no ICU in the image.
+// framework: the shared ASP.NET Core and .NET runtimes from this machine's .NET installation, of their assemblies only
+// those the .NET trimmer keeps for this app (the recipe publishes it a second time, trimmed and self-contained, for the
+// trimmer's analysis: trimmedPublish; the app trims without warnings, as Native AOT needs anyway); self-contained:
+// trimmed (PublishTrimmed), the runtime inside the app; aot: Native AOT (needs clang and zlib1g-dev).
+// globalization=false publishes with InvariantGlobalization: no ICU in the image.
 // OpenSSL: this API serves plain HTTP (ASPNETCORE_HTTP_PORTS) and makes no outbound request, so the runtime never
 // loads libssl (checked: it is not mapped after a request is served), and the default here (openssl=false) leaves
 // OpenSSL and the CA certificates out. Kestrel has HTTPS in it, so AddDotnetApp on its own (openssl=auto) adds them
@@ -19,9 +21,8 @@ var rid = RuntimeInformation.OSArchitecture == Architecture.Arm64 ? "linux-arm64
 var how = publish switch
 {
     "framework" => "",
-    // TrimMode=full (the default) removes, with .NET 10.0.12's trimmer, X509Certificate2Collection.GetEnumerator that
-    // Kestrel calls: the app stops at start with a TypeLoadException, on the host too. partial trims the app's own code.
-    "self-contained" => $"-r {rid} --self-contained -p:PublishTrimmed=true -p:TrimMode=partial",
+    // dotnet-webapi/trim-roots.xml works around a trimmer bug that would stop Kestrel at start.
+    "self-contained" => $"-r {rid} --self-contained -p:PublishTrimmed=true",
     "aot" => $"-r {rid} -p:PublishAot=true",
     _ => throw new ArgumentException($"--arg publish={publish}: use framework, self-contained or aot"),
 };
@@ -29,10 +30,17 @@ var output = $"dotnet-webapi/bin/publish-{publish}-{globalization}";
 var artifacts = $"dotnet-webapi/bin/artifacts-{publish}-{globalization}";
 // Each way has its own obj/ (--artifacts-path), made afresh: the trimmer reuses what an earlier publish left there,
 // even when the trimming options changed.
-Sh($"rm -rf {output} {artifacts} && dotnet publish dotnet-webapi/webapi.csproj -c Release -o {output} --artifacts-path {artifacts} --nologo {how} -p:InvariantGlobalization={(globalization == "true" ? "false" : "true")}");
+var invariant = $"-p:InvariantGlobalization={(globalization == "true" ? "false" : "true")}";
+Sh($"rm -rf {output} {artifacts} && dotnet publish dotnet-webapi/webapi.csproj -c Release -o {output} --artifacts-path {artifacts} --nologo {how} {invariant}");
+string? trimmed = null;
+if (publish == "framework")
+{
+    trimmed = $"{output}-trimmed";
+    Sh($"rm -rf {trimmed} {artifacts}-trimmed && dotnet publish dotnet-webapi/webapi.csproj -c Release -o {trimmed} --artifacts-path {artifacts}-trimmed --nologo -r {rid} --self-contained -p:PublishTrimmed=true {invariant}");
+}
 
 From.Scratch()
-    .AddDotnetApp(output, openSsl: openSsl)
+    .AddDotnetApp(output, openSsl: openSsl, trimmedPublish: trimmed)
     .Env("ASPNETCORE_HTTP_PORTS", "8080")
     .Expose(8080)
     .Tag("dotnet-webapi:latest")

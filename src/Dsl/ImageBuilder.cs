@@ -443,17 +443,23 @@ public sealed partial class ImageBuilder
     /// assemblies (the shared frameworks, or a self-contained app's runtime pack) only those the app's assemblies reach
     /// through their references and the names in their strings go in, with the deps.json files rewritten to match;
     /// <paramref name="wholeFramework"/> true keeps them all (for an app that loads assemblies by names it builds at run time).
+    /// <paramref name="trimmedPublish"/>, for a framework-dependent app that trims without warnings, is a trimmed
+    /// self-contained publish of the same app (<c>dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o DIR</c>):
+    /// then only the framework assemblies the trimmer kept there go in (unmodified, with the assemblies that forward the types they reference), and
+    /// the app's runtimeconfig gets the feature switches the trimmer assumed.
     /// <paramref name="gssapi"/> true adds GSSAPI (libgssapi_krb5.so.2), which the runtime loads only for Negotiate
     /// (Kerberos, NTLM) authentication.
     /// </summary>
     public ImageBuilder AddDotnetApp(string publishDirectory, string destination = "/app", bool nonRootUser = true, string? dotnetRoot = null,
-        bool invariantGlobalization = false, bool? openSsl = null, bool diagnostics = false, bool wholeFramework = false, bool gssapi = false, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        bool invariantGlobalization = false, bool? openSsl = null, bool diagnostics = false, bool wholeFramework = false, bool gssapi = false,
+        string? trimmedPublish = null, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         var (from, tree) = ResolveSource(publishDirectory);
         var next = Step(new AddDotnetAppStep(from, ImageDestination(destination, file, line))
         {
             Tree = tree, DotnetRoot = dotnetRoot is null ? null : _recipe.ResolveSource(dotnetRoot),
             InvariantGlobalization = invariantGlobalization, OpenSsl = openSsl, Diagnostics = diagnostics, WholeFramework = wholeFramework, Gssapi = gssapi,
+            TrimmedPublish = trimmedPublish is null ? null : _recipe.ResolveSource(trimmedPublish),
         }, file, line);
         return nonRootUser ? next.WithUser("app", DotnetAppUid, file: file, line: line) : next;
     }

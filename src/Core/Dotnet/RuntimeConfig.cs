@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Core.Dotnet;
@@ -30,6 +31,9 @@ public sealed record RuntimeConfig
     /// <summary><c>System.TimeZoneInfo.Invariant</c> (InvariantTimezone): only UTC, no time zone data read.</summary>
     public bool InvariantTimezone { get; init; }
 
+    /// <summary>Every <c>configProperties</c> entry (run-time switches such as <c>System.GC.Server</c>), each value as its JSON text.</summary>
+    public ImmutableSortedDictionary<string, string> Properties { get; init; } = ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+
     /// <summary>Reads the runtimeconfig at <paramref name="hostPath"/>.</summary>
     /// <exception cref="TinyImageException">It is larger than <see cref="MaxBytes"/> or not such a document.</exception>
     public static RuntimeConfig Read(string hostPath) => Parse(RegularFile.ReadAllBytes(hostPath, MaxBytes), hostPath);
@@ -54,12 +58,42 @@ public sealed record RuntimeConfig
                 RollForward = options.TryGetProperty("rollForward", out var roll) && roll.ValueKind == JsonValueKind.String ? roll.GetString()! : "Minor",
                 InvariantGlobalization = IsTrue(properties, "System.Globalization.Invariant"),
                 InvariantTimezone = IsTrue(properties, "System.TimeZoneInfo.Invariant"),
+                Properties = properties.ValueKind == JsonValueKind.Object
+                    ? properties.EnumerateObject().Aggregate(ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), (all, p) => all.SetItem(p.Name, p.Value.GetRawText()))
+                    : ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal),
             };
         }
         catch (JsonException e)
         {
             throw new TinyImageException($"{name}: not valid JSON ({e.Message}); publish the app again with dotnet publish", e);
         }
+    }
+
+    /// <summary>
+    /// The runtimeconfig <paramref name="json"/> with the <paramref name="added"/> properties (values as JSON text) in its
+    /// <c>configProperties</c> where it does not set them already; everything else as it is, in its order.
+    /// </summary>
+    public static byte[] WithProperties(ReadOnlyMemory<byte> json, IReadOnlyDictionary<string, string> added, string name)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(json.Span, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 32 });
+        }
+        catch (JsonException e)
+        {
+            throw new TinyImageException($"{name}: not valid JSON ({e.Message}); publish the app again with dotnet publish", e);
+        }
+        if (root is not JsonObject document || document["runtimeOptions"] is not JsonObject options)
+            throw new TinyImageException($"{name}: has no \"runtimeOptions\" object; publish the app again with dotnet publish");
+        if (options["configProperties"] is not JsonObject properties)
+            options["configProperties"] = properties = [];
+        foreach (var (key, value) in added)
+            if (!properties.ContainsKey(key)) properties[key] = JsonNode.Parse(value);
+        using var output = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
+            document.WriteTo(writer);
+        return output.ToArray();
     }
 
     private static ImmutableArray<FrameworkReference> ReadFrameworks(JsonElement options, string property, string name)

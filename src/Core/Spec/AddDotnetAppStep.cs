@@ -34,6 +34,13 @@ public sealed record AddDotnetAppStep(string Source, string Destination) : Build
     public bool WholeFramework { get; init; }
 
     /// <summary>
+    /// A trimmed self-contained publish of the same app (host path): a framework-dependent app then keeps only the shared
+    /// frameworks' assemblies the trimmer kept there (and the assemblies that forward types they reference), unmodified, and its runtimeconfig
+    /// gets the feature switches the trimmer assumed (<see cref="Dotnet.TrimmedPublish"/>). For apps that trim without warnings.
+    /// </summary>
+    public string? TrimmedPublish { get; init; }
+
+    /// <summary>
     /// Add GSSAPI (<c>libgssapi_krb5.so.2</c> and its closure), which the runtime loads only for Negotiate (Kerberos,
     /// NTLM) authentication: <c>NegotiateStream</c>, HttpClient with default credentials, ASP.NET Core's Negotiate handler.
     /// </summary>

@@ -49,11 +49,13 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         var appDirectory = files.HostPath(real);
         var app = DotnetApp.Read(appDirectory);
         var architecture = context.Platform?.Architecture ?? Platform.Host().Architecture;
+        var trimmed = TrimmedPublishOf(step, app);
         var elves = new List<ElfInput>();
         var runtimePack = app.Kind == DotnetAppKind.SelfContained && !step.WholeFramework ? RuntimePackLeftOut(appDirectory, app) : [];
         foreach (var (imagePath, hostPath) in AddFiltered(context, files, step.Source, step.Destination, reason, step.Tree == SourceTree.Recipe, step.Diagnostics, architecture,
             runtimePack, app.Name + ".deps.json"))
             if (IsLoadable(hostPath)) elves.Add(new ElfInput(imagePath, context.RecipeFiles, hostPath));
+        if (trimmed is not null) AddTrimmerSwitches(context, step, app, trimmed);
 
         var env = new List<KeyValuePair<string, string>>();
         if (app.Kind == DotnetAppKind.FrameworkDependent)
@@ -61,7 +63,7 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
             var runtime = DotnetRoot.Find(step.DotnetRoot, Environment.GetEnvironmentVariable);
             var fromRuntime = reason.Because($"runtime of the framework-dependent app, from {runtime.Path}") with { FromRecipe = false };
             var frameworks = Frameworks(app, runtime, step.Source);
-            var leftOut = step.WholeFramework ? [] : FrameworkLeftOut(appDirectory, frameworks);
+            var leftOut = step.WholeFramework ? [] : FrameworkLeftOut(appDirectory, frameworks, trimmed);
             foreach (var (framework, name) in frameworks)
             {
                 var imageDirectory = ImagePath.Combine(ImageDotnetRoot, Path.GetRelativePath(runtime.Path, framework));
@@ -121,16 +123,46 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
         context.Config = config;
     }
 
+    /// <summary>The trimmed publish the step names, checked against the app; null when it names none.</summary>
+    private static TrimmedPublish? TrimmedPublishOf(AddDotnetAppStep step, DotnetApp app)
+    {
+        if (step.TrimmedPublish is not { } directory) return null;
+        if (step.WholeFramework)
+            throw new TinyImageException("AddDotnetApp: wholeFramework: true keeps every framework assembly and trimmedPublish keeps those the trimmer kept; give one of them");
+        if (app.Kind != DotnetAppKind.FrameworkDependent)
+            throw new TinyImageException($"AddDotnetApp: trimmedPublish is for a framework-dependent app, and '{step.Source}' is {app.Kind switch
+            {
+                DotnetAppKind.SelfContained => "self-contained: publish it with -p:PublishTrimmed=true itself",
+                _ => "compiled with its runtime: leave trimmedPublish out",
+            }}");
+        if (!Directory.Exists(directory))
+            throw new TinyImageException($"AddDotnetApp: trimmedPublish '{directory}' does not exist; publish the app there: dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o {directory}");
+        return TrimmedPublish.Read(directory, app.Name, directory);
+    }
+
+    /// <summary>Rewrites the app's runtimeconfig.json in the image with the feature switches the trimmer assumed, where the app does not set them.</summary>
+    private static void AddTrimmerSwitches(BuildContext context, AddDotnetAppStep step, DotnetApp app, TrimmedPublish trimmed)
+    {
+        var path = ImagePath.Combine(step.Destination, app.Name + ".runtimeconfig.json");
+        if (context.Tree.Find(path) is not { Kind: EntryKind.File, SourcePath: { } hostPath } config) return;
+        var added = trimmed.Switches.Where(s => !app.Config.Properties.ContainsKey(s.Key)).ToDictionary(StringComparer.Ordinal);
+        if (added.Count == 0) return;
+        context.Tree.Add(FileEntry.Inline(path, RuntimeConfig.WithProperties(RegularFile.ReadAllBytes(hostPath, RuntimeConfig.MaxBytes), added, hostPath), config.Mode,
+            config.Provenance.Because($"with the {added.Count} feature switches of the trimmed publish {step.TrimmedPublish} (the framework assemblies kept are the trimmer's)")));
+    }
+
     /// <summary>
-    /// The assemblies of the shared frameworks (host paths) the app's assemblies do not reach (<see cref="AssemblyClosure"/>).
+    /// The assemblies of the shared frameworks (host paths) the app does not reach: by the trimmer's analysis when there
+    /// is a <paramref name="trimmed"/> publish, else through the app's assemblies' references (<see cref="AssemblyClosure"/>).
     /// </summary>
-    private static List<string> FrameworkLeftOut(string appDirectory, List<(string Directory, string Name)> frameworks)
+    private static List<string> FrameworkLeftOut(string appDirectory, List<(string Directory, string Name)> frameworks, TrimmedPublish? trimmed)
     {
         var assemblies = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (directory, _) in frameworks)
             foreach (var file in Directory.EnumerateFiles(directory, "*.dll").Order(StringComparer.Ordinal))
                 assemblies.TryAdd(Path.GetFileNameWithoutExtension(file), file);
-        var reached = AssemblyClosure.Of(Directory.EnumerateFiles(appDirectory, "*.dll", SearchOption.AllDirectories).Order(StringComparer.Ordinal), assemblies);
+        var own = Directory.EnumerateFiles(appDirectory, "*.dll", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
+        var reached = trimmed?.Keep(own, assemblies) ?? AssemblyClosure.Of(own, assemblies);
         return [.. assemblies.Where(a => !reached.Contains(a.Key) && AssemblyReferences.Read(a.Value) is not null).Select(a => a.Value)];
     }
 

@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+
+namespace TinyImage.Core.Dotnet;
+
+/// <summary>
+/// A trimmed self-contained publish of an app (<c>dotnet publish -r RID --self-contained -p:PublishTrimmed=true</c>),
+/// read for what the .NET trimmer (ILLink) decided about it: which of the runtime's assemblies the app can reach, by its
+/// analysis of code, reflection annotations and feature switches, and the feature switches it assumed (its runtimeconfig's
+/// properties). A framework-dependent image of the same app then keeps only those assemblies of the shared frameworks,
+/// unmodified, and runs with those switches.
+/// </summary>
+public sealed record TrimmedPublish(string Directory, ImmutableSortedSet<string> Assemblies, ImmutableSortedDictionary<string, string> Switches)
+{
+    /// <summary>Reads the trimmed publish of the app <paramref name="appName"/> in <paramref name="directory"/> (shown as <paramref name="shownAs"/>).</summary>
+    /// <exception cref="TinyImageException">It is not a self-contained publish of that app.</exception>
+    public static TrimmedPublish Read(string directory, string appName, string shownAs)
+    {
+        var publish = $"dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o {shownAs}";
+        var configPath = Path.Combine(directory, appName + ".runtimeconfig.json");
+        if (!File.Exists(configPath))
+            throw new TinyImageException($"AddDotnetApp: trimmedPublish '{shownAs}' has no {appName}.runtimeconfig.json; publish the same app there: {publish}");
+        var config = RuntimeConfig.Read(configPath);
+        if (config.IncludedFrameworks.IsEmpty)
+            throw new TinyImageException($"AddDotnetApp: trimmedPublish '{shownAs}' is not a self-contained publish of {appName}; publish it there: {publish}");
+        var assemblies = System.IO.Directory.EnumerateFiles(directory, "*.dll").Select(Path.GetFileNameWithoutExtension).OfType<string>().ToImmutableSortedSet(StringComparer.Ordinal);
+        return new TrimmedPublish(directory, assemblies, config.Properties);
+    }
+
+    /// <summary>
+    /// The names of the <paramref name="runtime"/> assemblies (name → host path) to keep for the app's own assemblies
+    /// <paramref name="appAssemblies"/> (host paths): those the trimmer kept, what the runtime itself loads, and what the
+    /// code the trimmer kept needs when it runs from the untrimmed originals (<see cref="KeptCodeClosure"/>).
+    /// </summary>
+    public IReadOnlySet<string> Keep(IEnumerable<string> appAssemblies, IReadOnlyDictionary<string, string> runtime)
+    {
+        var all = new Dictionary<string, string>(runtime, StringComparer.Ordinal);
+        foreach (var path in appAssemblies) all.TryAdd(Path.GetFileNameWithoutExtension(path), path);
+        using var closure = new KeptCodeClosure(all);
+        foreach (var name in Assemblies.Where(all.ContainsKey))
+            closure.AddKept(name, Path.Combine(Directory, name + ".dll"));
+        return Assemblies.Concat(AssemblyClosure.RuntimeLoaded).Concat(closure.Reached()).Where(runtime.ContainsKey).ToHashSet(StringComparer.Ordinal);
+    }
+}
