@@ -53,16 +53,24 @@ public sealed class KeptCodeClosure : IDisposable
         using var copy = Module.Open(assembly, trimmedCopy);
         if (copy is null) return;
         foreach (var (type, keptHandle) in copy.Types)
-        {
-            if (!module.Types.TryGetValue(type, out var handle)) continue;
-            Reach(new TypeName(assembly, type));
-            var methods = copy.Reader.GetTypeDefinition(keptHandle).GetMethods()
-                .Select(m => copy.Reader.GetString(copy.Reader.GetMethodDefinition(m).Name)).ToHashSet(StringComparer.Ordinal);
-            foreach (var method in module.Reader.GetTypeDefinition(handle).GetMethods())
-                if (methods.Contains(module.Reader.GetString(module.Reader.GetMethodDefinition(method).Name)))
-                    ReachBody(module, method);
-        }
+            Keep(module, type, copy.Reader.GetTypeDefinition(keptHandle).GetMethods()
+                .Select(m => copy.Reader.GetString(copy.Reader.GetMethodDefinition(m).Name)).ToHashSet(StringComparer.Ordinal));
     });
+
+    /// <summary>Follows the type <paramref name="type"/> (full name) of <paramref name="assembly"/> and its methods named <paramref name="methods"/>.</summary>
+    public void AddKept(string assembly, string type, IReadOnlySet<string> methods) => Reading(assembly, () =>
+    {
+        if (Open(assembly) is { } module) Keep(module, type, methods);
+    });
+
+    private void Keep(Module module, string type, IReadOnlySet<string> methods)
+    {
+        if (!module.Types.TryGetValue(type, out var handle)) return;
+        Reach(new TypeName(module.Name, type));
+        foreach (var method in module.Reader.GetTypeDefinition(handle).GetMethods())
+            if (methods.Contains(module.Reader.GetString(module.Reader.GetMethodDefinition(method).Name)))
+                ReachBody(module, method);
+    }
 
     /// <summary>The names of the assemblies reached so far, after following everything pending.</summary>
     public IReadOnlySet<string> Reached()

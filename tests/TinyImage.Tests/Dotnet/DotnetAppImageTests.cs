@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.Dotnet;
 using TinyImage.Core.Elf;
@@ -186,6 +187,51 @@ public sealed class DotnetAppImageTests(PublishedConsoleApps apps) : IClassFixtu
         var whole = AssembleTree(new AddDotnetAppStep(apps.Published("sc"), "/app") { WholeFramework = true });
         Assert.Contains("/app/Microsoft.VisualBasic.dll", whole.Paths);
         Assert.Contains("Microsoft.VisualBasic.dll", DepsAssets(whole.Find("/app/hello.deps.json")!.Content!));
+    }
+
+    [Fact]
+    public void A_framework_dependent_app_with_a_trimmed_publish_keeps_what_the_trimmer_kept_and_runs_with_its_switches()
+    {
+        var trimmed = apps.Published("sc-trimmed");
+        using var dir = new TempDirectory();
+        using var images = new EngineImages();
+        var tag = images.Tag("fd-trimmed");
+        dir.Write("app.tiny.csx", $"From.Scratch().AddDotnetApp(\"{apps.Published("fd")}\", trimmedPublish: \"{trimmed}\").Tag(\"{tag}\")");
+        var build = Run.Tinyrun(dir.Path, "app.tiny.csx", "--load", "--output", dir.Combine("app.tar"));
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var run = Run.Docker(["run", "--rm", "--pull", "never", "--network", "none", tag]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(PublishedConsoleApps.ExpectedOutput, run.Stdout);
+
+        var archive = ImageArchive.Read(dir.Combine("app.tar"));
+        string[] Framework(IEnumerable<string> files) => [.. files.Where(f => f.StartsWith("/usr/share/dotnet/shared/", StringComparison.Ordinal) && f.EndsWith(".dll", StringComparison.Ordinal)).Select(Path.GetFileName).OfType<string>()];
+        var kept = Framework(archive.NonDirectories());
+        var byReferences = Framework(Assemble(new AddDotnetAppStep(apps.Published("fd"), "/app")));
+        var trimmerKept = Directory.EnumerateFiles(trimmed, "*.dll").Select(Path.GetFileName).ToHashSet();
+        Assert.True(kept.Length < byReferences.Length, $"{kept.Length} framework assemblies with the trimmer's analysis, {byReferences.Length} by references");
+        Assert.All(trimmerKept.Where(byReferences.Contains), name => Assert.Contains(name, kept));
+        Assert.Contains("System.Runtime.dll", kept); // the app's references go through it, though the trimmer's copy does not
+        Assert.DoesNotContain("System.Private.Xml.Linq.dll", kept); // named in a string of an assembly the app references, trimmed away
+        var tree = AssembleTree(new AddDotnetAppStep(apps.Published("fd"), "/app") { TrimmedPublish = trimmed });
+        Assert.Equal(kept.Order(StringComparer.Ordinal), Framework(tree.Paths).Order(StringComparer.Ordinal));
+        using var config = System.Text.Json.JsonDocument.Parse(tree.Find("/app/hello.runtimeconfig.json")!.Content!);
+        var switches = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(switches.GetProperty("System.StartupHookProvider.IsSupported").GetBoolean()); // the trimmer's switch
+        Assert.Equal("Microsoft.NETCore.App", config.RootElement.GetProperty("runtimeOptions").GetProperty("framework").GetProperty("name").GetString()); // still framework-dependent
+    }
+
+    [Theory]
+    [InlineData("sc", "fd", "AddDotnetApp: trimmedPublish is for a framework-dependent app, and '{0}' is self-contained: publish it with -p:PublishTrimmed=true itself")]
+    [InlineData("fd", "fd", "AddDotnetApp: trimmedPublish '{1}' is not a self-contained publish of hello; publish it there: dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o {1}")]
+    [InlineData("fd", "missing", "AddDotnetApp: trimmedPublish '{1}' does not exist; publish the app there: dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o {1}")]
+    public void A_wrong_trimmed_publish_is_one_line_saying_what_to_publish(string variant, string trimmedVariant, string expected)
+    {
+        var published = apps.Published(variant);
+        var trimmed = trimmedVariant == "missing" ? Path.Combine(published, "no-such-directory") : apps.Published(trimmedVariant);
+        var error = Assert.Throws<TinyImageException>(() => Assemble(new AddDotnetAppStep(published, "/app") { TrimmedPublish = trimmed }));
+        Assert.EndsWith(string.Format(System.Globalization.CultureInfo.InvariantCulture, expected, published, trimmed), error.Message);
+        var both = Assert.Throws<TinyImageException>(() => Assemble(new AddDotnetAppStep(apps.Published("fd"), "/app") { TrimmedPublish = trimmed, WholeFramework = true }));
+        Assert.Contains("give one of them", both.Message);
     }
 
     /// <summary>The runtime and native assets a deps.json lists (paths relative to its directory).</summary>

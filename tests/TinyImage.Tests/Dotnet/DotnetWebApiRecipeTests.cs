@@ -26,6 +26,10 @@ public sealed class DotnetWebApiRecipeTests
         Assert.DoesNotContain(files, f => Path.GetFileName(f).StartsWith("libssl.so", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("libcrypto.so", StringComparison.Ordinal));
         Assert.DoesNotContain("/etc/ssl/certs/ca-certificates.crt", files);
         Assert.Contains(files, f => Path.GetFileName(f).StartsWith("libicuuc.so.", StringComparison.Ordinal)); // globalization=true by default
+        // framework: the trimmer's analysis (trimmedPublish) leaves out what the app's references alone would keep;
+        // self-contained: trimmed by the trimmer itself.
+        foreach (var unreached in new[] { "Microsoft.AspNetCore.Server.HttpSys.dll", "Microsoft.AspNetCore.DataProtection.dll", "System.Private.Xml.dll" })
+            Assert.DoesNotContain(files, f => f.EndsWith("/" + unreached, StringComparison.Ordinal));
 
         var port = DockerRecipeTests.FreeLoopbackPort();
         var name = $"tinyimage-dotnet-webapi-{publish}-{port}";

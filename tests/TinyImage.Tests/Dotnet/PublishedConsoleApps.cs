@@ -56,7 +56,10 @@ public sealed class PublishedConsoleApps : IDisposable
     private readonly Dictionary<string, string> _published = [];
     private readonly Lock _lock = new();
 
-    /// <summary>The directory the variant was published to: "fd", "sc", "sc-arm64" (self-contained for linux-arm64), "single", "invariant" or "aot" (Native AOT: needs clang and zlib1g-dev).</summary>
+    /// <summary>
+    /// The directory the variant was published to: "fd", "sc", "sc-trimmed" (self-contained, trimmed), "sc-arm64"
+    /// (self-contained for linux-arm64), "single", "invariant" or "aot" (Native AOT: needs clang and zlib1g-dev).
+    /// </summary>
     public string Published(string variant)
     {
         lock (_lock)
@@ -66,11 +69,12 @@ public sealed class PublishedConsoleApps : IDisposable
             {
                 "fd" => [],
                 "sc" => ["-r", "linux-x64", "--self-contained"],
+                "sc-trimmed" => ["-r", "linux-x64", "--self-contained", "-p:PublishTrimmed=true"],
                 "sc-arm64" => ["-r", "linux-arm64", "--self-contained"],
                 "single" => ["-r", "linux-x64", "--self-contained", "-p:PublishSingleFile=true"],
                 "invariant" => ["-p:InvariantGlobalization=true"],
                 "aot" => ["-r", "linux-x64", "-p:PublishAot=true"],
-                _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "fd, sc, sc-arm64, single, invariant or aot"),
+                _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "fd, sc, sc-trimmed, sc-arm64, single, invariant or aot"),
             };
             _dir.Write($"{variant}/src/hello.csproj", Project);
             _dir.Write($"{variant}/src/Program.cs", Program);

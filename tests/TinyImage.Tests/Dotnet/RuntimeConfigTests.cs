@@ -33,6 +33,23 @@ public sealed class RuntimeConfigTests
         Assert.False(config.InvariantTimezone);
     }
 
+    [Fact]
+    public void Properties_are_added_where_the_config_does_not_set_them_and_its_own_values_stay()
+    {
+        var added = new Dictionary<string, string> { ["System.GC.Server"] = "false", ["System.StartupHookProvider.IsSupported"] = "false", ["Some.Number"] = "3" };
+        var json = Encoding.UTF8.GetBytes("""{ "runtimeOptions": { "tfm": "net10.0", "configProperties": { "System.GC.Server": true } } }""");
+        var config = RuntimeConfig.Parse(RuntimeConfig.WithProperties(json, added, "app.runtimeconfig.json"), "out");
+        Assert.Equal(["Some.Number", "System.GC.Server", "System.StartupHookProvider.IsSupported"], config.Properties.Keys);
+        Assert.Equal("true", config.Properties["System.GC.Server"]);
+        Assert.Equal("false", config.Properties["System.StartupHookProvider.IsSupported"]);
+        Assert.Equal("3", config.Properties["Some.Number"]);
+
+        var without = RuntimeConfig.Parse(RuntimeConfig.WithProperties(Encoding.UTF8.GetBytes("""{ "runtimeOptions": { } }"""), added, "b"), "out");
+        Assert.Equal("false", without.Properties["System.GC.Server"]);
+        var error = Assert.Throws<TinyImageException>(() => RuntimeConfig.WithProperties(Encoding.UTF8.GetBytes("{ \"x\": 1 }"), added, "c.json"));
+        Assert.Equal("c.json: has no \"runtimeOptions\" object; publish the app again with dotnet publish", error.Message);
+    }
+
     [Theory]
     [InlineData("{ \"runtimeOptions\": ", "not valid JSON")]
     [InlineData("[1, 2]", "has no \"runtimeOptions\" object")]
