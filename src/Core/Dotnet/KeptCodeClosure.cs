@@ -94,11 +94,15 @@ public sealed class KeptCodeClosure : IDisposable
         {
             follow();
         }
-        catch (Exception e) when (e is BadImageFormatException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (IsBrokenMetadata(e))
         {
             throw new TinyImageException($"AddDotnetApp: {_assemblies.GetValueOrDefault(assembly, assembly)} is not an assembly that can be read ({e.Message}); publish the app again, or leave trimmedPublish out", e);
         }
     }
+
+    /// <summary>What System.Reflection.Metadata throws on a damaged assembly: mostly BadImageFormatException, not only.</summary>
+    private static bool IsBrokenMetadata(Exception e) =>
+        e is BadImageFormatException or ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException;
 
     private Module? Open(string assembly)
     {
@@ -238,7 +242,7 @@ public sealed class KeptCodeClosure : IDisposable
             {
                 if (pe.HasMetadata) return new Module(name, pe, pe.GetMetadataReader());
             }
-            catch (BadImageFormatException)
+            catch (Exception e) when (IsBrokenMetadata(e))
             {
             }
             pe.Dispose();
@@ -251,7 +255,7 @@ public sealed class KeptCodeClosure : IDisposable
             {
                 return _pe.GetMethodBody(relativeVirtualAddress);
             }
-            catch (BadImageFormatException)
+            catch (Exception e) when (IsBrokenMetadata(e))
             {
                 return null;
             }

@@ -106,6 +106,37 @@ public sealed class KeptCodeClosureTests : IDisposable
     }
 
     [Fact]
+    public void Mutated_assemblies_give_a_closure_or_a_clean_error()
+    {
+        var original = File.ReadAllBytes(_assemblies["Shop"]);
+        var random = new Random(20261130);
+        var input = _dir.Combine("Mutated.dll");
+        var failures = new List<string>();
+        for (var i = 0; i < 2000; i++)
+        {
+            var bytes = (byte[])original.Clone();
+            for (var flips = random.Next(1, 9); flips > 0; flips--)
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            File.WriteAllBytes(input, i % 10 == 0 ? bytes[..random.Next(bytes.Length)] : bytes);
+            try
+            {
+                using var closure = new KeptCodeClosure(new Dictionary<string, string>(_assemblies) { ["Shop"] = input });
+                closure.AddKept("Shop", "Shop.Entry", new HashSet<string> { "Build", "Other", "Catching" });
+                closure.AddKept("Shop", input);
+                closure.Reached();
+            }
+            catch (TinyImageException)
+            {
+            }
+            catch (Exception e)
+            {
+                failures.Add($"{i}: {e.GetType().Name}: {e.Message}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(10)));
+    }
+
+    [Fact]
     public void IL_tokens_are_those_of_calls_fields_and_types_not_strings_or_other_operands()
     {
         byte[] il =
