@@ -29,7 +29,7 @@ public sealed record DepsFile
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 32 });
+            using var document = JsonDocument.Parse(json, PublishedJson.Options);
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("targets", out var targets) || targets.ValueKind != JsonValueKind.Object)
                 throw new TinyImageException($"{name}: has no \"targets\" object; publish the app again with dotnet publish");
@@ -64,26 +64,14 @@ public sealed record DepsFile
     /// </summary>
     public static byte[] WithoutAssets(ReadOnlyMemory<byte> json, IReadOnlySet<string> removed, string name)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json.Span, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 32 });
-        }
-        catch (JsonException e)
-        {
-            throw new TinyImageException($"{name}: not valid JSON ({e.Message}); publish the app again with dotnet publish", e);
-        }
-        if (root is not JsonObject document || document["targets"] is not JsonObject targets)
-            throw new TinyImageException($"{name}: has no \"targets\" object; publish the app again with dotnet publish");
+        var document = PublishedJson.ParseObject(json, "targets", name);
+        var targets = (JsonObject)document["targets"]!;
         foreach (var target in targets.Select(t => t.Value).OfType<JsonObject>())
             foreach (var library in target.Select(l => l.Value).OfType<JsonObject>())
                 foreach (var group in new[] { "runtime", "native", "resources" })
                     if (library[group] is JsonObject files)
                         foreach (var file in files.Select(f => f.Key).Where(removed.Contains).ToList())
                             files.Remove(file);
-        using var output = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
-            document.WriteTo(writer);
-        return output.ToArray();
+        return PublishedJson.Write(document);
     }
 }

@@ -43,7 +43,7 @@ public sealed record RuntimeConfig
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 32 });
+            using var document = JsonDocument.Parse(json, PublishedJson.Options);
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty("runtimeOptions", out var options) || options.ValueKind != JsonValueKind.Object)
                 throw new TinyImageException($"{name}: has no \"runtimeOptions\" object; publish the app again with dotnet publish");
@@ -75,25 +75,13 @@ public sealed record RuntimeConfig
     /// </summary>
     public static byte[] WithProperties(ReadOnlyMemory<byte> json, IReadOnlyDictionary<string, string> added, string name)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(json.Span, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 32 });
-        }
-        catch (JsonException e)
-        {
-            throw new TinyImageException($"{name}: not valid JSON ({e.Message}); publish the app again with dotnet publish", e);
-        }
-        if (root is not JsonObject document || document["runtimeOptions"] is not JsonObject options)
-            throw new TinyImageException($"{name}: has no \"runtimeOptions\" object; publish the app again with dotnet publish");
+        var document = PublishedJson.ParseObject(json, "runtimeOptions", name);
+        var options = (JsonObject)document["runtimeOptions"]!;
         if (options["configProperties"] is not JsonObject properties)
             options["configProperties"] = properties = [];
         foreach (var (key, value) in added)
             if (!properties.ContainsKey(key)) properties[key] = JsonNode.Parse(value);
-        using var output = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true }))
-            document.WriteTo(writer);
-        return output.ToArray();
+        return PublishedJson.Write(document);
     }
 
     private static ImmutableArray<FrameworkReference> ReadFrameworks(JsonElement options, string property, string name)
