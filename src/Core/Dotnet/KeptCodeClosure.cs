@@ -237,7 +237,7 @@ public sealed class KeptCodeClosure : IDisposable
                 stream.Dispose();
                 return null;
             }
-            var pe = new PEReader(stream, PEStreamOptions.PrefetchEntireImage);
+            var pe = new PEReader(stream); // a FileStream: mapped, not read into memory
             try
             {
                 if (pe.HasMetadata) return new Module(name, pe, pe.GetMetadataReader());
