@@ -97,7 +97,7 @@ public sealed class ImagePipeline
         if (_options.WriteSbom && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
             await Sbom.SbomFiles.WriteBesideAsync(written, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,
                 image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime,
-                _options.LayerCacheDirectory is { } layerCache ? new FileHashMemo(Path.Combine(layerCache, LayerCache.MeasurementsName)) : null), cancellationToken).ConfigureAwait(false);
+                HashMemo()), cancellationToken).ConfigureAwait(false);
         return image with { Largest = LargestFiles.Of(entries, LargestShown) };
     }
 
@@ -118,7 +118,7 @@ public sealed class ImagePipeline
     {
         var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform, hint: _options.Hint).Assemble(spec);
         var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files), _options.PackageIndexDirectory);
-        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners);
+        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners, HashMemo());
         return assembled;
     }
 
@@ -141,6 +141,10 @@ public sealed class ImagePipeline
             throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
         }
     }
+
+    /// <summary>Where files' hashes are remembered between builds: the layer cache's measurements; null without a layer cache.</summary>
+    private FileHashMemo? HashMemo() =>
+        _options.LayerCacheDirectory is { } layerCache ? new FileHashMemo(Path.Combine(layerCache, LayerCache.MeasurementsName)) : null;
 
     /// <summary>The sink of the pipeline's <see cref="ImagePipelineOptions.Format"/> at <paramref name="outputPath"/>.</summary>
     public IImageSink OutputSink(string outputPath, byte[]? explanation = null) =>
