@@ -164,14 +164,4 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
             ModificationTime = mtime,
         };
     }
-
-    /// <summary>A blob's stream that stops with <see cref="OperationCanceledException"/> at cancellation: a large layer's copy ends at once.</summary>
-    private sealed class CancellableReadStream(Stream inner, CancellationToken cancellationToken) : ReadingStream(inner)
-    {
-        public override int Read(Span<byte> buffer)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return base.Read(buffer);
-        }
-    }
 }
