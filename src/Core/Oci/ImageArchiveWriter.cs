@@ -83,13 +83,13 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
         archive.AddDirectory("blobs/");
         archive.AddDirectory("blobs/sha256/");
         archive.AddFile(ImageDocuments.BlobPath(image.ConfigDigest), image.ConfigBytes);
-        var written = new HashSet<Digest> { image.ConfigDigest };
+        var written = new HashSet<string>(StringComparer.Ordinal) { image.ConfigDigest.ToString() }; // strings: no generic code to JIT-compile
         foreach (var layer in image.Layers)
         {
-            if (written.Add(layer.Digest)) // the same layer twice is stored once
+            if (written.Add(layer.Digest.ToString())) // the same layer twice is stored once
                 archive.AddBlob(layer);
         }
-        if (written.Add(image.ManifestDigest))
+        if (written.Add(image.ManifestDigest.ToString()))
             archive.AddFile(ImageDocuments.BlobPath(image.ManifestDigest), image.ManifestBytes);
     }
 
