@@ -81,6 +81,12 @@ public sealed class ImagePipeline
                 throw;
             }
         }, CancellationToken.None);
+        // The SBOM's document (the files' hashes, the packages' licenses) is made beside the layers and the sinks too; the
+        // image's digest goes in, and the files are written, once the image is.
+        var sbom = _options.WriteSbom
+            ? Task.Run(() => Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName, "", architecture,
+                _options.Layers.ModificationTime, HashMemo()), CancellationToken.None)
+            : null;
         async Task Reviewed()
         {
             try
@@ -94,10 +100,9 @@ public sealed class ImagePipeline
             }
         }
         var image = await pipeline.BuildAsync(entries, config, architecture, reference, imageSinks, refused.Token, baseImage?.Layers, Reviewed).ConfigureAwait(false);
-        if (_options.WriteSbom && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
-            await Sbom.SbomFiles.WriteBesideAsync(written, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,
-                image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime,
-                HashMemo()), cancellationToken).ConfigureAwait(false);
+        if (sbom is not null && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
+            await Sbom.SbomFiles.WriteBesideAsync(written, (await sbom.ConfigureAwait(false)) with { Digest = image.ManifestDigest.ToString() }, cancellationToken)
+                .ConfigureAwait(false);
         return image with { Largest = LargestFiles.Of(entries, LargestShown) };
     }
 
