@@ -200,6 +200,7 @@ internal static class BuildCommand
                 continue;
             }
             var platform = platforms[0];
+            push?.AskEarly(reference, cancellationToken);
             reporter.Step($"building {reference}{(platform is null ? "" : $" for {platform}")}");
             reporter.Detail($"recipe evaluated; building {reference}");
             var notLoaded = archiveStream is null ? $"the archive {Path.GetRelativePath(Environment.CurrentDirectory, target)} was written but not loaded" : "nothing was loaded or written to stdout";

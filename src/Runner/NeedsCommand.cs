@@ -46,6 +46,6 @@ internal static class NeedsCommand
         var needs = RuntimeNeeds.Distinct(new RuntimeNeedScanner(options).Scan(image.ElfFiles()));
         if (needs.Count == 0) Console.WriteLine($"{indent}no runtime needs beyond the libraries");
         foreach (var need in needs)
-            Console.WriteLine(indent + need.Describe(RuntimeNeedTable.Rules[need.Kind].IsMet(image, need.Detail)));
+            Console.WriteLine(indent + need.Describe(RuntimeNeedTable.Rule(need.Kind).IsMet(image, need.Detail)));
     }
 }

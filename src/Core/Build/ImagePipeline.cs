@@ -58,17 +58,51 @@ public sealed class ImagePipeline
             }
         }
         var assembled = Assemble(spec, files, platform);
-        Needs.ImageReview.Review(spec, assembled.Tree, _options.Resolver with { Files = files }, _options.Hint, _options.Strict || spec.Strict);
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this
             : new ImagePipeline(_options with { LayerAssignments = [.. _options.LayerAssignments, .. assembled.Layers] });
         var config = baseImage is null ? assembled.Config : BaseImageDocuments.Inherit(baseImage.Config, assembled.Config);
-        var image = await pipeline.BuildAsync(entries, config, architecture, reference, sinks(Explain(entries)), cancellationToken, baseImage?.Layers).ConfigureAwait(false);
-        if (_options.WriteSbom && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
-            await Sbom.SbomFiles.WriteBesideAsync(written, Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName,
-                image.ManifestDigest.ToString(), architecture, _options.Layers.ModificationTime,
-                _options.LayerCacheDirectory is { } layerCache ? new FileHashMemo(Path.Combine(layerCache, LayerCache.MeasurementsName)) : null), cancellationToken).ConfigureAwait(false);
+        var imageSinks = sinks(Explain(entries));
+        // The review (reading every ELF file's imports and strings) runs beside the layers' cache lookups, on the other
+        // core: nothing changes the tree any more. Its hints come out, in order, before the image is handed to the sinks;
+        // an image it refuses (strict, or one that cannot start) reaches none of them, and its layers stop being written.
+        using var refused = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hints = new List<string>();
+        var review = Task.Run(() =>
+        {
+            try
+            {
+                Needs.ImageReview.Review(spec, assembled.Tree, _options.Resolver with { Files = files }, hints.Add, _options.Strict || spec.Strict);
+            }
+            catch
+            {
+                refused.Cancel();
+                throw;
+            }
+        }, CancellationToken.None);
+        // The SBOM's document (the files' hashes, the packages' licenses) is made beside the layers and the sinks too; the
+        // image's digest goes in, and the files are written, once the image is.
+        var sbom = _options.WriteSbom
+            ? Task.Run(() => Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName, "", architecture,
+                _options.Layers.ModificationTime, HashMemo()), CancellationToken.None)
+            : null;
+        async Task Reviewed()
+        {
+            try
+            {
+                await review.ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var hint in hints) _options.Hint(hint);
+                hints.Clear();
+            }
+        }
+        var image = await pipeline.BuildAsync(entries, config, architecture, reference, imageSinks, refused.Token, baseImage?.Layers, Reviewed).ConfigureAwait(false);
+        if (sbom is not null && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
+            await Sbom.SbomFiles.WriteBesideAsync(written, (await sbom.ConfigureAwait(false)) with { Digest = image.ManifestDigest.ToString() }, cancellationToken)
+                .ConfigureAwait(false);
         return image with { Largest = LargestFiles.Of(entries, LargestShown) };
     }
 
@@ -89,7 +123,7 @@ public sealed class ImagePipeline
     {
         var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform, hint: _options.Hint).Assemble(spec);
         var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files), _options.PackageIndexDirectory);
-        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners);
+        if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners, HashMemo());
         return assembled;
     }
 
@@ -112,6 +146,10 @@ public sealed class ImagePipeline
             throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
         }
     }
+
+    /// <summary>Where files' hashes are remembered between builds: the layer cache's measurements; null without a layer cache.</summary>
+    private FileHashMemo? HashMemo() =>
+        _options.LayerCacheDirectory is { } layerCache ? new FileHashMemo(Path.Combine(layerCache, LayerCache.MeasurementsName)) : null;
 
     /// <summary>The sink of the pipeline's <see cref="ImagePipelineOptions.Format"/> at <paramref name="outputPath"/>.</summary>
     public IImageSink OutputSink(string outputPath, byte[]? explanation = null) =>
@@ -147,9 +185,16 @@ public sealed class ImagePipeline
     /// Writes the layers of <paramref name="entries"/> (from the layer cache when it holds them), makes the image and
     /// hands it to every sink at once. Layers written without the cache are deleted when the sinks are done.
     /// </summary>
-    public async Task<BuiltImage> BuildAsync(
+    public Task<BuiltImage> BuildAsync(
         IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, IReadOnlyList<IImageSink> sinks,
-        CancellationToken cancellationToken, IReadOnlyList<Layer>? baseLayers = null)
+        CancellationToken cancellationToken, IReadOnlyList<Layer>? baseLayers = null) =>
+        BuildAsync(entries, config, architecture, reference, sinks, cancellationToken, baseLayers, beforeSinks: null);
+
+    /// <param name="beforeSinks">Awaited once the layers are written (also when writing them failed, before that failure
+    /// comes out), before any sink: a check that may refuse the image.</param>
+    private async Task<BuiltImage> BuildAsync(
+        IReadOnlyList<FileEntry> entries, ImageConfig config, string architecture, ImageReference reference, IReadOnlyList<IImageSink> sinks,
+        CancellationToken cancellationToken, IReadOnlyList<Layer>? baseLayers, Func<Task>? beforeSinks)
     {
         var started = DateTime.UtcNow;
         ArgumentNullException.ThrowIfNull(entries);
@@ -176,18 +221,28 @@ public sealed class ImagePipeline
                 scratchLock = FileLock.TryAcquire(Path.Combine(scratch, StaleTemporaryFiles.DirectoryLockName), exclusive: true);
             }
             var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelLayers, CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(Enumerable.Range(0, groups.Count), parallel, async (i, token) =>
+            try
             {
-                if (cache is not null)
+                await Parallel.ForEachAsync(Enumerable.Range(0, groups.Count), parallel, async (i, token) =>
                 {
-                    (layers[i], _) = await cache.GetOrWriteAsync(writer, groups[i].Entries, token).ConfigureAwait(false);
-                }
-                else
-                {
-                    layers[i] = await writer.WriteAsync(groups[i].Entries, scratch, token).ConfigureAwait(false);
-                    owned[i] = true;
-                }
-            }).ConfigureAwait(false);
+                    if (cache is not null)
+                    {
+                        (layers[i], _) = await cache.GetOrWriteAsync(writer, groups[i].Entries, token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        layers[i] = await writer.WriteAsync(groups[i].Entries, scratch, token).ConfigureAwait(false);
+                        owned[i] = true;
+                    }
+                }).ConfigureAwait(false);
+            }
+            catch when (beforeSinks is not null)
+            {
+                // What the check says (or its failure) comes first, as when it ran before the layers.
+                await beforeSinks().ConfigureAwait(false);
+                throw;
+            }
+            if (beforeSinks is not null) await beforeSinks().ConfigureAwait(false);
 
             var created = _options.Layers.ModificationTime;
             IReadOnlyList<Layer> all = baseLayers is { Count: > 0 } below ? [.. below, .. layers] : layers;

@@ -15,8 +15,10 @@ public static class LargestFiles
     public static IReadOnlyList<LargeFile> Of(IReadOnlyList<FileEntry> entries, int count)
     {
         var byPath = entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
-        return [.. entries.Where(e => e.Kind == EntryKind.File).Select(e => (Entry: e, e.Size)).OrderByDescending(f => f.Size).ThenBy(f => f.Entry.Path, StringComparer.Ordinal)
-            .Take(count).Select(f => new LargeFile(f.Entry.Path, f.Size, Why(f.Entry, byPath)))];
+        // A list sorted by a comparison, not LINQ ordering over (entry, size) tuples: no generic code to JIT-compile (issue 10).
+        var files = entries.Where(e => e.Kind == EntryKind.File).ToList();
+        files.Sort((a, b) => a.Size != b.Size ? b.Size.CompareTo(a.Size) : string.CompareOrdinal(a.Path, b.Path));
+        return [.. files.Take(count).Select(f => new LargeFile(f.Path, f.Size, Why(f, byPath)))];
     }
 
     /// <summary>The entry at <paramref name="path"/>, through the image's symlinks (the loader names objects by the path it opened); null when it is not there, loops or was seen.</summary>

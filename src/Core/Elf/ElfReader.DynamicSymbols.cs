@@ -15,7 +15,7 @@ public static partial class ElfReader
 
     // Dynamic tags whose value is the address of a table: DT_PLTGOT, DT_HASH, DT_STRTAB, DT_RELA, DT_INIT, DT_FINI,
     // DT_REL, DT_JMPREL, DT_INIT_ARRAY, DT_FINI_ARRAY, DT_GNU_HASH, DT_VERSYM, DT_VERDEF, DT_VERNEED.
-    private static readonly HashSet<long> AddressTags = [3, 4, 5, 7, 12, 13, 17, 23, 25, 26, DtGnuHash, DtVerSym, 0x6ffffffc, DtVerNeed];
+    private static bool IsAddressTag(long tag) => tag is 3 or 4 or 5 or 7 or 12 or 13 or 17 or 23 or 25 or 26 or DtGnuHash or DtVerSym or 0x6ffffffc or DtVerNeed;
     private const int MaxVersionEntries = 1 << 12;
     private const long MaxSymbolNameBytes = 16 << 20;
     private const int MaxScannedString = 255;
@@ -57,8 +57,7 @@ public static partial class ElfReader
             var (_, segments) = ReadHeaders();
             var result = new List<ImportedSymbol>();
             if (segments.FirstOrDefault(s => s.Type == PtDynamic) is not { } dynamic) return result;
-            var tags = new Dictionary<long, ulong>();
-            foreach (var (tag, value) in ReadDynamicEntries(dynamic)) tags.TryAdd(tag, value);
+            var tags = ReadDynamicEntries(dynamic);
             if (!tags.TryGetValue(DtSymTab, out var symtab) || !tags.TryGetValue(DtStrTab, out var strtab)) return result;
 
             var entrySize = _is64 ? 24 : 16;
@@ -100,7 +99,7 @@ public static partial class ElfReader
         /// How many entries the dynamic symbol table has: DT_HASH's nchain, else the highest index DT_GNU_HASH reaches
         /// (its last chain), else (no table, or a GNU table of no symbol) the distance from DT_SYMTAB to the next table the dynamic segment names.
         /// </summary>
-        private int SymbolCount(Dictionary<long, ulong> tags, List<Segment> segments, ulong symtab, int entrySize)
+        private int SymbolCount(DynamicEntries tags, List<Segment> segments, ulong symtab, int entrySize)
         {
             var word = new byte[4];
             ulong count;
@@ -117,7 +116,16 @@ public static partial class ElfReader
             else
             {
                 // The table ends where the next table the dynamic segment points to begins (.dynstr, .gnu.version...).
-                var end = tags.Where(t => AddressTags.Contains(t.Key) && t.Value > symtab).Select(t => t.Value).DefaultIfEmpty(symtab).Min();
+                // Each tag's first entry counts, as TryGetValue reads it.
+                var end = symtab;
+                var found = false;
+                var seen = new HashSet<long>();
+                for (var i = 0; i < tags.Count; i++)
+                {
+                    var (tag, value) = (tags.Tag(i), tags.Value(i));
+                    if (!seen.Add(tag) || !IsAddressTag(tag) || value <= symtab || (found && value >= end)) continue;
+                    (end, found) = (value, true);
+                }
                 count = (end - symtab) / (ulong)entrySize;
             }
             if (count > MaxSymbols) throw Fail($"dynamic symbol table too large ({count} entries)");
@@ -155,7 +163,7 @@ public static partial class ElfReader
         }
 
         /// <summary>DT_VERNEED: each needed version's index (as DT_VERSYM gives it) with its name and library.</summary>
-        private Dictionary<int, (string Name, string Library)> ReadVersionNeeds(Dictionary<long, ulong> tags, List<Segment> segments, StringTable strings)
+        private Dictionary<int, (string Name, string Library)> ReadVersionNeeds(DynamicEntries tags, List<Segment> segments, StringTable strings)
         {
             var result = new Dictionary<int, (string, string)>();
             if (!tags.TryGetValue(DtVerNeed, out var verneed) || !tags.TryGetValue(DtVerNeedNum, out var number)) return result;

@@ -195,7 +195,7 @@ public static partial class ElfReader
         }
 
         /// <summary>The dynamic segment's entries (tag, value) up to DT_NULL.</summary>
-        private List<(long Tag, ulong Value)> ReadDynamicEntries(Segment dynamic)
+        private DynamicEntries ReadDynamicEntries(Segment dynamic)
         {
             if (!Fits(dynamic.Offset, dynamic.FileSize)) throw Fail("truncated ELF file (dynamic segment past end of file)");
             var entsize = _is64 ? 16 : 8;
@@ -203,15 +203,17 @@ public static partial class ElfReader
             if (count > MaxDynamicEntries) throw Fail($"dynamic segment too large ({count} entries)");
             var buf = new byte[(int)count * entsize];
             if (ReadAt((long)dynamic.Offset, buf) != buf.Length) throw Fail("truncated ELF file (dynamic segment past end of file)");
-            var entries = new List<(long, ulong)>();
-            for (var i = 0; i < (int)count; i++)
+            var tags = new long[(int)count];
+            var values = new ulong[(int)count];
+            var n = 0;
+            for (; n < (int)count; n++)
             {
-                var e = buf.AsSpan(i * entsize, entsize);
+                var e = buf.AsSpan(n * entsize, entsize);
                 var tag = _is64 ? (long)U64(e) : (int)U32(e);
                 if (tag == DtNull) break;
-                entries.Add((tag, _is64 ? U64(e[8..]) : U32(e[4..])));
+                (tags[n], values[n]) = (tag, _is64 ? U64(e[8..]) : U32(e[4..]));
             }
-            return entries;
+            return new DynamicEntries(tags, values, n);
         }
 
         /// <summary>The file offset of the address <paramref name="address"/>, through the PT_LOAD segment whose file bytes hold it.</summary>
@@ -237,8 +239,10 @@ public static partial class ElfReader
             var needed = new List<ulong>();
             ulong? strtab = null, strsz = null, soname = null, rpath = null, runpath = null;
             ulong flags1 = 0;
-            foreach (var (tag, val) in ReadDynamicEntries(dynamic))
+            var entries = ReadDynamicEntries(dynamic);
+            for (var i = 0; i < entries.Count; i++)
             {
+                var (tag, val) = (entries.Tag(i), entries.Value(i));
                 switch (tag)
                 {
                     case DtNeeded: needed.Add(val); break;
@@ -315,4 +319,30 @@ public static partial class ElfReader
     }
 
     private sealed record Segment(uint Type, ulong Offset, ulong VirtualAddress, ulong FileSize, uint Flags);
+
+    /// <summary>
+    /// The dynamic segment's entries in order, in arrays: a list or dictionary of (tag, value) pairs JIT-compiles its
+    /// generic code at every start (issue 10).
+    /// </summary>
+    private sealed class DynamicEntries(long[] tags, ulong[] values, int count)
+    {
+        public int Count => count;
+
+        public long Tag(int index) => tags[index];
+
+        public ulong Value(int index) => values[index];
+
+        /// <summary>The value of the first entry with <paramref name="tag"/>.</summary>
+        public bool TryGetValue(long tag, out ulong value)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                if (tags[i] != tag) continue;
+                value = values[i];
+                return true;
+            }
+            value = 0;
+            return false;
+        }
+    }
 }

@@ -4,10 +4,11 @@ using System.Text;
 namespace TinyImage.Core.FileSystem;
 
 /// <summary>
-/// Remembers a host file's SHA-256 and SHA-1 (what an SBOM lists for every file) under its path and
-/// <see cref="FileStamp"/>, so that a rebuild does not read an unchanged file again; a file changed too recently to
-/// trust its stamp (<see cref="FileStamp.IsSettled"/>) is always read. Entries are <c>DIR/KEYHEX</c> holding
-/// <c>SHA256HEX SHA1HEX</c>, written to a temporary name and renamed; one that does not parse is a miss.
+/// Remembers a host file's SHA-256 and SHA-1 (what an SBOM lists for every file), its MD5 (what a package's md5sums
+/// lists) and other one-line facts about its content under its path and <see cref="FileStamp"/>, so that a rebuild does
+/// not read an unchanged file again; a file changed too recently to trust its stamp (<see cref="FileStamp.IsSettled"/>)
+/// is always read. Entries are <c>DIR/KEYHEX</c> holding the line (e.g. <c>SHA256HEX SHA1HEX</c>), written to a
+/// temporary name and renamed; one that does not parse is a miss.
 /// </summary>
 /// <param name="directory">Where the entries go (the layer cache's <c>measured</c> directory, which a prune empties).</param>
 public sealed class FileHashMemo(string directory)
@@ -19,19 +20,41 @@ public sealed class FileHashMemo(string directory)
     public (string Sha256, string Sha1) Of(string hostPath, Func<(string Sha256, string Sha1)> hash)
     {
         ArgumentNullException.ThrowIfNull(hash);
+        (string, string)? made = null;
+        var text = Remember(hostPath, "tinyimage-file-hashes", () =>
+        {
+            var hashes = hash();
+            made = hashes;
+            return $"{hashes.Sha256} {hashes.Sha1}";
+        }, t => t.Split(' ') is [{ Length: 64 } sha256, { Length: 40 } sha1] && sha256.All(char.IsAsciiHexDigitLower) && sha1.All(char.IsAsciiHexDigitLower));
+        return made ?? (text[..64], text[65..]);
+    }
+
+    /// <summary>The MD5 (lowercase hex) of <paramref name="hostPath"/>, remembered or made by <paramref name="hash"/>: what a package's md5sums lists.</summary>
+    public string Md5Of(string hostPath, Func<string> hash) =>
+        Remember(hostPath, "tinyimage-file-md5", hash, t => t.Length == 32 && t.All(char.IsAsciiHexDigitLower));
+
+    /// <summary>
+    /// The one-line <paramref name="kind"/> of text about <paramref name="hostPath"/>'s content (a hash, a check's result)
+    /// remembered under its stamp, or made by <paramref name="make"/> and remembered when <paramref name="isValid"/>
+    /// accepts it and the file did not change while it was made.
+    /// </summary>
+    public string Remember(string hostPath, string kind, Func<string> make, Func<string, bool> isValid)
+    {
+        ArgumentNullException.ThrowIfNull(make);
+        ArgumentNullException.ThrowIfNull(isValid);
         var stamp = HostFileStatus.StampOf(hostPath);
-        if (stamp is not { } before || !before.IsSettled(Time.GetUtcNow())) return hash();
-        var path = Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"tinyimage-file-hashes\0{hostPath}\0{before}"))));
+        if (stamp is not { } before || !before.IsSettled(Time.GetUtcNow())) return make();
+        var path = Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}\0{hostPath}\0{before}"))));
         try
         {
-            if (File.Exists(path) && File.ReadAllText(path).TrimEnd('\n').Split(' ') is [{ Length: 64 } sha256, { Length: 40 } sha1]
-                && sha256.All(char.IsAsciiHexDigitLower) && sha1.All(char.IsAsciiHexDigitLower))
-                return (sha256, sha1);
+            if (File.Exists(path) && File.ReadAllText(path).TrimEnd('\n') is var remembered && isValid(remembered))
+                return remembered;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        var hashes = hash();
-        if (HostFileStatus.StampOf(hostPath) != before) return hashes; // changed while it was read: remember nothing
-        TemporaryFiles.TryReplace(path, $"{hashes.Sha256} {hashes.Sha1}\n");
-        return hashes;
+        var text = make();
+        if (!isValid(text) || HostFileStatus.StampOf(hostPath) != before) return text; // changed while it was read: remember nothing
+        TemporaryFiles.TryReplace(path, text + "\n");
+        return text;
     }
 }

@@ -10,7 +10,12 @@ public sealed class FileTree
 {
     private const int DefaultDirectoryMode = 0x1ED; // 0755
 
-    private readonly SortedDictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
+    // A Dictionary, sorted when listed: a SortedDictionary of strings JIT-compiles some 40 generic methods at every
+    // start, which ReadyToRun cannot precompile (issue 10).
+    private readonly Dictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
+
+    /// <summary>The keys of <see cref="_entries"/> in ordinal order, made when first asked after a change.</summary>
+    private string[]? _sortedPaths;
 
     // How many entries are under each path that has any, so that HasChildren does not scan every path: an image read
     // back for inspect has hundreds of thousands.
@@ -19,16 +24,16 @@ public sealed class FileTree
     public int Count => _entries.Count;
 
     /// <summary>The paths added so far (without implicit parents), in ordinal order.</summary>
-    public IEnumerable<string> Paths => _entries.Keys;
+    public IEnumerable<string> Paths => _sortedPaths ??= [.. _entries.Keys.Order(StringComparer.Ordinal)];
 
     /// <summary>Every entry sorted by path, with implicit parent directories (0755) filled in.</summary>
     public IReadOnlyList<FileEntry> Entries()
     {
-        var all = new SortedDictionary<string, FileEntry>(_entries, StringComparer.Ordinal);
+        var all = new Dictionary<string, FileEntry>(_entries, StringComparer.Ordinal);
         foreach (var entry in _entries.Values)
             foreach (var ancestor in ImagePath.Ancestors(entry.Path))
                 all.TryAdd(ancestor, FileEntry.Directory(ancestor, DefaultDirectoryMode, Provenance.ParentDirectory));
-        return all.Values.ToList();
+        return [.. all.Values.OrderBy(e => e.Path, StringComparer.Ordinal)];
     }
 
     public FileEntry? Find(string path) =>
@@ -39,7 +44,7 @@ public sealed class FileTree
     {
         if (!_entries.TryGetValue(path, out var entry))
             throw new InvalidOperationException($"'{path}' is not in the tree");
-        _entries[path] = entry with { Provenance = provenance };
+        _entries[path] = entry with { Provenance = provenance }; // the same paths: _sortedPaths holds
     }
 
     /// <summary>Adds <paramref name="entry"/>, resolving its parent directories through symlinks already in the tree.</summary>
@@ -93,13 +98,17 @@ public sealed class FileTree
     private FileEntry Put(string path, FileEntry entry)
     {
         if (!_entries.ContainsKey(path))
+        {
             foreach (var ancestor in ImagePath.Ancestors(path)) _descendants[ancestor] = _descendants.GetValueOrDefault(ancestor) + 1;
+            _sortedPaths = null;
+        }
         return _entries[path] = entry;
     }
 
     private void Remove(string path)
     {
         if (!_entries.Remove(path)) return;
+        _sortedPaths = null;
         foreach (var ancestor in ImagePath.Ancestors(path))
             if (--_descendants[ancestor] == 0) _descendants.Remove(ancestor);
     }
@@ -107,7 +116,7 @@ public sealed class FileTree
     private void RehomeChildren(string linkPath)
     {
         var prefix = linkPath + "/";
-        var children = _entries.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(kv => kv.Value).ToList();
+        var children = Paths.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).Select(p => _entries[p]).ToList();
         foreach (var child in children) Remove(child.Path);
         foreach (var child in children) Add(child);
     }

@@ -12,6 +12,21 @@ namespace TinyImage.Core.Images;
 /// </summary>
 public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4) : IImageSink
 {
+    /// <summary>The answers to "which manifest does this tag name?" asked before the image was built (<see cref="AskEarly"/>), by tag.</summary>
+    private readonly Dictionary<string, Task<Digest?>> _early = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Asks now, while the image is being built, which manifest the tag <paramref name="reference"/> names: the one
+    /// question a push of an unchanged image asks. Its answer (or failure) is taken by the push of that tag; the HTTP
+    /// client starts on the other core meanwhile.
+    /// </summary>
+    public void AskEarly(ImageReference reference, CancellationToken cancellationToken)
+    {
+        var target = Target(reference);
+        if (target.Digest is null && !_early.ContainsKey(target.ToString()))
+            _early[target.ToString()] = Task.Run(() => client.HeadManifestAsync(target, cancellationToken), CancellationToken.None);
+    }
+
     /// <summary>Pushes <paramref name="image"/> to the registry and repository <paramref name="reference"/> names; returns <c>NAME@sha256:…</c>.</summary>
     public async Task<string> WriteAsync(IImage image, ImageReference reference, CancellationToken cancellationToken)
     {
@@ -30,7 +45,7 @@ public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4)
     {
         ArgumentNullException.ThrowIfNull(image);
         // The tag names this image already: the registry holds its manifest, hence every blob it names. One request.
-        if (!byDigest && target.Digest is null && await client.HeadManifestAsync(target, cancellationToken).ConfigureAwait(false) == image.ManifestDigest)
+        if (!byDigest && target.Digest is null && await TagsManifestAsync(target, cancellationToken).ConfigureAwait(false) == image.ManifestDigest)
             return image.ManifestDigest;
         var blobs = new List<(RegistryBlob Blob, string? MountFrom)> { (RegistryBlob.FromBytes(MediaTypes.ImageConfig, image.ConfigBytes), null) };
         foreach (var layer in image.Layers.DistinctBy(l => l.Digest))
@@ -41,6 +56,10 @@ public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4)
         var reference = byDigest ? new RegistryReference(target.Registry, target.Repository, null, image.ManifestDigest) : target;
         return await client.PutManifestAsync(reference, image.ManifestMediaType, image.ManifestBytes, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The manifest the tag <paramref name="target"/> names: the answer asked early, else asked now.</summary>
+    private Task<Digest?> TagsManifestAsync(RegistryReference target, CancellationToken cancellationToken) =>
+        _early.Remove(target.ToString(), out var early) ? early : client.HeadManifestAsync(target, cancellationToken);
 
     /// <summary>Pushes the images of several platforms by digest, then an index of them under <paramref name="target"/>'s tag; returns the index's digest.</summary>
     public async Task<Digest> PushIndexAsync(IReadOnlyList<(IImage Image, Platform Platform)> images, RegistryReference target, CancellationToken cancellationToken)

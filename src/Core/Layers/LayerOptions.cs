@@ -48,8 +48,15 @@ public sealed record LayerOptions
     /// </summary>
     public string CompressorName => Compression switch
     {
-        LayerCompression.Zstd => $"zstd-{ZstdLevel}-zstdnet{typeof(ZstdNet.CompressionStream).Assembly.GetName().Version}",
+        LayerCompression.Zstd => $"zstd-{ZstdLevel}-zstdnet{ZstdNetVersion()}",
         LayerCompression.GzipFast => $"gzip-{CompressionLevel.ToString().ToLowerInvariant()}-dotnet{Environment.Version}",
-        _ => $"gzip-{GzipLevel}-sharpcompress{typeof(SharpCompress.Compressors.Deflate.DeflateStream).Assembly.GetName().Version}",
+        _ => $"gzip-{GzipLevel}-sharpcompress{SharpCompressVersion()}",
     };
+
+    // One method each: a method naming both libraries' types loads both assemblies when it is first called.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Version? ZstdNetVersion() => typeof(ZstdNet.CompressionStream).Assembly.GetName().Version;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Version? SharpCompressVersion() => typeof(SharpCompress.Compressors.Deflate.DeflateStream).Assembly.GetName().Version;
 }

@@ -63,7 +63,7 @@ public sealed class LayerWriter
                 LayerContent content;
                 await using (compressor.ConfigureAwait(false))
                 {
-                    content = await WriteTarAsync(compressor, entries, cancellationToken).ConfigureAwait(false);
+                    content = WriteTar(compressor, entries, cancellationToken);
                     // Finish the gzip member / zstd frame before taking the compressed digest.
                     await compressor.DisposeAsync().ConfigureAwait(false);
                 }
@@ -84,12 +84,12 @@ public sealed class LayerWriter
     /// tar to nowhere: it reads every file but compresses nothing. <see cref="LayerCache"/> keys blobs on it.
     /// </summary>
     /// <exception cref="TinyImageException">A source file cannot be read, or changed size while being read.</exception>
-    public async Task<LayerContent> MeasureAsync(IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
+    public Task<LayerContent> MeasureAsync(IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
         cancellationToken.ThrowIfCancellationRequested();
         ValidateOrder(entries);
-        return await WriteTarAsync(Stream.Null, entries, cancellationToken).ConfigureAwait(false);
+        return Task.FromResult(WriteTar(Stream.Null, entries, cancellationToken));
     }
 
     /// <summary>The media type of the blobs this writer makes.</summary>
@@ -103,21 +103,24 @@ public sealed class LayerWriter
         _ => new PinnedGzipStream(destination, _options.GzipLevel),
     };
 
-    /// <summary>Writes the tar of <paramref name="entries"/> to <paramref name="destination"/>, hashing it on the way.</summary>
-    private async Task<LayerContent> WriteTarAsync(Stream destination, IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the tar of <paramref name="entries"/> to <paramref name="destination"/>, hashing it on the way, with the
+    /// tar writer's blocking calls (each layer has a worker of its own): its async path JIT-compiled some 50 methods at
+    /// every start (issue 10). Cancellation is seen between entries and while a file is copied.
+    /// </summary>
+    private LayerContent WriteTar(Stream destination, IReadOnlyList<FileEntry> entries, CancellationToken cancellationToken)
     {
         using var uncompressed = new HashingStream(destination);
         var counts = new Counts();
-        var tar = new TarWriter(uncompressed, TarEntryFormat.Gnu, leaveOpen: true);
-        await using (tar.ConfigureAwait(false))
+        using (var tar = new TarWriter(uncompressed, TarEntryFormat.Gnu, leaveOpen: true))
         {
             foreach (var entry in entries)
-                await WriteEntryAsync(tar, entry, counts, cancellationToken).ConfigureAwait(false);
+                WriteEntry(tar, entry, counts, cancellationToken);
         }
         // TarWriter writes its two zero end-of-archive records only after an entry, and GZipStream writes
         // nothing at all if given nothing; an empty layer must still be a valid (empty) tar in a valid gzip.
         if (entries.Count == 0)
-            await uncompressed.WriteAsync(new byte[EndOfArchiveLength], cancellationToken).ConfigureAwait(false);
+            uncompressed.Write(new byte[EndOfArchiveLength]);
         return new LayerContent
         {
             DiffId = uncompressed.GetDigest(),
@@ -128,7 +131,7 @@ public sealed class LayerWriter
         };
     }
 
-    private async Task WriteEntryAsync(TarWriter tar, FileEntry entry, Counts counts, CancellationToken cancellationToken)
+    private void WriteEntry(TarWriter tar, FileEntry entry, Counts counts, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var name = entry.Path[1..];
@@ -136,7 +139,7 @@ public sealed class LayerWriter
         switch (entry.Kind)
         {
             case EntryKind.Directory:
-                await tar.WriteEntryAsync(NewEntry(TarEntryType.Directory, name + "/", mode, entry), cancellationToken).ConfigureAwait(false);
+                tar.WriteEntry(NewEntry(TarEntryType.Directory, name + "/", mode, entry));
                 break;
 
             case EntryKind.Symlink:
@@ -144,16 +147,15 @@ public sealed class LayerWriter
                     throw new ArgumentException($"the symlink '{entry.Path}' has no target", nameof(entry));
                 var link = NewEntry(TarEntryType.SymbolicLink, name, mode, entry);
                 link.LinkName = entry.LinkTarget;
-                await tar.WriteEntryAsync(link, cancellationToken).ConfigureAwait(false);
+                tar.WriteEntry(link);
                 break;
 
             case EntryKind.File:
-                var data = OpenContent(entry);
-                await using (data.ConfigureAwait(false))
+                using (var data = OpenContent(entry))
                 {
                     var file = NewEntry(TarEntryType.RegularFile, name, mode, entry);
-                    file.DataStream = data;
-                    await tar.WriteEntryAsync(file, cancellationToken).ConfigureAwait(false);
+                    file.DataStream = new CancellableReadStream(data, cancellationToken);
+                    tar.WriteEntry(file);
                     counts.Files++;
                     counts.ContentBytes += data.Length;
                 }

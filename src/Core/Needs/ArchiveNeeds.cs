@@ -55,7 +55,7 @@ public static class ArchiveNeeds
             var view = new ImageView(tree);
             LinkToCopies(tree, view, root.FullName);
             var needs = RuntimeNeeds.Distinct(new RuntimeNeedScanner(new ResolverOptions { Files = new HostFiles(root.FullName) }).Scan(view.ElfFiles()));
-            return new Result([.. needs.Select(n => (n, RuntimeNeedTable.Rules[n.Kind].IsMet(view, n.Detail)))], notRead);
+            return new Result([.. needs.Select(n => (n, RuntimeNeedTable.Rule(n.Kind).IsMet(view, n.Detail)))], notRead);
         }
         finally
         {

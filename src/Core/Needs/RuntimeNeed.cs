@@ -25,7 +25,7 @@ public sealed record RuntimeNeed(RuntimeNeedKind Kind, string File, string Symbo
     /// </summary>
     public string Describe(bool met)
     {
-        var what = Detail is { } detail && Kind != RuntimeNeedKind.Gconv ? detail : RuntimeNeedTable.Rules[Kind].What;
+        var what = Detail is { } detail && Kind != RuntimeNeedKind.Gconv ? detail : RuntimeNeedTable.Rule(Kind).What;
         return $"{File} {Evidence}: needs {what}; {(met ? "provided" : $"missing: add {Call}")}";
     }
 

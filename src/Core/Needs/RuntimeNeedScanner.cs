@@ -27,7 +27,9 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
     /// </summary>
     public IReadOnlyList<RuntimeNeed> Scan(IEnumerable<(string ImagePath, string HostPath)> files)
     {
-        var needs = new List<(bool IsProgram, RuntimeNeed Need)>();
+        // Lists of a reference type and no sort keyed by a value type: their generic code is precompiled (issue 10).
+        var programs = new List<RuntimeNeed>();
+        var libraries = new List<RuntimeNeed>();
         foreach (var (imagePath, hostPath) in files)
         {
             ElfInfo info;
@@ -43,9 +45,17 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
             }
             if (!StartChecks.IsLoadable(info)) continue;
             var isProgram = info.Interpreter is not null && info.Soname is null;
-            needs.AddRange(Needs(imagePath, hostPath, info, imports, isProgram).OrderBy(n => n.Kind).Select(n => (isProgram, n)));
+            AddInKindOrder(isProgram ? programs : libraries, [.. Needs(imagePath, hostPath, info, imports, isProgram)]);
         }
-        return [.. needs.OrderBy(n => n.IsProgram ? 0 : 1).Select(n => n.Need)];
+        return [.. programs, .. libraries];
+    }
+
+    /// <summary>Adds <paramref name="needs"/> to <paramref name="to"/> in the order of their kinds, in their own order within a kind (a stable sort).</summary>
+    private static void AddInKindOrder(List<RuntimeNeed> to, List<RuntimeNeed> needs)
+    {
+        foreach (var kind in (RuntimeNeedKind[])Enum.GetValues(typeof(RuntimeNeedKind)))
+            foreach (var need in needs)
+                if (need.Kind == kind) to.Add(need);
     }
 
     /// <param name="isProgram">
@@ -55,10 +65,13 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
     private IEnumerable<RuntimeNeed> Needs(string imagePath, string hostPath, ElfInfo info, IReadOnlyList<ImportedSymbol> imports, bool isProgram)
     {
         var names = imports.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var seen = new HashSet<RuntimeNeedKind>();
+        var seen = new bool[Enum.GetNames(typeof(RuntimeNeedKind)).Length];
         foreach (var symbol in imports)
-            if (RuntimeNeedTable.Symbols.TryGetValue(symbol.Name, out var kind) && kind != RuntimeNeedKind.Gconv && seen.Add(kind))
+            if (RuntimeNeedTable.KindOf(symbol.Name) is { } kind && kind != RuntimeNeedKind.Gconv && !seen[(int)kind])
+            {
+                seen[(int)kind] = true;
                 yield return Need(kind, imagePath, symbol.Name, null);
+            }
 
         if (isProgram && ProgramPresets.Recognise(imagePath) is var (preset, match))
             // python's standard library, git's templates: the program's own data, which its preset adds.
@@ -74,7 +87,7 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
             (dlopen && LibraryName().IsMatch(s)) ||
             (gconv is not null && IsCharset(gconv, s)));
 
-        if (exec is not null && !seen.Contains(RuntimeNeedKind.Shell) && strings.Contains(RuntimeNeedTable.ShellPath))
+        if (exec is not null && !seen[(int)RuntimeNeedKind.Shell] && strings.Contains(RuntimeNeedTable.ShellPath))
             yield return Need(RuntimeNeedKind.Shell, imagePath, exec, null);
         if (dlopen)
         {
@@ -91,7 +104,7 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
     }
 
     private static RuntimeNeed Need(RuntimeNeedKind kind, string file, string symbol, string? detail) =>
-        new(kind, file, symbol, detail, RuntimeNeedTable.Rules[kind].Call(detail));
+        new(kind, file, symbol, detail, RuntimeNeedTable.Rule(kind).Call(detail));
 
     private static List<string> ReadStrings(string hostPath, Func<string, bool> keep)
     {

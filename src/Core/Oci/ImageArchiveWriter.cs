@@ -38,16 +38,20 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
         var temp = Path.Combine(directory, "." + Path.GetFileName(OutputPath) + "." + Path.GetRandomFileName() + ".tmp");
         try
         {
-            var file = OpenOutput(temp, OutputPath);
-            await using (file.ConfigureAwait(false))
+            // Written with blocking calls on a thread of its own, beside the other sinks: a local file gains nothing from
+            // the tar writer's async path, which JIT-compiles some 60 methods at every start (issue 10).
+            await Task.Run(() =>
             {
-                await WriteTarAsync(image, reference, file, explanation, cancellationToken).ConfigureAwait(false);
-                // No fsync: the rename keeps a killed or failed build from leaving a partial archive, and the
-                // kernel writes the data out; syncing would cost more than the rest of a small build.
-                await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            File.Move(temp, OutputPath, overwrite: true);
+                using (var file = OpenOutput(temp, OutputPath))
+                {
+                    WriteTar(image, reference, file, explanation, cancellationToken);
+                    // No fsync: the rename keeps a killed or failed build from leaving a partial archive, and the
+                    // kernel writes the data out; syncing would cost more than the rest of a small build.
+                    file.Flush();
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                File.Move(temp, OutputPath, overwrite: true);
+            }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -58,39 +62,35 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
     }
 
     /// <summary>
-    /// Writes the archive's tar to <paramref name="destination"/> as it is made (e.g. to an engine's load endpoint);
-    /// members are dated by the config's <c>created</c>, owned by 0:0, 0644/0755.
+    /// Writes the archive's tar to <paramref name="destination"/> as it is made; members are dated by the config's
+    /// <c>created</c>, owned by 0:0, 0644/0755. Cancellation is seen between members and while a layer is copied.
     /// </summary>
-    public static async Task WriteTarAsync(IImage image, ImageReference reference, Stream destination, byte[]? explanation, CancellationToken cancellationToken)
+    public static void WriteTar(IImage image, ImageReference reference, Stream destination, byte[]? explanation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(reference);
         var manifest = new Descriptor(image.ManifestMediaType, image.ManifestDigest, image.ManifestBytes.Length);
-        var tar = new TarWriter(destination, TarEntryFormat.Gnu, leaveOpen: true);
-        await using (tar.ConfigureAwait(false))
+        using var tar = new TarWriter(destination, TarEntryFormat.Gnu, leaveOpen: true);
+        var archive = new ArchiveEntries(tar, ImageDocuments.CreatedOf(image.ConfigBytes), cancellationToken);
+        archive.AddFile("oci-layout", ImageDocuments.Layout());
+        archive.AddFile("index.json", ImageDocuments.Index(manifest, reference));
+        archive.AddFile("manifest.json", ImageDocuments.DockerManifest(image.ConfigDigest, [.. image.Layers.Select(l => l.Digest)], reference));
+        if (explanation is not null)
         {
-            var archive = new ArchiveEntries(tar, ImageDocuments.CreatedOf(image.ConfigBytes));
-            await archive.AddFileAsync("oci-layout", ImageDocuments.Layout(), cancellationToken).ConfigureAwait(false);
-            await archive.AddFileAsync("index.json", ImageDocuments.Index(manifest, reference), cancellationToken).ConfigureAwait(false);
-            await archive.AddFileAsync("manifest.json", ImageDocuments.DockerManifest(image.ConfigDigest, [.. image.Layers.Select(l => l.Digest)], reference), cancellationToken)
-                .ConfigureAwait(false);
-            if (explanation is not null)
-            {
-                await archive.AddDirectoryAsync("tinyimage/", cancellationToken).ConfigureAwait(false);
-                await archive.AddFileAsync(ExplanationMember, explanation, cancellationToken).ConfigureAwait(false);
-            }
-            await archive.AddDirectoryAsync("blobs/", cancellationToken).ConfigureAwait(false);
-            await archive.AddDirectoryAsync("blobs/sha256/", cancellationToken).ConfigureAwait(false);
-            await archive.AddFileAsync(ImageDocuments.BlobPath(image.ConfigDigest), image.ConfigBytes, cancellationToken).ConfigureAwait(false);
-            var written = new HashSet<Digest> { image.ConfigDigest };
-            foreach (var layer in image.Layers)
-            {
-                if (written.Add(layer.Digest)) // the same layer twice is stored once
-                    await archive.AddBlobAsync(layer, cancellationToken).ConfigureAwait(false);
-            }
-            if (written.Add(image.ManifestDigest))
-                await archive.AddFileAsync(ImageDocuments.BlobPath(image.ManifestDigest), image.ManifestBytes, cancellationToken).ConfigureAwait(false);
+            archive.AddDirectory("tinyimage/");
+            archive.AddFile(ExplanationMember, explanation);
         }
+        archive.AddDirectory("blobs/");
+        archive.AddDirectory("blobs/sha256/");
+        archive.AddFile(ImageDocuments.BlobPath(image.ConfigDigest), image.ConfigBytes);
+        var written = new HashSet<string>(StringComparer.Ordinal) { image.ConfigDigest.ToString() }; // strings: no generic code to JIT-compile
+        foreach (var layer in image.Layers)
+        {
+            if (written.Add(layer.Digest.ToString())) // the same layer twice is stored once
+                archive.AddBlob(layer);
+        }
+        if (written.Add(image.ManifestDigest.ToString()))
+            archive.AddFile(ImageDocuments.BlobPath(image.ManifestDigest), image.ManifestBytes);
     }
 
     /// <summary>Creates the output's directory if needed and returns it; user errors become a <see cref="TinyImageException"/>.</summary>
@@ -125,31 +125,33 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
     }
 
     /// <summary>Adds archive members with fixed metadata: mtime <c>created</c>, uid/gid 0, no names, 0644/0755.</summary>
-    private sealed class ArchiveEntries(TarWriter tar, DateTimeOffset mtime)
+    private sealed class ArchiveEntries(TarWriter tar, DateTimeOffset mtime, CancellationToken cancellationToken)
     {
-        public Task AddDirectoryAsync(string name, CancellationToken cancellationToken) =>
-            tar.WriteEntryAsync(NewEntry(TarEntryType.Directory, name, DirectoryMode755), cancellationToken);
-
-        public async Task AddFileAsync(string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+        public void AddDirectory(string name)
         {
-            var entry = NewEntry(TarEntryType.RegularFile, name, FileMode644);
-            entry.DataStream = new MemoryStream(content.ToArray(), writable: false);
-            await tar.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            tar.WriteEntry(NewEntry(TarEntryType.Directory, name, DirectoryMode755));
         }
 
-        public async Task AddBlobAsync(ILayer layer, CancellationToken cancellationToken)
+        public void AddFile(string name, ReadOnlyMemory<byte> content)
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            var entry = NewEntry(TarEntryType.RegularFile, name, FileMode644);
+            entry.DataStream = new MemoryStream(content.ToArray(), writable: false);
+            tar.WriteEntry(entry);
+        }
+
+        public void AddBlob(ILayer layer)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             var name = ImageDocuments.BlobPath(layer.Digest);
-            var data = layer.OpenCompressed();
-            await using (data.ConfigureAwait(false))
-            {
-                if (data.Length != layer.Size)
-                    throw new TinyImageException(
-                        $"the blob of layer {layer.Digest} is {data.Length} bytes, not {layer.Size}; it was changed after it was written: build again");
-                var entry = NewEntry(TarEntryType.RegularFile, name, FileMode644);
-                entry.DataStream = data;
-                await tar.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
-            }
+            using var data = layer.OpenCompressed();
+            if (data.Length != layer.Size)
+                throw new TinyImageException(
+                    $"the blob of layer {layer.Digest} is {data.Length} bytes, not {layer.Size}; it was changed after it was written: build again");
+            var entry = NewEntry(TarEntryType.RegularFile, name, FileMode644);
+            entry.DataStream = new CancellableReadStream(data, cancellationToken);
+            tar.WriteEntry(entry);
         }
 
         private GnuTarEntry NewEntry(TarEntryType type, string name, UnixFileMode mode) => new(type, name)

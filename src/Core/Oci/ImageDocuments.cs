@@ -87,11 +87,10 @@ public static class ImageDocuments
         ArgumentNullException.ThrowIfNull(reference);
         var annotated = manifest with
         {
-            Annotations = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
-            [
-                new KeyValuePair<string, string>(RefNameAnnotation, reference.Tag),
-                new KeyValuePair<string, string>(ContainerdNameAnnotation, reference.FullyQualified),
-            ]),
+            // Added one by one: CreateRange sorts through a SortedDictionary, whose generic code is JIT-compiled at every start (issue 10).
+            Annotations = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal)
+                .Add(RefNameAnnotation, reference.Tag)
+                .Add(ContainerdNameAnnotation, reference.FullyQualified),
         };
         return Write(json =>
         {

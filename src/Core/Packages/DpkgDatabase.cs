@@ -36,14 +36,14 @@ public sealed class DpkgDatabase
         // The status file of a desktop holds thousands of packages: each stanza is looked at by its first fields only, and
         // parsed whole only when the package owns a wanted path. Lists are read as text and their lines looked up as spans.
         var status = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(statusPath, MaxStatusSize));
-        var candidates = new List<(string Stanza, string Key, string Name)>(); // the list is looked for only when it is read
+        var candidates = new List<Candidate>(); // the list is looked for only when it is read
         foreach (var text in status.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
             if (Field(text, "Package") is not { Length: > 0 } name || Field(text, "Version") is null) continue;
             var state = Field(text, "Status")?.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (state is not null && (state.Length != 3 || state[2] != "installed")) continue;
             var architecture = Field(text, "Architecture") ?? "all";
-            candidates.Add((text, name + ":" + architecture, name));
+            candidates.Add(new Candidate(text, name + ":" + architecture, name));
         }
         // Where two packages list a path (a diversion), the first in the status file owns it.
         var found = indexDirectory is not null && DpkgOwnerIndex.Open(root, indexDirectory, () => AllListed(root, candidates)) is { } index
@@ -51,17 +51,20 @@ public sealed class DpkgDatabase
             : FromLists(root, wanted, candidates);
         var owners = new Dictionary<string, InstalledPackage>(StringComparer.Ordinal);
         var parsed = new Dictionary<int, InstalledPackage>();
-        foreach (var (package, imagePath) in found.SelectMany(f => f))
+        foreach (var hits in found)
         {
-            if (owners.ContainsKey(imagePath)) continue;
-            if (!parsed.TryGetValue(package, out var installed)) parsed[package] = installed = Parse(candidates[package].Stanza, statusPath);
-            owners[imagePath] = installed;
+            foreach (var (package, imagePath) in hits)
+            {
+                if (owners.ContainsKey(imagePath)) continue;
+                if (!parsed.TryGetValue(package, out var installed)) parsed[package] = installed = Parse(candidates[package].Stanza, statusPath);
+                owners[imagePath] = installed;
+            }
         }
         return new DpkgDatabase(owners);
     }
 
     /// <summary>For each candidate package (in status order), the wanted paths its list names; the lists are read in parallel.</summary>
-    private static (int Package, string ImagePath)[][] FromLists(HostFiles root, Dictionary<string, string> wanted, List<(string Stanza, string Key, string Name)> candidates)
+    private static (int Package, string ImagePath)[][] FromLists(HostFiles root, Dictionary<string, string> wanted, List<Candidate> candidates)
     {
         var found = new (int Package, string ImagePath)[candidates.Count][];
         Parallel.For(0, candidates.Count, i =>
@@ -77,16 +80,29 @@ public sealed class DpkgDatabase
     }
 
     /// <summary>The same as <see cref="FromLists"/>, looked up in the index: a package owns a wanted spelling when the index says so.</summary>
-    private static (int Package, string ImagePath)[][] FromIndex(DpkgOwnerIndex.Lookup index, Dictionary<string, string> wanted, List<(string Stanza, string Key, string Name)> candidates)
+    private static (int Package, string ImagePath)[][] FromIndex(DpkgOwnerIndex.Lookup index, Dictionary<string, string> wanted, List<Candidate> candidates)
     {
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < candidates.Count; i++) position.TryAdd(candidates[i].Key, i);
-        return [.. wanted.Select(w => index.Package(w.Key) is { } key && position.TryGetValue(key, out var i) ? (i, w.Value) : (-1, ""))
-            .Where(f => f.Item1 >= 0).OrderBy(f => f.Item1).Select(f => new[] { f })];
+        // Loops over arrays, not LINQ over (int, string) tuples, whose generic code is JIT-compiled at every start (issue 10).
+        var hits = new (int Package, string ImagePath)[wanted.Count];
+        var count = 0;
+        foreach (var (spelling, imagePath) in wanted)
+            if (index.Package(spelling) is { } key && position.TryGetValue(key, out var i)) hits[count++] = (i, imagePath);
+        for (var next = 1; next < count; next++) // a stable sort by package: status order
+        {
+            var hit = hits[next];
+            var at = next - 1;
+            for (; at >= 0 && hits[at].Package > hit.Package; at--) hits[at + 1] = hits[at];
+            hits[at + 1] = hit;
+        }
+        var found = new (int Package, string ImagePath)[count][];
+        for (var k = 0; k < count; k++) found[k] = [hits[k]];
+        return found;
     }
 
     /// <summary>Every path every list names, with its package's key, packages in status order.</summary>
-    private static IEnumerable<(string Path, string Package)> AllListed(HostFiles root, List<(string Stanza, string Key, string Name)> candidates)
+    private static IEnumerable<(string Path, string Package)> AllListed(HostFiles root, List<Candidate> candidates)
     {
         var lists = new string[candidates.Count];
         Parallel.For(0, candidates.Count, i => lists[i] = ReadList(root, candidates[i]));
@@ -131,7 +147,7 @@ public sealed class DpkgDatabase
     }
 
     /// <summary>The text of the package's file list; empty when it has none.</summary>
-    private static string ReadList(HostFiles root, (string Stanza, string Key, string Name) package) =>
+    private static string ReadList(HostFiles root, Candidate package) =>
         ListOf(root, package.Name, package.Key[(package.Name.Length + 1)..]) is { } list ? Encoding.UTF8.GetString(RegularFile.ReadAllBytes(list, MaxListSize)) : "";
 
     /// <summary>The host path of the package's file list: <c>info/NAME.list</c>, or <c>info/NAME:ARCH.list</c> (Multi-Arch: same).</summary>
@@ -144,6 +160,9 @@ public sealed class DpkgDatabase
         }
         return null;
     }
+
+    /// <summary>An installed package of the status file: its stanza, <c>NAME:ARCH</c> and name.</summary>
+    private sealed record Candidate(string Stanza, string Key, string Name);
 
     /// <summary>The stanza as a package's control file has it: without dpkg's own Status, Conffiles and Config-Version.</summary>
     private static string Control(ControlStanza stanza)

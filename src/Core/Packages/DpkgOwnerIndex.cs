@@ -15,6 +15,9 @@ internal static class DpkgOwnerIndex
 {
     private const string Magic = "tinyrun-dpkg-index-1";
 
+    /// <summary>Where the index files' checked hashes are remembered under their stamps, beside them.</summary>
+    private const string VerifiedDirectory = "verified";
+
     /// <summary>The index of <paramref name="root"/>'s database, from <paramref name="cacheDirectory"/> or made there; null when it cannot be.</summary>
     /// <param name="makeEntries">Reads every list: (path, NAME:ARCH) in status order; the first for a path owns it.</param>
     public static Lookup? Open(HostFiles root, string cacheDirectory, Func<IEnumerable<(string Path, string Package)>> makeEntries)
@@ -24,7 +27,7 @@ internal static class DpkgOwnerIndex
         if (!status.Exists || !info.Exists) return null;
         var stamp = $"{Magic} {status.Length} {status.LastWriteTimeUtc.Ticks} {info.LastWriteTimeUtc.Ticks}\n";
         var file = Path.Combine(cacheDirectory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(root.HostPath("/"))))));
-        if (Read(file, stamp) is { } cached) return cached;
+        if (Read(file, stamp, new FileHashMemo(Path.Combine(cacheDirectory, VerifiedDirectory))) is { } cached) return cached;
         var first = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, package) in makeEntries())
             if (path.Length > 0 && !path.Contains('\n') && !path.Contains('\t')) first.TryAdd(path, package);
@@ -48,7 +51,11 @@ internal static class DpkgOwnerIndex
         return new Lookup(bytes, head.Length);
     }
 
-    private static Lookup? Read(string file, string stamp)
+    /// <param name="verified">
+    /// Where the index's hash, once checked, is remembered under the file's stamp: an index unchanged since is not hashed
+    /// again (12 MB on a desktop), as the layer cache trusts a checked blob; a damaged one has another stamp.
+    /// </param>
+    private static Lookup? Read(string file, string stamp, FileHashMemo verified)
     {
         try
         {
@@ -59,7 +66,9 @@ internal static class DpkgOwnerIndex
             if (!bytes.AsSpan().StartsWith(stampBytes) || bytes.Length < stampBytes.Length + HashLine || bytes[stampBytes.Length + HashLine - 1] != (byte)'\n') return null;
             var start = stampBytes.Length + HashLine;
             var hash = Encoding.ASCII.GetString(bytes, stampBytes.Length, HashLine - 1);
-            return hash == Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(start))) ? new Lookup(bytes, start) : null;
+            var checkedHash = verified.Remember(file, "tinyimage-dpkg-index-checked",
+                () => Convert.ToHexStringLower(SHA256.HashData(bytes.AsSpan(start))), t => t.Length == 64 && t.All(char.IsAsciiHexDigitLower));
+            return hash == checkedHash ? new Lookup(bytes, start) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

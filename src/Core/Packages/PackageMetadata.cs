@@ -38,7 +38,8 @@ public static class PackageMetadata
     /// Adds the metadata of the packages <see cref="Attribute"/> found for the files of <paramref name="tree"/>, with the
     /// root's OS identification; returns those packages (none: nothing is added).
     /// </summary>
-    public static IReadOnlyList<InstalledPackage> Add(FileTree tree, HostFiles root, PackageOwners? owners)
+    /// <param name="hashes">Where files' MD5s are remembered between builds; null: every shipped file is read.</param>
+    public static IReadOnlyList<InstalledPackage> Add(FileTree tree, HostFiles root, PackageOwners? owners, FileHashMemo? hashes = null)
     {
         if (owners is null || !tree.Entries().Any(e => e.Provenance.Package is not null)) return [];
         // The OS identification comes along when any package does: it is base-files', so that package is then shipped too.
@@ -56,12 +57,19 @@ public static class PackageMetadata
             var md5sums = new StringBuilder();
             foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
             {
-                using var stream = RegularFile.OpenRead(file.SourcePath!);
-                md5sums.Append(Convert.ToHexStringLower(MD5.HashData(stream))).Append("  ").Append(file.Path[1..]).Append('\n');
+                var source = file.SourcePath!;
+                var md5 = hashes is null ? Md5(source) : hashes.Md5Of(source, () => Md5(source));
+                md5sums.Append(md5).Append("  ").Append(file.Path[1..]).Append('\n');
             }
             tree.Add(FileEntry.Inline($"{StatusDirectory}/{package.Name}.md5sums", Encoding.UTF8.GetBytes(md5sums.ToString()), 0x1A4, reason));
         }
         return [.. shipped.Select(g => g.First().Provenance.Package!)];
+    }
+
+    private static string Md5(string hostPath)
+    {
+        using var stream = RegularFile.OpenRead(hostPath);
+        return Convert.ToHexStringLower(MD5.HashData(stream));
     }
 
     private static void Attribute(FileTree tree, IEnumerable<(FileEntry Entry, string RootPath)> files, PackageOwners owners)

@@ -37,7 +37,7 @@ public sealed record SbomDocument(string Name, string ShortName, string Digest, 
     {
         var os = OsRelease.Read(root);
         var entries = tree.Entries();
-        var packages = new SortedDictionary<string, SbomPackage>(StringComparer.Ordinal);
+        var packages = new Dictionary<string, SbomPackage>(StringComparer.Ordinal); // listed by name below
         foreach (var package in entries.Select(e => e.Provenance.Package).OfType<Packages.InstalledPackage>())
             if (!packages.ContainsKey(package.Name))
                 packages[package.Name] = new SbomPackage(package.Name, package.Version, package.Architecture, package.Source,
@@ -53,7 +53,7 @@ public sealed record SbomDocument(string Name, string ShortName, string Digest, 
             var dependsOn = needed[entry.Path].Where(p => p != entry.Path).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             files.Add(new SbomFile(entry.Path, sha256, sha1, entry.Provenance.Package is { } p ? packages[p.Name] : null, entry.Provenance.FromRecipe, dependsOn));
         }
-        return new SbomDocument(name, shortName, digest, architecture, created) { Os = os, Packages = [.. packages.Values], Files = files };
+        return new SbomDocument(name, shortName, digest, architecture, created) { Os = os, Packages = [.. packages.Values.OrderBy(p => p.Name, StringComparer.Ordinal)], Files = files };
     }
 
     /// <summary>The path of the entry <paramref name="path"/> names in the image, every link followed (null: none).</summary>

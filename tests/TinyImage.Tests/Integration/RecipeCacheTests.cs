@@ -35,6 +35,12 @@ public sealed class RecipeCacheTests
 
         var bypass = Run.Tinyrun(env, dir.Path, "main.tiny.csx", "--verbose", "--no-cache");
         Assert.Contains("compiling the recipe (cache disabled)", bypass.Stderr);
+
+        // The entry is keyed on the version of the Roslyn beside the runner (taken from the runner's reference to it, which
+        // loads nothing): the version its file has.
+        var roslyn = System.Reflection.AssemblyName.GetAssemblyName(Path.Combine(AppContext.BaseDirectory, "Microsoft.CodeAnalysis.CSharp.Scripting.dll"));
+        var index = Assert.Single(Directory.GetFiles(dir.Combine("cache"), "*.json"));
+        Assert.Contains($"/roslyn {roslyn.Version}/", File.ReadAllText(index));
     }
 
     [Fact]

@@ -93,14 +93,34 @@ public sealed class StartChecksTests
     public async Task WithLibs_leaves_a_relocatable_object_alone_with_a_note()
     {
         using var dir = new TempDirectory();
-        var source = dir.Write("lib/python.c", "int python_main(void) { return 0; }\n");
-        var gcc = LoaderOracle.Run("gcc", ["-c", "-o", dir.Combine("lib/python.o"), source]);
-        Assert.True(gcc.ExitCode == 0, gcc.StdErr);
+        CompileRelocatableObject(dir);
         var hints = new List<string>();
         var image = await Build(NoCommand, dir.Combine("a.tar"),
             [new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new AddDirectoryStep(dir.Combine("lib"), "/usr/lib/python") { Tree = SourceTree.Recipe }, new WithLibsStep()], hints.Add);
         Assert.True(File.Exists(image.OutputPath));
         Assert.Equal("note: WithLibs left alone 1 ELF file that cannot be loaded (relocatable objects, core files), e.g. /usr/lib/python/python.o (Relocatable)", hints[0]);
+    }
+
+    [Fact]
+    public async Task The_reviews_notes_come_out_before_it_refuses_the_image_and_nothing_is_written()
+    {
+        // The review runs beside the layers' writing; what it said before refusing still comes out, and no output is made.
+        using var dir = new TempDirectory();
+        CompileRelocatableObject(dir);
+        var hints = new List<string>();
+        var error = await Assert.ThrowsAsync<TinyImageException>(() => Build(NoCommand with { Entrypoint = ["/usr/bin/nginx"] }, dir.Combine("a.tar"),
+            [new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new AddDirectoryStep(dir.Combine("lib"), "/usr/lib/python") { Tree = SourceTree.Recipe }, new WithLibsStep()], hints.Add));
+        Assert.StartsWith("the entrypoint /usr/bin/nginx is not in the image", error.Message);
+        Assert.Equal(["note: WithLibs left alone 1 ELF file that cannot be loaded (relocatable objects, core files), e.g. /usr/lib/python/python.o (Relocatable)"], hints);
+        Assert.False(File.Exists(dir.Combine("a.tar")));
+    }
+
+    /// <summary>Writes <c>lib/python.o</c> in <paramref name="dir"/>: a relocatable object, an ELF file no loader loads.</summary>
+    private static void CompileRelocatableObject(TempDirectory dir)
+    {
+        var source = dir.Write("lib/python.c", "int python_main(void) { return 0; }\n");
+        var gcc = LoaderOracle.Run("gcc", ["-c", "-o", dir.Combine("lib/python.o"), source]);
+        Assert.True(gcc.ExitCode == 0, gcc.StdErr);
     }
 
     private static Task<string> BuildFails(params BuildStep[] steps) => BuildFails(NoCommand, steps);

@@ -229,6 +229,58 @@ public sealed class ImageArchiveWriterTests
     }
 
     [Fact]
+    public async Task Cancellation_WhileALayerIsCopied_StopsTheCopy_AndLeavesThePreviousOutputUnchanged()
+    {
+        using var dir = new TestDirectory();
+        var output = dir.File("hello.tar");
+        File.WriteAllText(output, "previous");
+        var layer = await new LayerWriter().WriteAsync(Entries(dir.Write("tool", new byte[1 << 20])), dir.Path, CancellationToken.None);
+        using var cancelled = new CancellationTokenSource();
+        var cancelling = new CancellingLayer(layer, cancelled);
+        var image = Image.Create(Config, "amd64", [cancelling], DateTimeOffset.UnixEpoch);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ImageArchiveWriter(output).WriteAsync(image, ImageReference.Parse("hello"), cancelled.Token));
+
+        Assert.Equal(0, cancelling.BytesRead); // the copy stopped at once, not at the end of the blob
+        Assert.Equal("previous", File.ReadAllText(output));
+        File.Delete(layer.BlobPath);
+        Assert.Equal(["hello.tar", "tool"], dir.FileNames());
+    }
+
+    /// <summary>A layer whose blob, once its copy has begun, cancels <paramref name="cancellation"/>; it counts the blob's bytes read.</summary>
+    private sealed class CancellingLayer(Layer layer, CancellationTokenSource cancellation) : ILayer
+    {
+        private Counted? _blob;
+
+        public long BytesRead => _blob?.BytesRead ?? -1;
+
+        public Digest Digest => layer.Digest;
+        public Digest DiffId => layer.DiffId;
+        public long Size => layer.Size;
+        public string MediaType => layer.MediaType;
+
+        public Stream OpenCompressed()
+        {
+            cancellation.Cancel(); // the archive's first members are written; the blob's bytes are next
+            return _blob = new Counted(layer.OpenCompressed());
+        }
+
+        public Stream OpenUncompressed() => layer.OpenUncompressed();
+
+        private sealed class Counted(Stream inner) : ReadingStream(inner)
+        {
+            public long BytesRead { get; private set; }
+
+            public override int Read(Span<byte> buffer)
+            {
+                var n = base.Read(buffer);
+                BytesRead += n;
+                return n;
+            }
+        }
+    }
+
+    [Fact]
     public async Task OutputThatIsADirectory_IsAUserError()
     {
         using var dir = new TestDirectory();

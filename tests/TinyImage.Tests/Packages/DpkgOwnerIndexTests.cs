@@ -93,4 +93,21 @@ public sealed class DpkgOwnerIndexTests
         Assert.Equal("pkg", OwnerOf(root, "/usr/bin/a", dir.Combine("index")));
         Assert.Null(OwnerOf(root, "/usr/bin/zzz", dir.Combine("index")));
     }
+
+    [Fact]
+    public void A_checked_index_is_remembered_and_one_damaged_after_the_check_is_made_again()
+    {
+        using var dir = new TempDirectory();
+        var root = Root(dir, ("pkg", ["/usr/bin/a", "/usr/bin/b", "/usr/bin/c"]));
+        Assert.Equal("pkg", OwnerOf(root, "/usr/bin/b", dir.Combine("index")));
+        var index = Assert.Single(Directory.GetFiles(dir.Combine("index")));
+        var bytes = File.ReadAllBytes(index);
+        Thread.Sleep(FileStamp.SettleTime + TimeSpan.FromMilliseconds(200)); // a stamp is trusted once settled
+
+        Assert.Equal("pkg", OwnerOf(root, "/usr/bin/c", dir.Combine("index"))); // checked, and remembered under its stamp
+        Assert.Single(Directory.GetFiles(dir.Combine("index/verified")));
+        File.WriteAllBytes(index, [.. bytes.Take(bytes.Length - 12), .. "/usr/bin/a\tother:amd64\n"u8.ToArray()]); // a record changed
+        Assert.Equal("pkg", OwnerOf(root, "/usr/bin/a", dir.Combine("index")));
+        Assert.Equal(bytes, File.ReadAllBytes(index)); // made again
+    }
 }

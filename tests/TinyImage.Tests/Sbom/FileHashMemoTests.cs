@@ -64,4 +64,21 @@ public sealed class FileHashMemoTests
         Assert.Equal((Known, 1), (again, calls));
         Assert.Equal($"{Known.Item1} {Known.Item2}\n", File.ReadAllText(entry));
     }
+
+    [Fact]
+    public void An_unchanged_files_MD5_is_made_once_and_a_text_that_is_not_one_is_never_kept()
+    {
+        using var dir = new TestDirectory();
+        var file = dir.Write("f", "abc"u8.ToArray());
+        var memo = new FileHashMemo(dir.File("memo")) { Time = new MinuteLater() };
+        var calls = 0;
+
+        Assert.Equal("not an md5", memo.Md5Of(file, () => { calls++; return "not an md5"; }));
+        Assert.False(Directory.Exists(dir.File("memo")));
+        Assert.Equal(new string('a', 32), memo.Md5Of(file, () => { calls++; return new string('a', 32); }));
+        Assert.Equal(new string('a', 32), memo.Md5Of(file, () => { calls++; return new string('b', 32); }));
+        Assert.Equal(new string('a', 64), memo.Of(file, () => { calls++; return Known; }).Sha256); // another kind, another entry
+
+        Assert.Equal(3, calls);
+    }
 }

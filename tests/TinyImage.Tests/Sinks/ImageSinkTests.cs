@@ -138,6 +138,34 @@ public sealed class ImageSinkTests
     }
 
     [Fact]
+    public async Task The_tags_manifest_asked_before_the_build_is_the_one_request_of_a_second_push_and_a_changed_image_still_goes_up()
+    {
+        using var dir = new TempDirectory();
+        await using var registry = await LocalRegistry.StartAsync();
+        var counting = new CountingHandler();
+        using var client = new RegistryClient(registry.ClientOptions() with { Handler = counting });
+        var reference = ImageReference.Parse($"{registry.Address}/early/hello:1");
+        var pipeline = new ImagePipeline(new ImagePipelineOptions { LayerCacheDirectory = dir.Combine("cache") });
+        var first = await pipeline.BuildAsync(Entries("twice"), Config, "amd64", reference, [new RegistryPush(client)], CancellationToken.None);
+        counting.Clear();
+
+        var push = new RegistryPush(client);
+        push.AskEarly(reference, CancellationToken.None);
+        var second = await pipeline.BuildAsync(Entries("twice"), Config, "amd64", reference, [push], CancellationToken.None);
+
+        Assert.Equal(first.WrittenTo, second.WrittenTo);
+        Assert.Equal(["HEAD"], counting.Requests.Select(r => r.Method));
+        // The early answer names the old image: the changed one is pushed, its manifest last.
+        counting.Clear();
+        var again = new RegistryPush(client);
+        again.AskEarly(reference, CancellationToken.None);
+        var changed = await pipeline.BuildAsync(Entries("changed"), Config, "amd64", reference, [again], CancellationToken.None);
+        Assert.NotEqual(first.ManifestDigest, changed.ManifestDigest);
+        Assert.Equal("PUT", counting.Requests[^1].Method);
+        Assert.Single(counting.Requests, r => r.Method == "HEAD" && r.Path.EndsWith("/manifests/1", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_image_model_depends_on_nothing_that_builds_images()
     {
         // Layers, Build, Images, Sinks and Registry use the model; the model uses none of them (no Layers <-> Oci cycle).

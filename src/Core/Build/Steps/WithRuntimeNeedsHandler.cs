@@ -48,7 +48,7 @@ internal sealed class WithRuntimeNeedsHandler : StepHandler<WithRuntimeNeedsStep
             case RuntimeNeedKind.Gconv when need.Detail is { } charsets:
                 new WithGconvHandler().Apply(new WithGconvStep([.. charsets.Split(',')]) { Origin = step.Origin }, context); break;
             // Only for a program that runs the shell itself (popen, system); an exec of a "/bin/sh" string may be a fallback.
-            case RuntimeNeedKind.Shell when RuntimeNeedTable.Symbols.ContainsKey(need.Symbol) && context.IsRootFile(RuntimeNeedTable.ShellPath):
+            case RuntimeNeedKind.Shell when RuntimeNeedTable.KindOf(need.Symbol) is not null && context.IsRootFile(RuntimeNeedTable.ShellPath):
                 context.AddElfFiles([RuntimeNeedTable.ShellPath], reason); break;
             case RuntimeNeedKind.Timezones: new WithTimezonesHandler().Apply(new WithTimezonesStep(null) { Origin = step.Origin }, context); break;
             case RuntimeNeedKind.Locales: new WithLocaleHandler().Apply(new WithLocaleStep("C.utf8") { Origin = step.Origin }, context); break;
