@@ -21,6 +21,9 @@ public sealed class KeptCodeClosure : IDisposable
     /// <summary>The largest assembly read; the biggest of the runtime (System.Private.CoreLib) is about 16 MB.</summary>
     private const long MaxBytes = 256L << 20;
 
+    /// <summary>How deep types may nest (real ones: a few levels); deeper is taken as a loop in damaged metadata.</summary>
+    private const int MaxNesting = 64;
+
     // The tables IL tokens name: TypeRef, TypeDef, Field, MethodDef, MemberRef, StandAloneSig, TypeSpec, MethodSpec.
     private static readonly HashSet<int> EntityTables = [0x01, 0x02, 0x04, 0x06, 0x0A, 0x11, 0x1B, 0x2B];
 
@@ -50,11 +53,15 @@ public sealed class KeptCodeClosure : IDisposable
             _types.Add(new TypeName(assembly, "<Module>"));
             return;
         }
-        using var copy = Module.Open(assembly, trimmedCopy);
-        if (copy is null) return;
-        foreach (var (type, keptHandle) in copy.Types)
-            Keep(module, type, copy.Reader.GetTypeDefinition(keptHandle).GetMethods()
-                .Select(m => copy.Reader.GetString(copy.Reader.GetMethodDefinition(m).Name)).ToHashSet(StringComparer.Ordinal));
+        var kept = new List<(string Type, HashSet<string> Methods)>();
+        Reading(trimmedCopy, () =>
+        {
+            using var copy = Module.Open(assembly, trimmedCopy) ?? throw new BadImageFormatException("not a managed assembly");
+            foreach (var (type, keptHandle) in copy.Types)
+                kept.Add((type, copy.Reader.GetTypeDefinition(keptHandle).GetMethods()
+                    .Select(m => copy.Reader.GetString(copy.Reader.GetMethodDefinition(m).Name)).ToHashSet(StringComparer.Ordinal)));
+        });
+        foreach (var (type, methods) in kept) Keep(module, type, methods);
     });
 
     /// <summary>Follows the type <paramref name="type"/> (full name) of <paramref name="assembly"/> and its methods named <paramref name="methods"/>.</summary>
@@ -96,7 +103,7 @@ public sealed class KeptCodeClosure : IDisposable
         }
         catch (Exception e) when (IsBrokenMetadata(e))
         {
-            throw new TinyImageException($"AddDotnetApp: {_assemblies.GetValueOrDefault(assembly, assembly)} is not an assembly that can be read ({e.Message}); publish the app again, or leave trimmedPublish out", e);
+            throw new TinyImageException($"AddDotnetApp: {_assemblies.GetValueOrDefault(assembly, assembly)} is not an assembly that can be read ({e.Message}); publish the app again (or repair the .NET installation it comes from), or leave trimmedPublish out", e);
         }
     }
 
@@ -141,9 +148,30 @@ public sealed class KeptCodeClosure : IDisposable
                 types.Handle(reader.GetGenericParameterConstraint(constraint).Type);
         foreach (var field in definition.GetFields())
             reader.GetFieldDefinition(field).DecodeSignature(types, null);
-        foreach (var method in definition.GetMethods())
-            reader.GetMethodDefinition(method).DecodeSignature(types, null);
+        foreach (var methodHandle in definition.GetMethods())
+        {
+            var method = reader.GetMethodDefinition(methodHandle);
+            method.DecodeSignature(types, null);
+            foreach (var parameter in method.GetGenericParameters()) // checked when a caller instantiates it
+                foreach (var constraint in reader.GetGenericParameter(parameter).GetConstraints())
+                    types.Handle(reader.GetGenericParameterConstraint(constraint).Type);
+        }
+        AttributeTypes(module, definition.GetCustomAttributes(), types);
         foreach (var name in found) Reach(name);
+    }
+
+    // The types of the custom attributes: reflection that reads them loads them.
+    private static void AttributeTypes(Module module, CustomAttributeHandleCollection attributes, TypeCollector types)
+    {
+        var reader = module.Reader;
+        foreach (var attribute in attributes)
+        {
+            var constructor = reader.GetCustomAttribute(attribute).Constructor;
+            if (constructor.Kind == HandleKind.MethodDefinition)
+                types.Found.Add(module.NameOf(reader.GetMethodDefinition((MethodDefinitionHandle)constructor).GetDeclaringType()));
+            else if (constructor.Kind == HandleKind.MemberReference)
+                types.Handle(reader.GetMemberReference((MemberReferenceHandle)constructor).Parent);
+        }
     }
 
     private void FollowBody(Module module, MethodDefinitionHandle handle)
@@ -154,6 +182,7 @@ public sealed class KeptCodeClosure : IDisposable
         var types = new TypeCollector(module, found);
         found.Add(module.NameOf(method.GetDeclaringType()));
         method.DecodeSignature(types, null);
+        AttributeTypes(module, method.GetCustomAttributes(), types);
         if (method.RelativeVirtualAddress != 0 && module.Body(method.RelativeVirtualAddress) is { } body)
         {
             if (!body.LocalSignature.IsNil)
@@ -185,8 +214,20 @@ public sealed class KeptCodeClosure : IDisposable
                 var member = reader.GetMemberReference((MemberReferenceHandle)token);
                 if (member.Parent.Kind is HandleKind.TypeDefinition or HandleKind.TypeReference or HandleKind.TypeSpecification) types.Handle(member.Parent);
                 else if (member.Parent.Kind == HandleKind.MethodDefinition) ReachBody(module, (MethodDefinitionHandle)member.Parent);
-                if (member.GetKind() == MemberReferenceKind.Method) member.DecodeMethodSignature(types, null);
-                else member.DecodeFieldSignature(types, null);
+                if (member.GetKind() == MemberReferenceKind.Method)
+                {
+                    member.DecodeMethodSignature(types, null);
+                    // A method of a type of the same assembly (G<int>.M names G through a type specification): it may be
+                    // inlined too; every overload of that name is followed.
+                    if (module.OwnType(member.Parent) is { } owner)
+                        foreach (var method in reader.GetTypeDefinition(owner).GetMethods())
+                            if (reader.StringComparer.Equals(reader.GetMethodDefinition(method).Name, reader.GetString(member.Name)))
+                                ReachBody(module, method);
+                }
+                else
+                {
+                    member.DecodeFieldSignature(types, null);
+                }
                 break;
             case HandleKind.MethodSpecification:
                 var specification = reader.GetMethodSpecification((MethodSpecificationHandle)token);
@@ -213,12 +254,23 @@ public sealed class KeptCodeClosure : IDisposable
             foreach (var handle in reader.TypeDefinitions) Types[NameOf(handle).Name] = handle;
             foreach (var handle in reader.ExportedTypes)
             {
+                // A nested type's implementation is its outer exported type: walk out to the assembly it is forwarded to.
                 var exported = reader.GetExportedType(handle);
+                var nested = reader.GetString(exported.Name);
+                for (var depth = 0; exported.Implementation.Kind == HandleKind.ExportedType; depth++)
+                {
+                    if (depth == MaxNesting) throw new BadImageFormatException("exported types nest too deep (a loop?)");
+                    exported = reader.GetExportedType((ExportedTypeHandle)exported.Implementation);
+                    nested = reader.GetString(exported.Name) + "/" + nested;
+                }
                 if (exported.IsForwarder && exported.Implementation.Kind == HandleKind.AssemblyReference)
-                    Forwarders[FullName(reader.GetString(exported.Namespace), reader.GetString(exported.Name))] =
+                    Forwarders[FullName(reader.GetString(exported.Namespace), nested)] =
                         reader.GetString(reader.GetAssemblyReference((AssemblyReferenceHandle)exported.Implementation).Name);
             }
         }
+
+        /// <summary>Type specifications already decoded: each names its types once (one can name another many times over).</summary>
+        public HashSet<TypeSpecificationHandle> DecodedSpecifications { get; } = [];
 
         public string Name { get; }
 
@@ -228,7 +280,7 @@ public sealed class KeptCodeClosure : IDisposable
 
         public Dictionary<string, string> Forwarders { get; } = new(StringComparer.Ordinal);
 
-        /// <summary>Opens the assembly at <paramref name="hostPath"/>; null when it is not a managed assembly (or over the size limit).</summary>
+        /// <summary>Opens the assembly at <paramref name="hostPath"/>; null when it is a PE file without metadata or over the size limit.</summary>
         public static Module? Open(string name, string hostPath)
         {
             var stream = RegularFile.OpenRead(hostPath);
@@ -242,8 +294,10 @@ public sealed class KeptCodeClosure : IDisposable
             {
                 if (pe.HasMetadata) return new Module(name, pe, pe.GetMetadataReader());
             }
-            catch (Exception e) when (IsBrokenMetadata(e))
+            catch
             {
+                pe.Dispose(); // a damaged one is reported by the caller, naming the file
+                throw;
             }
             pe.Dispose();
             return null;
@@ -265,9 +319,13 @@ public sealed class KeptCodeClosure : IDisposable
         {
             var definition = Reader.GetTypeDefinition(handle);
             var name = Reader.GetString(definition.Name);
-            return new TypeName(Name, definition.IsNested
-                ? NameOf(definition.GetDeclaringType()).Name + "/" + name
-                : FullName(Reader.GetString(definition.Namespace), name));
+            for (var depth = 0; definition.IsNested; depth++)
+            {
+                if (depth == MaxNesting) throw new BadImageFormatException("nested types nest too deep (a loop?)");
+                definition = Reader.GetTypeDefinition(definition.GetDeclaringType());
+                name = Reader.GetString(definition.Name) + "/" + name;
+            }
+            return new TypeName(Name, FullName(Reader.GetString(definition.Namespace), name));
         }
 
         /// <summary>The assembly and name of a referenced type; null when its scope is not another assembly or this one.</summary>
@@ -275,12 +333,38 @@ public sealed class KeptCodeClosure : IDisposable
         {
             var reference = Reader.GetTypeReference(handle);
             var name = Reader.GetString(reference.Name);
+            for (var depth = 0; reference.ResolutionScope.Kind == HandleKind.TypeReference; depth++)
+            {
+                if (depth == MaxNesting) throw new BadImageFormatException("nested type references nest too deep (a loop?)");
+                reference = Reader.GetTypeReference((TypeReferenceHandle)reference.ResolutionScope);
+                name = Reader.GetString(reference.Name) + "/" + name;
+            }
+            name = FullName(Reader.GetString(reference.Namespace), name);
             return reference.ResolutionScope.Kind switch
             {
-                HandleKind.AssemblyReference => new TypeName(Reader.GetString(Reader.GetAssemblyReference((AssemblyReferenceHandle)reference.ResolutionScope).Name),
-                    FullName(Reader.GetString(reference.Namespace), name)),
-                HandleKind.TypeReference => NameOf((TypeReferenceHandle)reference.ResolutionScope) is { } outer ? outer with { Name = outer.Name + "/" + name } : null,
-                HandleKind.ModuleDefinition => new TypeName(Name, FullName(Reader.GetString(reference.Namespace), name)),
+                HandleKind.AssemblyReference => new TypeName(Reader.GetString(Reader.GetAssemblyReference((AssemblyReferenceHandle)reference.ResolutionScope).Name), name),
+                HandleKind.ModuleDefinition => new TypeName(Name, name),
+                _ => null,
+            };
+        }
+
+        /// <summary>
+        /// The type of this assembly a member reference's parent names: a type definition, a reference to one of this
+        /// module's types, or a generic instance of one; null for anything else.
+        /// </summary>
+        public TypeDefinitionHandle? OwnType(EntityHandle parent)
+        {
+            if (parent.Kind == HandleKind.TypeSpecification)
+            {
+                var blob = Reader.GetBlobReader(Reader.GetTypeSpecification((TypeSpecificationHandle)parent).Signature);
+                if (blob.ReadSignatureTypeCode() != SignatureTypeCode.GenericTypeInstance) return null;
+                blob.ReadSignatureTypeCode(); // class or value type
+                parent = blob.ReadTypeHandle();
+            }
+            return parent.Kind switch
+            {
+                HandleKind.TypeDefinition => (TypeDefinitionHandle)parent,
+                HandleKind.TypeReference when NameOf((TypeReferenceHandle)parent) is { } name && name.Assembly == Name && Types.TryGetValue(name.Name, out var own) => own,
                 _ => null,
             };
         }
@@ -310,7 +394,7 @@ public sealed class KeptCodeClosure : IDisposable
                 case HandleKind.TypeReference:
                     if (module.NameOf((TypeReferenceHandle)handle) is { } name) found.Add(name);
                     break;
-                case HandleKind.TypeSpecification when _depth < MaxDepth:
+                case HandleKind.TypeSpecification when _depth < MaxDepth && module.DecodedSpecifications.Add((TypeSpecificationHandle)handle):
                     _depth++;
                     module.Reader.GetTypeSpecification((TypeSpecificationHandle)handle).DecodeSignature(this, null);
                     _depth--;

@@ -9,7 +9,8 @@ namespace TinyImage.Core.Dotnet;
 /// properties). A framework-dependent image of the same app then keeps only those assemblies of the shared frameworks,
 /// unmodified, and runs with those switches.
 /// </summary>
-public sealed record TrimmedPublish(string Directory, ImmutableSortedSet<string> Assemblies, ImmutableSortedDictionary<string, string> Switches)
+public sealed record TrimmedPublish(string Directory, ImmutableSortedSet<string> Assemblies, ImmutableSortedDictionary<string, string> Switches,
+    ImmutableArray<FrameworkReference> Frameworks)
 {
     /// <summary>Reads the trimmed publish of the app <paramref name="appName"/> in <paramref name="directory"/> (shown as <paramref name="shownAs"/>).</summary>
     /// <exception cref="TinyImageException">It is not a self-contained publish of that app.</exception>
@@ -23,7 +24,31 @@ public sealed record TrimmedPublish(string Directory, ImmutableSortedSet<string>
         if (config.IncludedFrameworks.IsEmpty)
             throw new TinyImageException($"AddDotnetApp: trimmedPublish '{shownAs}' is not a self-contained publish of {appName}; publish it there: {publish}");
         var assemblies = System.IO.Directory.EnumerateFiles(directory, "*.dll").Select(Path.GetFileNameWithoutExtension).OfType<string>().ToImmutableSortedSet(StringComparer.Ordinal);
-        return new TrimmedPublish(directory, assemblies, config.Properties);
+        return new TrimmedPublish(directory, assemblies, config.Properties, config.IncludedFrameworks);
+    }
+
+    /// <summary>
+    /// Checks that the trimmer analysed the frameworks the image ships (<paramref name="shipped"/>: name → version): a
+    /// newer patch's kept methods may call what the trimmer never saw.
+    /// </summary>
+    /// <exception cref="TinyImageException">A framework's version differs.</exception>
+    public void CheckFrameworks(IEnumerable<(string Name, string Version)> shipped)
+    {
+        foreach (var (name, version) in shipped)
+            if (Frameworks.FirstOrDefault(f => f.Name == name) is { } analysed && analysed.Version != version)
+                throw new TinyImageException($"AddDotnetApp: trimmedPublish '{Directory}' was published with {name} {analysed.Version}, and the image ships {version}; publish it again with the SDK of that runtime (or give dotnetRoot: the installation it was published for)");
+    }
+
+    /// <summary>
+    /// The switches the trimmer assumed that <paramref name="app"/> (the app's own runtimeconfig properties) does not set.
+    /// </summary>
+    /// <exception cref="TinyImageException">The app sets one to another value: the trimmer analysed other code paths.</exception>
+    public Dictionary<string, string> SwitchesMissingFrom(IReadOnlyDictionary<string, string> app, string appConfig)
+    {
+        foreach (var (key, value) in Switches)
+            if (app.TryGetValue(key, out var own) && own.Trim() != value.Trim())
+                throw new TinyImageException($"AddDotnetApp: {appConfig} sets {key} to {own}, and trimmedPublish '{Directory}' was published with {value}; publish both with the same settings");
+        return Switches.Where(s => !app.ContainsKey(s.Key)).ToDictionary(StringComparer.Ordinal);
     }
 
     /// <summary>

@@ -89,13 +89,13 @@ public sealed class DpkgDatabase
         var count = 0;
         foreach (var (spelling, imagePath) in wanted)
             if (index.Package(spelling) is { } key && position.TryGetValue(key, out var i)) hits[count++] = (i, imagePath);
-        for (var next = 1; next < count; next++) // a stable sort by package: status order
-        {
-            var hit = hits[next];
-            var at = next - 1;
-            for (; at >= 0 && hits[at].Package > hit.Package; at--) hits[at + 1] = hits[at];
-            hits[at + 1] = hit;
-        }
+        // A stable sort by package (status order), by counting: linear however many files an image has.
+        var starts = new int[candidates.Count + 1];
+        for (var k = 0; k < count; k++) starts[hits[k].Package + 1]++;
+        for (var p = 1; p < starts.Length; p++) starts[p] += starts[p - 1];
+        var sorted = new (int Package, string ImagePath)[count];
+        for (var k = 0; k < count; k++) sorted[starts[hits[k].Package]++] = hits[k];
+        hits = sorted;
         var found = new (int Package, string ImagePath)[count][];
         for (var k = 0; k < count; k++) found[k] = [hits[k]];
         return found;

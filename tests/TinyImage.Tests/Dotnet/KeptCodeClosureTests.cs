@@ -1,3 +1,7 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Reflection.PortableExecutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using TinyImage.Core;
@@ -33,7 +37,9 @@ public sealed class KeptCodeClosureTests : IDisposable
                     {
                         try { return null!; } catch (System.Exception) { return typeof(Frame.Chassis); }
                     }
+                    public static object Generic() => Box<int>.Make();         // a MemberRef on a type specification
                 }
+                public static class Box<T> { public static object Make() => new Parts.Spare(); }
             }
             """, "Parts", "Frame");
     }
@@ -53,6 +59,93 @@ public sealed class KeptCodeClosureTests : IDisposable
         other.AddKept("Shop", "Shop.Entry", new HashSet<string> { "Catching" });
         // ldtoken of Frame.Chassis; loading it needs its value-type field's type, in Parts
         Assert.Equal(["Frame", "Parts", "Shop", "System.Private.CoreLib"], other.Reached().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_method_of_a_generic_type_of_the_same_assembly_is_followed_as_it_may_be_inlined()
+    {
+        using var closure = new KeptCodeClosure(_assemblies);
+        closure.AddKept("Shop", "Shop.Entry", new HashSet<string> { "Generic" });
+        Assert.Contains("Parts", closure.Reached());
+    }
+
+    [Fact]
+    public void A_nested_type_named_through_a_forwarder_reaches_the_assembly_that_defines_it()
+    {
+        const string Nested = "namespace Moved { public class Outer { public class Inner { } } }";
+        Compile("Old", Nested);                                       // where the client was compiled against
+        Compile("Client", "namespace Client { public static class Uses { public static object Run() => typeof(Moved.Outer.Inner); } }", "Old");
+        Compile("New", Nested);                                       // where the type lives now
+        var client = _assemblies["Client"];
+        Compile("OldForwarding", "[assembly: System.Runtime.CompilerServices.TypeForwardedTo(typeof(Moved.Outer))]", "New");
+        var assemblies = new Dictionary<string, string>(_assemblies) { ["Old"] = _assemblies["OldForwarding"], ["Client"] = client };
+        using var closure = new KeptCodeClosure(assemblies);
+        closure.AddKept("Client", "Client.Uses", new HashSet<string> { "Run" });
+        Assert.Contains("New", closure.Reached());
+    }
+
+    [Fact]
+    public void A_type_reference_that_is_its_own_scope_is_one_line_not_a_stack_overflow()
+    {
+        // Helper's body is "newobj Parts.Gear::.ctor": make the TypeRef Parts.Gear its own resolution scope.
+        var bytes = File.ReadAllBytes(_assemblies["Shop"]);
+        using (var pe = new System.Reflection.PortableExecutable.PEReader(new MemoryStream(bytes)))
+        {
+            var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            var gear = metadata.TypeReferences.Single(t => metadata.GetString(metadata.GetTypeReference(t).Name) == "Gear");
+            var row = System.Reflection.Metadata.Ecma335.MetadataTokens.GetRowNumber(gear);
+            var at = pe.PEHeaders.MetadataStartOffset + metadata.GetTableMetadataOffset(System.Reflection.Metadata.Ecma335.TableIndex.TypeRef)
+                + (row - 1) * metadata.GetTableRowSize(System.Reflection.Metadata.Ecma335.TableIndex.TypeRef);
+            var scope = (row << 2) | 3; // ResolutionScope coded index: tag 3 = TypeRef (2 bytes in a small assembly)
+            bytes[at] = (byte)scope;
+            bytes[at + 1] = (byte)(scope >> 8);
+        }
+        var looped = _dir.Combine("Looped.dll");
+        File.WriteAllBytes(looped, bytes);
+        using var closure = new KeptCodeClosure(new Dictionary<string, string>(_assemblies) { ["Shop"] = looped });
+        closure.AddKept("Shop", "Shop.Entry", new HashSet<string> { "Build" });
+        var error = Assert.Throws<TinyImageException>(() => closure.Reached());
+        Assert.StartsWith($"AddDotnetApp: {looped} is not an assembly that can be read (", error.Message);
+    }
+
+    [Fact]
+    public async Task A_type_specification_naming_itself_many_times_over_is_read_once()
+    {
+        // TypeSpec 1 = modopt(TypeSpec 1) x 8, then int32: decoded naively, 8^64 visits.
+        var metadata = new MetadataBuilder();
+        metadata.AddModule(0, metadata.GetOrAddString("Bomb.dll"), metadata.GetOrAddGuid(Guid.NewGuid()), default, default);
+        metadata.AddAssembly(metadata.GetOrAddString("Bomb"), new Version(1, 0, 0, 0), default, default, 0, AssemblyHashAlgorithm.None);
+        var coreLib = metadata.AddAssemblyReference(metadata.GetOrAddString("System.Private.CoreLib"), new Version(10, 0, 0, 0), default, default, 0, default);
+        var obj = metadata.AddTypeReference(coreLib, metadata.GetOrAddString("System"), metadata.GetOrAddString("Object"));
+        var signature = new BlobBuilder();
+        for (var i = 0; i < 8; i++)
+        {
+            signature.WriteByte(0x20); // ELEMENT_TYPE_CMOD_OPT
+            signature.WriteCompressedInteger(CodedIndex.TypeDefOrRefOrSpec(MetadataTokens.TypeSpecificationHandle(1)));
+        }
+        signature.WriteByte(0x08); // int32
+        var bomb = metadata.AddTypeSpecification(metadata.GetOrAddBlob(signature));
+        var body = new InstructionEncoder(new BlobBuilder());
+        body.OpCode(ILOpCode.Ldtoken);
+        body.Token(bomb);
+        body.OpCode(ILOpCode.Pop);
+        body.OpCode(ILOpCode.Ret);
+        var il = new BlobBuilder();
+        var offset = new MethodBodyStreamEncoder(il).AddMethodBody(body);
+        var voidSignature = new BlobBuilder();
+        new BlobEncoder(voidSignature).MethodSignature().Parameters(0, r => r.Void(), p => { });
+        metadata.AddTypeDefinition(default, default, metadata.GetOrAddString("<Module>"), default, MetadataTokens.FieldDefinitionHandle(1), MetadataTokens.MethodDefinitionHandle(1));
+        metadata.AddTypeDefinition(TypeAttributes.Public, metadata.GetOrAddString("B"), metadata.GetOrAddString("C"), obj, MetadataTokens.FieldDefinitionHandle(1), MetadataTokens.MethodDefinitionHandle(1));
+        metadata.AddMethodDefinition(MethodAttributes.Public | MethodAttributes.Static, MethodImplAttributes.IL, metadata.GetOrAddString("Run"), metadata.GetOrAddBlob(voidSignature), offset, default);
+        var image = new BlobBuilder();
+        new ManagedPEBuilder(new PEHeaderBuilder(imageCharacteristics: Characteristics.Dll), new MetadataRootBuilder(metadata), il).Serialize(image);
+        var path = _dir.Combine("Bomb.dll");
+        File.WriteAllBytes(path, image.ToArray());
+
+        using var closure = new KeptCodeClosure(new Dictionary<string, string>(_assemblies) { ["Bomb"] = path });
+        closure.AddKept("Bomb", "B.C", new HashSet<string> { "Run" });
+        var reached = await Task.Run(closure.Reached).WaitAsync(TimeSpan.FromSeconds(60)); // naively: never
+        Assert.Equal(["Bomb", "System.Private.CoreLib"], reached.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -63,6 +63,7 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
             var runtime = DotnetRoot.Find(step.DotnetRoot, Environment.GetEnvironmentVariable);
             var fromRuntime = reason.Because($"runtime of the framework-dependent app, from {runtime.Path}") with { FromRecipe = false };
             var frameworks = Frameworks(app, runtime, step.Source);
+            trimmed?.CheckFrameworks(frameworks.Select(f => (f.Name, Path.GetFileName(f.Directory))));
             var leftOut = step.WholeFramework ? [] : FrameworkLeftOut(appDirectory, frameworks, trimmed);
             foreach (var (framework, name) in frameworks)
             {
@@ -143,10 +144,9 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
     /// <summary>Rewrites the app's runtimeconfig.json in the image with the feature switches the trimmer assumed, where the app does not set them.</summary>
     private static void AddTrimmerSwitches(BuildContext context, AddDotnetAppStep step, DotnetApp app, TrimmedPublish trimmed)
     {
+        var added = trimmed.SwitchesMissingFrom(app.Config.Properties, $"{step.Source}/{app.Name}.runtimeconfig.json");
         var path = ImagePath.Combine(step.Destination, app.Name + ".runtimeconfig.json");
-        if (context.Tree.Find(path) is not { Kind: EntryKind.File, SourcePath: { } hostPath } config) return;
-        var added = trimmed.Switches.Where(s => !app.Config.Properties.ContainsKey(s.Key)).ToDictionary(StringComparer.Ordinal);
-        if (added.Count == 0) return;
+        if (added.Count == 0 || context.Tree.Find(path) is not { Kind: EntryKind.File, SourcePath: { } hostPath } config) return;
         context.Tree.Add(FileEntry.Inline(path, RuntimeConfig.WithProperties(RegularFile.ReadAllBytes(hostPath, RuntimeConfig.MaxBytes), added, hostPath), config.Mode,
             config.Provenance.Because($"with the {added.Count} feature switches of the trimmed publish {step.TrimmedPublish} (the framework assemblies kept are the trimmer's)")));
     }
