@@ -87,8 +87,11 @@ public sealed class ImagePipeline
             ? Task.Run(() => Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName, "", architecture,
                 _options.Layers.ModificationTime, HashMemo()), CancellationToken.None)
             : null;
+        var reviewed = false;
         async Task Reviewed()
         {
+            if (reviewed) return;
+            reviewed = true;
             try
             {
                 await review.ConfigureAwait(false);
@@ -99,7 +102,18 @@ public sealed class ImagePipeline
                 hints.Clear();
             }
         }
-        var image = await pipeline.BuildAsync(entries, config, architecture, reference, imageSinks, refused.Token, baseImage?.Layers, Reviewed).ConfigureAwait(false);
+        BuiltImage image;
+        try
+        {
+            image = await pipeline.BuildAsync(entries, config, architecture, reference, imageSinks, refused.Token, baseImage?.Layers, Reviewed).ConfigureAwait(false);
+        }
+        catch when (!reviewed)
+        {
+            // It failed before it waited for the review (planning the layers, the scratch directory, the cache's lease):
+            // the review's hints, or its refusal, come first all the same, and it is over before `refused` is disposed.
+            await Reviewed().ConfigureAwait(false);
+            throw;
+        }
         if (sbom is not null && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
             await Sbom.SbomFiles.WriteBesideAsync(written, (await sbom.ConfigureAwait(false)) with { Digest = image.ManifestDigest.ToString() }, cancellationToken)
                 .ConfigureAwait(false);

@@ -115,6 +115,27 @@ public sealed class StartChecksTests
         Assert.False(File.Exists(dir.Combine("a.tar")));
     }
 
+    [Fact]
+    public async Task The_reviews_refusal_comes_out_even_when_the_layers_fail_before_they_wait_for_it()
+    {
+        // The layer cache is a file, so the layers fail while they are being set up, before they wait for the review:
+        // what the review says (its notes, its refusal) still comes first.
+        using var dir = new TempDirectory();
+        CompileRelocatableObject(dir);
+        var notADirectory = dir.Write("cache", "a file where the layer cache should be");
+        var hints = new List<string>();
+        var pipeline = new ImagePipeline(new ImagePipelineOptions { Hint = hints.Add, LayerCacheDirectory = notADirectory });
+        var spec = new ImageSpec
+        {
+            Steps = [new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new AddDirectoryStep(dir.Combine("lib"), "/usr/lib/python") { Tree = SourceTree.Recipe }, new WithLibsStep()],
+            Config = NoCommand with { Entrypoint = ["/usr/bin/nginx"] },
+        };
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => pipeline.BuildAsync(spec, ImageReference.Parse("checks:1"), dir.Combine("a.tar"), CancellationToken.None));
+        Assert.StartsWith("the entrypoint /usr/bin/nginx is not in the image", error.Message);
+        Assert.Equal(["note: WithLibs left alone 1 ELF file that cannot be loaded (relocatable objects, core files), e.g. /usr/lib/python/python.o (Relocatable)"], hints);
+        Assert.False(File.Exists(dir.Combine("a.tar")));
+    }
+
     /// <summary>Writes <c>lib/python.o</c> in <paramref name="dir"/>: a relocatable object, an ELF file no loader loads.</summary>
     private static void CompileRelocatableObject(TempDirectory dir)
     {
