@@ -69,7 +69,9 @@ public sealed class ImagePipeline
         // an image it refuses (strict, or one that cannot start) reaches none of them, and its layers stop being written.
         using var refused = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var hints = new List<string>();
-        var review = Task.Run(() =>
+        // Blocking work, each on a thread of its own (LongRunning), so that it never holds a pool thread the layers'
+        // and sinks' asynchronous steps are waiting for (2 cores: 2 pool threads to begin with).
+        var review = Task.Factory.StartNew(() =>
         {
             try
             {
@@ -80,12 +82,12 @@ public sealed class ImagePipeline
                 refused.Cancel();
                 throw;
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         // The SBOM's document (the files' hashes, the packages' licenses) is made beside the layers and the sinks too; the
         // image's digest goes in, and the files are written, once the image is.
         var sbom = _options.WriteSbom
-            ? Task.Run(() => Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName, "", architecture,
-                _options.Layers.ModificationTime, HashMemo()), CancellationToken.None)
+            ? Task.Factory.StartNew(() => Sbom.SbomDocument.Of(assembled.Tree, files, reference.ToString(), reference.ShortName, "", architecture,
+                _options.Layers.ModificationTime, HashMemo()), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
             : null;
         var reviewed = false;
         async Task Reviewed()

@@ -40,7 +40,7 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
         {
             // Written with blocking calls on a thread of its own, beside the other sinks: a local file gains nothing from
             // the tar writer's async path, which JIT-compiles some 60 methods at every start (issue 10).
-            await Task.Run(() =>
+            await Task.Factory.StartNew(() =>
             {
                 using (var file = OpenOutput(temp, OutputPath))
                 {
@@ -51,7 +51,7 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 File.Move(temp, OutputPath, overwrite: true);
-            }, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         catch
         {
