@@ -47,12 +47,7 @@ public sealed class KeptCodeClosure : IDisposable
     public void AddKept(string assembly, string trimmedCopy) => Reading(assembly, () =>
     {
         if (Open(assembly) is not { } module) return;
-        if (module.Reader.AssemblyReferences.Count == 0)
-        {
-            // It names no other assembly (System.Private.CoreLib): nothing to follow.
-            _types.Add(new TypeName(assembly, "<Module>"));
-            return;
-        }
+        if (module.Reader.AssemblyReferences.Count == 0) return; // it names no other assembly (System.Private.CoreLib): nothing to follow
         var kept = new List<(string Type, HashSet<string> Methods)>();
         Reading(trimmedCopy, () =>
         {

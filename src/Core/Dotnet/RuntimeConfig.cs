@@ -58,6 +58,7 @@ public sealed record RuntimeConfig
                 RollForward = options.TryGetProperty("rollForward", out var roll) && roll.ValueKind == JsonValueKind.String ? roll.GetString()! : "Minor",
                 InvariantGlobalization = IsTrue(properties, "System.Globalization.Invariant"),
                 InvariantTimezone = IsTrue(properties, "System.TimeZoneInfo.Invariant"),
+                // A name given twice: the last one, as the host reads it.
                 Properties = properties.ValueKind == JsonValueKind.Object
                     ? properties.EnumerateObject().Aggregate(ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal), (all, p) => all.SetItem(p.Name, p.Value.GetRawText()))
                     : ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal),

@@ -12,17 +12,17 @@ namespace TinyImage.Core.Dotnet;
 public sealed record TrimmedPublish(string Directory, ImmutableSortedSet<string> Assemblies, ImmutableSortedDictionary<string, string> Switches,
     ImmutableArray<FrameworkReference> Frameworks)
 {
-    /// <summary>Reads the trimmed publish of the app <paramref name="appName"/> in <paramref name="directory"/> (shown as <paramref name="shownAs"/>).</summary>
+    /// <summary>Reads the trimmed publish of the app <paramref name="appName"/> in <paramref name="directory"/>.</summary>
     /// <exception cref="TinyImageException">It is not a self-contained publish of that app.</exception>
-    public static TrimmedPublish Read(string directory, string appName, string shownAs)
+    public static TrimmedPublish Read(string directory, string appName)
     {
-        var publish = $"dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o {shownAs}";
+        var publish = $"dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o {directory}";
         var configPath = Path.Combine(directory, appName + ".runtimeconfig.json");
         if (!File.Exists(configPath))
-            throw new TinyImageException($"AddDotnetApp: trimmedPublish '{shownAs}' has no {appName}.runtimeconfig.json; publish the same app there: {publish}");
+            throw new TinyImageException($"AddDotnetApp: trimmedPublish '{directory}' has no {appName}.runtimeconfig.json; publish the same app there: {publish}");
         var config = RuntimeConfig.Read(configPath);
         if (config.IncludedFrameworks.IsEmpty)
-            throw new TinyImageException($"AddDotnetApp: trimmedPublish '{shownAs}' is not a self-contained publish of {appName}; publish it there: {publish}");
+            throw new TinyImageException($"AddDotnetApp: trimmedPublish '{directory}' is not a self-contained publish of {appName}; publish it there: {publish}");
         var assemblies = System.IO.Directory.EnumerateFiles(directory, "*.dll").Select(Path.GetFileNameWithoutExtension).OfType<string>().ToImmutableSortedSet(StringComparer.Ordinal);
         return new TrimmedPublish(directory, assemblies, config.Properties, config.IncludedFrameworks);
     }

@@ -138,7 +138,7 @@ internal sealed class AddDotnetAppHandler : StepHandler<AddDotnetAppStep>
             }}");
         if (!Directory.Exists(directory))
             throw new TinyImageException($"AddDotnetApp: trimmedPublish '{directory}' does not exist; publish the app there: dotnet publish -r linux-x64 --self-contained -p:PublishTrimmed=true -o {directory}");
-        return TrimmedPublish.Read(directory, app.Name, directory);
+        return TrimmedPublish.Read(directory, app.Name);
     }
 
     /// <summary>Rewrites the app's runtimeconfig.json in the image with the feature switches the trimmer assumed, where the app does not set them.</summary>
