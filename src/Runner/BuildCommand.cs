@@ -162,6 +162,16 @@ internal static class BuildCommand
         var built = new List<(ImageSpec, BuiltImage)>();
         var recipePath = settings.Recipe;
         using var daemon = settings.Load ? new DockerDaemon() : null;
+        // With --tag, a push knows its registry before the recipe is evaluated: the one question a push of an unchanged
+        // image asks (which manifest the tag names), and the HTTP client's start, run on the other core meanwhile. So
+        // does a load: which image the engine has under that name.
+        using var registry = settings.Push ? BuildService.NewRegistryClient(settings.InsecureRegistries, reporter) : null;
+        var push = registry is null ? null : new RegistryPush(registry);
+        if (settings.Tag is not null && ImageReference.TryParse(settings.Tag, out var tag, out _))
+        {
+            if (push is not null && RegistryReference.TryParse(tag.ToString(), out _)) push.AskEarly(tag, cancellationToken);
+            daemon?.AskEarly(tag, cancellationToken);
+        }
         using var service = await BuildService.OpenAsync(recipePath, new BuildService.Options
         {
             Arguments = settings.Arguments,
@@ -171,6 +181,7 @@ internal static class BuildCommand
             Compression = settings.Compression,
             LockMode = settings.LockMode,
             NeedsRegistry = settings.Push,
+            Registry = registry,
             CacheRepository = settings.CacheRepository,
             InsecureRegistries = settings.InsecureRegistries,
             WriteSbom = settings.Sbom && archiveStream is null,
@@ -187,7 +198,6 @@ internal static class BuildCommand
         if (settings.Push)
             foreach (var (spec, reference) in named)
                 Located(spec, () => RegistryPush.Target(reference));
-        var push = service.Registry is not null && settings.Push ? new RegistryPush(service.Registry) : null;
         foreach (var (spec, reference) in named)
         {
             var target = OutputPath(settings.Output, reference, named.Count, extension);
@@ -201,6 +211,7 @@ internal static class BuildCommand
             }
             var platform = platforms[0];
             push?.AskEarly(reference, cancellationToken);
+            daemon?.AskEarly(reference, cancellationToken);
             reporter.Step($"building {reference}{(platform is null ? "" : $" for {platform}")}");
             reporter.Detail($"recipe evaluated; building {reference}");
             var notLoaded = archiveStream is null ? $"the archive {Path.GetRelativePath(Environment.CurrentDirectory, target)} was written but not loaded" : "nothing was loaded or written to stdout";

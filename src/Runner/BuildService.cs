@@ -21,11 +21,14 @@ internal sealed class BuildService : IDisposable
 
     private readonly ImagePipelineOptions _pipelineOptions;
 
-    private BuildService(string recipePath, IReadOnlyList<(ImageSpec Spec, ImageReference Reference)> images, RegistryClient? registry, ImagePipelineOptions pipelineOptions)
+    private readonly bool _ownsRegistry;
+
+    private BuildService(string recipePath, IReadOnlyList<(ImageSpec Spec, ImageReference Reference)> images, RegistryClient? registry, bool ownsRegistry, ImagePipelineOptions pipelineOptions)
     {
         RecipePath = recipePath;
         Images = images;
         Registry = registry;
+        _ownsRegistry = ownsRegistry;
         _pipelineOptions = pipelineOptions;
         Pipeline = new ImagePipeline(pipelineOptions);
     }
@@ -60,6 +63,9 @@ internal sealed class BuildService : IDisposable
         /// <summary>A registry client is needed even when no image's base is in one (--push).</summary>
         public bool NeedsRegistry { get; init; }
 
+        /// <summary>The registry client to use, made (and disposed) by the caller before the recipe was evaluated; null: one is made when needed.</summary>
+        public RegistryClient? Registry { get; init; }
+
         public string? CacheRepository { get; init; }
         public IReadOnlyList<string> InsecureRegistries { get; init; } = [];
 
@@ -77,9 +83,10 @@ internal sealed class BuildService : IDisposable
         if (options.Tag is not null && specs.Count > 1)
             throw new TinyImageException($"{recipePath}: --tag names one image but the recipe defines {specs.Count}; set .Tag(...) in the recipe instead");
         var named = Name(specs, recipePath, options.Tag);
-        var registry = options.NeedsRegistry || options.CacheRepository is not null || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry)
-            ? new RegistryClient(new RegistryOptions { InsecureHosts = new HashSet<string>(options.InsecureRegistries, StringComparer.OrdinalIgnoreCase), Log = reporter.Detail })
-            : null;
+        var ownsRegistry = options.Registry is null;
+        var registry = options.Registry ?? (options.NeedsRegistry || options.CacheRepository is not null || specs.Any(s => s.Base?.Kind == BaseImageKind.Registry || s.RootImage?.Kind == BaseImageKind.Registry)
+            ? NewRegistryClient(options.InsecureRegistries, reporter)
+            : null);
         try
         {
             var defaults = ImagePipelineOptions.FromEnvironment();
@@ -95,19 +102,26 @@ internal sealed class BuildService : IDisposable
                 WriteSbom = options.WriteSbom,
                 Hint = reporter.Hint,
             };
-            return new BuildService(recipePath, named, registry, pipelineOptions);
+            return new BuildService(recipePath, named, registry, ownsRegistry, pipelineOptions);
         }
         catch
         {
-            registry?.Dispose();
+            if (ownsRegistry) registry?.Dispose();
             throw;
         }
     }
 
+    /// <summary>A registry client that speaks plain HTTP to loopback registries and to <paramref name="insecureRegistries"/>.</summary>
+    public static RegistryClient NewRegistryClient(IReadOnlyList<string> insecureRegistries, Reporter reporter) =>
+        new(new RegistryOptions { InsecureHosts = new HashSet<string>(insecureRegistries, StringComparer.OrdinalIgnoreCase), Log = reporter.Detail });
+
     /// <summary>The pipeline that <c>deps</c> assembles files with: no recipe, the host's (or <paramref name="root"/>'s) files.</summary>
     public static ImagePipeline ForFiles(ResolverOptions resolver) => new(ImagePipelineOptions.FromEnvironment() with { Resolver = resolver });
 
-    public void Dispose() => Registry?.Dispose();
+    public void Dispose()
+    {
+        if (_ownsRegistry) Registry?.Dispose();
+    }
 
     /// <summary>The roots of images from Debian packages, pinned by the lock file beside the recipe; downloads are reported as steps.</summary>
     internal static RootProvider Roots(string recipePath, LockMode mode, Reporter reporter)

@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace TinyImage.Core.FileSystem;
 
 /// <summary>
@@ -22,6 +24,9 @@ internal static class StaleTemporaryFiles
     /// creating a file and locking it is covered many times over.
     /// </summary>
     public static readonly TimeSpan CreationInstant = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Every entry of a directory, hidden (dot) names included: temporary names start with a dot.</summary>
+    private static readonly EnumerationOptions AllEntries = new() { AttributesToSkip = 0 };
 
     /// <summary>The file in a temporary directory that its build holds locked while it uses the directory.</summary>
     public const string DirectoryLockName = ".lock";
@@ -71,11 +76,15 @@ internal static class StaleTemporaryFiles
         var cutoff = DateTime.UtcNow - minimumAge;
         try
         {
-            var parent = new DirectoryInfo(directory);
-            if (!parent.Exists) return [];
-            IEnumerable<FileSystemInfo> entries = directories ? parent.EnumerateDirectories() : parent.EnumerateFiles();
-            return entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal) && e.Name.EndsWith(suffix, StringComparison.Ordinal) &&
-                                      e.LinkTarget is null && e.LastWriteTimeUtc < cutoff).ToList();
+            if (!Directory.Exists(directory)) return [];
+            // Names first, from the directory listing alone: the output's directory may hold thousands of other files
+            // (/tmp), and only the few with a build's temporary names are looked at (lstat) further.
+            var named = new FileSystemEnumerable<FileSystemInfo>(directory, (ref FileSystemEntry entry) => entry.ToFileSystemInfo(), AllEntries)
+            {
+                ShouldIncludePredicate = (ref FileSystemEntry entry) => entry.FileName.StartsWith(prefix, StringComparison.Ordinal) &&
+                    entry.FileName.EndsWith(suffix, StringComparison.Ordinal) && entry.IsDirectory == directories,
+            };
+            return named.Where(e => e.LinkTarget is null && e.LastWriteTimeUtc < cutoff).ToList();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

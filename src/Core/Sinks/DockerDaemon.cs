@@ -18,6 +18,9 @@ public sealed class DockerDaemon : IImageSink, IDisposable
     private readonly Lazy<EngineContainers> _containers;
     private readonly EngineHttp _http;
 
+    /// <summary>The answers to "which image does this name have?" asked before the image was built (<see cref="AskEarly"/>), by name.</summary>
+    private readonly Dictionary<string, Task<string?>> _early = new(StringComparer.Ordinal);
+
     public DockerDaemon(string? endpoint = null)
     {
         Endpoint = endpoint ?? DefaultEndpoint();
@@ -43,7 +46,8 @@ public sealed class DockerDaemon : IImageSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(reference);
-        if (await ImageIdAsync(reference.ToString(), cancellationToken).ConfigureAwait(false) == image.ConfigDigest.ToString())
+        var asked = _early.Remove(reference.ToString(), out var early) ? early : ImageIdAsync(reference.ToString(), cancellationToken);
+        if (await asked.ConfigureAwait(false) == image.ConfigDigest.ToString())
             return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
         await LoadAsync((destination, token) => EngineArchive.WriteAsync(image, reference, destination, token), reference.ToString(),
             image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd), cancellationToken).ConfigureAwait(false);
@@ -113,11 +117,20 @@ public sealed class DockerDaemon : IImageSink, IDisposable
                "build with --compression gzip (the default), or use Docker 23 or newer";
     }
 
+    /// <summary>
+    /// Asks now, while the image is being built, which image the engine has under <paramref name="reference"/>: the one
+    /// question a load of an unchanged image asks. Its answer (or failure) is taken by the load of that name; the
+    /// connection opens and the HTTP code the load uses starts on the other core meanwhile.
+    /// </summary>
+    public void AskEarly(ImageReference reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (!_early.ContainsKey(reference.ToString()))
+            _early[reference.ToString()] = Task.Run(() => ImageIdAsync(reference.ToString(), cancellationToken), CancellationToken.None);
+    }
+
     /// <summary>The ID (config digest) of the image <paramref name="reference"/> names in the engine, or null when it has none.</summary>
-    /// <remarks>
-    /// Asked on every <c>--load</c>, while the image is built, to skip loading what the engine already has; it also
-    /// opens the connection and warms the HTTP code the load then uses.
-    /// </remarks>
+    /// <remarks>Asked on every <c>--load</c> to skip loading what the engine already has.</remarks>
     public async Task<string?> ImageIdAsync(string reference, CancellationToken cancellationToken)
     {
         using var document = await GetJsonAsync($"/images/{reference}/json", cancellationToken).ConfigureAwait(false);

@@ -82,6 +82,14 @@ public sealed class PushRecipeTests
         Assert.Equal("", refused.Stdout);
         Assert.Single(refused.Stderr.Trim().Split('\n'));
         Assert.Contains(registry.Address, refused.Stderr);
+
+        // The registry is asked (and refuses) while the recipe is evaluated; a recipe that fails is what is said.
+        dir.Write("fails.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\");\nthrow new InvalidOperationException(\"recipe says no\");\n");
+        var failing = Run.Tinyrun(new Dictionary<string, string> { ["DOCKER_CONFIG"] = wrong }, dir.Path,
+            "fails.tiny.csx", "--tag", reference, "--push", "-q");
+        Assert.Equal(1, failing.ExitCode);
+        Assert.Equal("", failing.Stdout);
+        Assert.Equal("tinyrun: fails.tiny.csx(2): the recipe threw InvalidOperationException: recipe says no", failing.Stderr.Trim());
     }
 
     [Fact]

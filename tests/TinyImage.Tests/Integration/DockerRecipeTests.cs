@@ -62,6 +62,13 @@ public sealed class DockerRecipeTests
             Assert.Contains($"{tag} is already in the Docker engine", second.Stderr);
             var changed = Run.Tinyrun(dir.Path, "again.tiny.csx", "--load", "-v", "--arg", "v=2");
             Assert.Contains($"loaded {tag} into the Docker engine", changed.Stderr);
+            // With --tag the engine is asked before the recipe is evaluated; the answer is the same.
+            Assert.Contains($"{tag} is already in the Docker engine", Run.Tinyrun(dir.Path, "again.tiny.csx", "--load", "-v", "--tag", tag, "--arg", "v=2").Stderr);
+            var changedTagged = Run.Tinyrun(dir.Path, "again.tiny.csx", "--load", "-v", "--tag", tag, "--arg", "v=3");
+            Assert.Contains($"loaded {tag} into the Docker engine", changedTagged.Stderr);
+            Run.Docker("rmi", Run.Docker("image", "inspect", "--format", "{{.Id}}", tag).Stdout.Trim()); // v=3's; v=2's goes below
+            changed = Run.Tinyrun(dir.Path, "again.tiny.csx", "--load", "-v", "--tag", tag, "--arg", "v=2");
+            Assert.Contains($"loaded {tag} into the Docker engine", changed.Stderr);
             var id = Run.Docker("image", "inspect", "--format", "{{.Id}}", tag).Stdout.Trim();
             Assert.Contains(id, Run.Tinyrun(dir.Path, "inspect", "out/again.tar", "--no-files").Stdout + " " +
                 ImageArchive.Read(dir.Combine("out/again.tar")).DockerManifest.GetProperty("Config").GetString()!.Replace("blobs/sha256/", "sha256:"));

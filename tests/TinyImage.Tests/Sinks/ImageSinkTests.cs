@@ -53,6 +53,17 @@ public sealed class ImageSinkTests
         // Given again, the engine's sink sees it has the image (by its ID) and loads nothing.
         var again = await pipeline.BuildAsync(Entries("same everywhere"), Config, "amd64", reference, [daemon], CancellationToken.None);
         Assert.Equal($"{reference} is already in the Docker engine at {daemon.Endpoint} ({image.ConfigDigest})", again.WrittenTo[0]);
+        // Asked before the build, the same; the answer is taken once: a changed image asked early is loaded.
+        daemon.AskEarly(reference, CancellationToken.None);
+        again = await pipeline.BuildAsync(Entries("same everywhere"), Config, "amd64", reference, [daemon], CancellationToken.None);
+        Assert.Equal($"{reference} is already in the Docker engine at {daemon.Endpoint} ({image.ConfigDigest})", again.WrittenTo[0]);
+        daemon.AskEarly(reference, CancellationToken.None);
+        var changed = await pipeline.BuildAsync(Entries("changed"), Config, "amd64", reference, [daemon], CancellationToken.None);
+        Assert.Equal($"loaded {reference} into the Docker engine at {daemon.Endpoint}", changed.WrittenTo[0]);
+        Assert.Equal(changed.ConfigDigest.ToString(), await daemon.ImageIdAsync(reference.ToString(), CancellationToken.None));
+        var changedAgain = await pipeline.BuildAsync(Entries("changed"), Config, "amd64", reference, [daemon], CancellationToken.None);
+        Assert.StartsWith($"{reference} is already in the Docker engine", changedAgain.WrittenTo[0]);
+        Run.Process("docker", ["rmi", image.ConfigDigest.ToString()]); // the first image, which lost its name
     }
 
     [Fact]
