@@ -9,7 +9,7 @@ namespace TinyImage.Runner;
 /// <c>Environment.Exit(0)</c>) is turned into a failure, exit 1 with one line saying so: build, test and verify must
 /// never report success having done nothing.
 /// </summary>
-internal sealed class ProcessLifetime : IDisposable
+internal sealed class ProcessLifetime : ICommandLifetime, IDisposable
 {
     private const int SignalInterrupt = 2, SignalTerminate = 15;
 
@@ -58,9 +58,13 @@ internal sealed class ProcessLifetime : IDisposable
     {
         if (Volatile.Read(ref _finished) == 1) return;
         // Only code tinyrun runs but does not own, a recipe, exits the process without Finish().
-        Console.Error.WriteLine($"tinyrun: the recipe called Environment.Exit({Environment.ExitCode}) before tinyrun finished; that is a failure (exit 1): a recipe must not exit; throw an exception to fail a build");
+        Console.Error.WriteLine(RecipeExitMessage(Environment.ExitCode));
         Environment.ExitCode = Program.ExitFailure;
     }
+
+    /// <summary>What tinyrun says when a recipe ended the process with <c>Environment.Exit(<paramref name="code"/>)</c>.</summary>
+    public static string RecipeExitMessage(int code) =>
+        $"tinyrun: the recipe called Environment.Exit({code}) before tinyrun finished; that is a failure (exit 1): a recipe must not exit; throw an exception to fail a build";
 
     public void Dispose()
     {
@@ -68,4 +72,20 @@ internal sealed class ProcessLifetime : IDisposable
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         _cancel.Dispose();
     }
+}
+
+/// <summary>How one run of a tinyrun command ends: in its own process (<see cref="ProcessLifetime"/>) or in the build server.</summary>
+internal interface ICommandLifetime
+{
+    /// <summary>Cancelled by the first SIGINT or SIGTERM (the client's, in the build server).</summary>
+    CancellationToken Token { get; }
+
+    /// <summary>The signal that cancelled the run, e.g. "SIGINT"; null when none did.</summary>
+    string? Signal { get; }
+
+    /// <summary>The exit code of a run a signal cancelled: 128 + its number (130 for SIGINT, 143 for SIGTERM).</summary>
+    int InterruptedExitCode { get; }
+
+    /// <summary>Marks the coming exit as tinyrun's own; call once the exit code is known.</summary>
+    void Finish();
 }

@@ -13,6 +13,18 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args is [BuildServer.ServeArgument, var socketPath]) return await BuildServer.ServeAsync(socketPath).ConfigureAwait(false);
+        Invocation.Start(stderrIsTerminal: !Console.IsErrorRedirected);
+        if (await BuildServerClient.TryRunAsync(args).ConfigureAwait(false) is { } exitCode) return exitCode;
+        using var lifetime = new ProcessLifetime();
+        var code = await RunAsync(args, lifetime).ConfigureAwait(false);
+        BuildServerClient.AwaitStarting();
+        return code;
+    }
+
+    /// <summary>Runs the command <paramref name="args"/> name, in this process or in the build server; returns its exit code.</summary>
+    internal static async Task<int> RunAsync(string[] args, ICommandLifetime lifetime)
+    {
         var root = new RootCommand("""
             TinyImage: build the smallest correct container images from C# recipes (*.tiny.csx).
 
@@ -52,7 +64,6 @@ internal static class Program
         }
         // Read by ImagePipelineOptions.FromEnvironment, which every command that builds starts from.
         if (parsed.GetValue(strict)) Environment.SetEnvironmentVariable(ImagePipelineOptions.StrictVariable, "1");
-        using var lifetime = new ProcessLifetime();
         try
         {
             // Signals are handled by ProcessLifetime alone: System.CommandLine's own handling (ProcessTerminationTimeout) is off.

@@ -7,7 +7,7 @@ namespace TinyImage.Runner;
 /// </summary>
 internal sealed class Reporter(bool quiet, bool verbose)
 {
-    private readonly bool _color = !Console.IsErrorRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+    private readonly bool _color = Invocation.StderrIsTerminal && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
 
     public bool Verbose { get; } = verbose && !quiet;
 
@@ -30,8 +30,8 @@ internal sealed class Reporter(bool quiet, bool verbose)
     public void Detail(string message)
     {
         if (!Verbose) return;
-        // Time since the process started (runtime start-up included), to show where a build spends it.
-        var elapsed = (DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalSeconds;
+        // Time since the command started (the process's start-up included), to show where a build spends it.
+        var elapsed = (DateTime.UtcNow - Invocation.Started).TotalSeconds;
         var line = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"  [{elapsed,6:0.000}s] {message}");
         Console.Error.WriteLine(_color ? $"\u001b[2m{line}\u001b[0m" : line);
     }

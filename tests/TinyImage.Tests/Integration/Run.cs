@@ -23,6 +23,10 @@ public static class Run
         };
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment[TestRunCache.Variable] = TestRunCache.Directory;
+        // tinyrun builds in its own process unless a test asks for the build server, or the whole run does
+        // (TINYIMAGE_TEST_SERVER=1 scripts/test.sh: every build of the tests goes through it).
+        start.Environment["TINYRUN_SERVER"] = ThroughServer ? "1" : "0";
+        if (ThroughServer) start.Environment["TINYRUN_SERVER_IDLE"] = "60";
         if (environment is not null)
             foreach (var (key, value) in environment) start.Environment[key] = value;
         using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
@@ -40,6 +44,9 @@ public static class Run
         }
         return new ProcessResult(process.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>Whether this test run builds through tinyrun's build server (TINYIMAGE_TEST_SERVER=1).</summary>
+    public static bool ThroughServer { get; } = Environment.GetEnvironmentVariable("TINYIMAGE_TEST_SERVER") == "1";
 
     /// <summary>Runs the built tinyrun (the same program the ./tinyrun script starts).</summary>
     public static ProcessResult Tinyrun(string workingDirectory, params string[] args) =>

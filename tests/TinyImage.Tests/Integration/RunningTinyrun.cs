@@ -25,6 +25,7 @@ public sealed class RunningTinyrun : IDisposable
         };
         foreach (var arg in (string[])["--default-signal=INT,TERM", "dotnet", Path.Combine(AppContext.BaseDirectory, "tinyrun.dll"), .. args])
             start.ArgumentList.Add(arg);
+        start.Environment["TINYRUN_SERVER"] = Run.ThroughServer ? "1" : "0";
         foreach (var (key, value) in environment) start.Environment[key] = value;
         _process = Process.Start(start) ?? throw new InvalidOperationException("cannot start tinyrun");
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_stderr) _stderr.Append(e.Data).Append('\n'); };

@@ -1,0 +1,435 @@
+using System.Buffers.Binary;
+using System.Collections;
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using TinyImage.Core;
+using TinyImage.Core.FileSystem;
+
+namespace TinyImage.Runner;
+
+/// <summary>
+/// The build server, with <c>TINYRUN_SERVER=1</c>: a tinyrun process that stays up between builds, so that a build
+/// skips .NET's start and the compilation (JIT) of the code it runs, most of a warm build's time. A build command
+/// (<see cref="BuildServerClient"/>) hands the server its arguments, working directory, environment and umask over a
+/// Unix socket and gets back its stdout, stderr and exit code, as if it had built itself. The server runs one build at
+/// a time (a build that finds it busy runs in its own process), in its own session (no terminal's signals reach it),
+/// and ends after <see cref="DefaultIdle"/> without a build, after <see cref="MaxBuilds"/> builds, and after a build
+/// that was cancelled or ended abnormally (recipe code a cancellation abandoned may still be running).
+/// The socket is in a private directory (0700, see <see cref="PrivateDirectory"/>) named by the user; its name is a
+/// hash of this tinyrun's assemblies, the runtime, and the variables a process reads only as it starts
+/// (<c>DOTNET_*</c>, <c>OPENSSL_*</c>, <c>SSL_CERT_*</c>, <c>LD_*</c>), so a rebuilt tinyrun, or one started with other
+/// such variables, gets a server of its own.
+/// </summary>
+internal static class BuildServer
+{
+    /// <summary>Set to 1 to build through the build server.</summary>
+    public const string Variable = "TINYRUN_SERVER";
+
+    /// <summary>How a client starts a server: <c>tinyrun --serve-builds SOCKET</c> (not shown in the help).</summary>
+    public const string ServeArgument = "--serve-builds";
+
+    /// <summary>Seconds the server waits for a build before it ends (default 600).</summary>
+    public const string IdleVariable = "TINYRUN_SERVER_IDLE";
+
+    /// <summary>Builds a server runs before it ends: each loads its recipe's assembly, which stays loaded.</summary>
+    private const int MaxBuilds = 100;
+
+    private const int MaxRequestBytes = 4 << 20;
+
+    private static readonly TimeSpan DefaultIdle = TimeSpan.FromMinutes(10);
+
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly string[] StartupVariablePrefixes = ["DOTNET_", "COMPlus_", "CORECLR_", "OPENSSL_", "SSL_CERT_", "LD_"];
+
+    /// <summary>The connection of the build running now; null between builds.</summary>
+    private static volatile ServerChannel? _active;
+
+    /// <summary>Whether this command asked for the build server.</summary>
+    public static bool Wanted => Environment.GetEnvironmentVariable(Variable) == "1";
+
+    /// <summary>The socket of the server of this tinyrun, user and start-up environment; creates its private directory.</summary>
+    /// <exception cref="TinyImageException">The directory cannot be made private (see <see cref="PrivateDirectory.Ensure"/>).</exception>
+    public static string SocketPath()
+    {
+        var directory = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime && Path.IsPathRooted(runtime)
+            ? Path.Combine(runtime, "tinyrun")
+            : Path.Combine(Path.GetTempPath(), $"tinyrun-{HostFileStatus.CurrentUserId}");
+        directory = PrivateDirectory.Ensure(directory, "the build server's directory", $"unset {Variable}");
+        return Path.Combine(directory, Identity() + ".sock");
+    }
+
+    /// <summary>Starts a server for <paramref name="socketPath"/> in the background; it serves the next build.</summary>
+    public static void StartInBackground(string socketPath)
+    {
+        var program = Environment.ProcessPath ?? "dotnet";
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = "/",
+        };
+        if (Path.GetFileName(program) == "dotnet") start.ArgumentList.Add(typeof(BuildServer).Assembly.Location);
+        start.ArgumentList.Add(ServeArgument);
+        start.ArgumentList.Add(socketPath);
+        using var process = Process.Start(start);
+        if (process is null) return;
+        // Its standard streams are pipes of its own, closed here: it holds none of this command's open.
+        process.StandardInput.Close();
+        process.StandardOutput.Close();
+        process.StandardError.Close();
+    }
+
+    /// <summary>Serves builds on <paramref name="socketPath"/> until it is idle too long; returns 0. A second server of the same socket ends at once.</summary>
+    public static async Task<int> ServeAsync(string socketPath)
+    {
+        _ = setsid();
+        Console.SetOut(TextWriter.Null);
+        Console.SetError(TextWriter.Null);
+        Directory.SetCurrentDirectory("/");
+        FileStream held;
+        try
+        {
+            // Held while it serves (flock: released however the process ends).
+            held = new FileStream(socketPath + ".lock", new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException)
+        {
+            return 0; // another server serves this socket
+        }
+        using (held)
+        {
+            File.WriteAllText(socketPath + ".pid", $"{Environment.ProcessId}\n"); // which process serves (to stop it: kill)
+            File.Delete(socketPath); // a server that was killed left it
+            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+                listener.Listen(16);
+                // A recipe that calls Environment.Exit ends the server: its client is told, as a build in its own process
+                // says it, and the socket goes (no finally block runs).
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    _active?.EndedByRecipe(Environment.ExitCode);
+                    listener.Dispose();
+                    File.Delete(socketPath);
+                    File.Delete(socketPath + ".pid");
+                };
+                var idle = IdleTimeout();
+                for (var builds = 0; builds < MaxBuilds; builds++)
+                {
+                    Socket connection;
+                    using (var waiting = new CancellationTokenSource(idle))
+                    {
+                        try
+                        {
+                            connection = await listener.AcceptAsync(waiting.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+                    }
+                    if (!await ServeAsync(connection, listener).ConfigureAwait(false)) break;
+                }
+            }
+            finally
+            {
+                // Closed first: a client then finds no server (and builds in its own process), never one that does not answer.
+                listener.Dispose();
+                File.Delete(socketPath);
+                File.Delete(socketPath + ".pid");
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>Runs the build <paramref name="connection"/> asks for; false when the server must end after it.</summary>
+    private static async Task<bool> ServeAsync(Socket connection, Socket listener)
+    {
+        using var stream = new NetworkStream(connection, ownsSocket: true);
+        var channel = new ServerChannel(stream);
+        Request request;
+        try
+        {
+            using var timeout = new CancellationTokenSource(RequestTimeout);
+            request = await Frames.ReadAsync(stream, MaxRequestBytes, timeout.Token).ConfigureAwait(false) is { Kind: Frames.Request } frame
+                ? Request.Parse(frame.Payload)
+                : throw new InvalidDataException("no request");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or OperationCanceledException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return true; // not a client of ours, or one that went away: nothing ran
+        }
+
+        // While this build runs, other clients hear that the server is busy, and build in their own processes.
+        using var building = new CancellationTokenSource();
+        var refusing = RefuseWhileBusyAsync(listener, building.Token);
+        var lifetime = new RequestLifetime();
+        _ = ReadControlAsync(stream, lifetime);
+        int exitCode;
+        var healthy = true;
+        try
+        {
+            Apply(request);
+            channel.Send(Frames.Accepted, []);
+            Console.SetOut(channel.Writer(Frames.Stdout));
+            Console.SetError(channel.Writer(Frames.Stderr));
+            _active = channel;
+            exitCode = await Program.RunAsync(request.Arguments, lifetime).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"tinyrun: the build server failed: {e.GetType().Name}: {e.Message}; build without it ({Variable}=0)");
+            exitCode = Program.ExitFailure;
+            healthy = false;
+        }
+        finally
+        {
+            _active = null;
+            lifetime.Finish();
+            Console.SetOut(TextWriter.Null);
+            Console.SetError(TextWriter.Null);
+        }
+        channel.Exit(exitCode);
+        await building.CancelAsync().ConfigureAwait(false);
+        await refusing.ConfigureAwait(false);
+        return healthy && lifetime.Signal is null;
+    }
+
+    /// <summary>Makes this process what the client's would have been: its environment, working directory and umask.</summary>
+    private static void Apply(Request request)
+    {
+        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>().ToList())
+            if (!request.Environment.ContainsKey(name)) Environment.SetEnvironmentVariable(name, null);
+        foreach (var (name, value) in request.Environment) Environment.SetEnvironmentVariable(name, value);
+        Directory.SetCurrentDirectory(request.WorkingDirectory);
+        _ = umask(request.Umask);
+        TimeZoneInfo.ClearCachedData(); // TZ may differ
+        Invocation.Start(request.StderrIsTerminal, DateTime.UtcNow, inServer: true);
+    }
+
+    private static async Task RefuseWhileBusyAsync(Socket listener, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                using var other = await listener.AcceptAsync(stop).ConfigureAwait(false);
+                try
+                {
+                    other.Send(Frames.Header(Frames.Busy, 0));
+                }
+                catch (SocketException)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Cancels the build on the client's signal (a cancel frame), or when the client is gone.</summary>
+    private static async Task ReadControlAsync(Stream stream, RequestLifetime lifetime)
+    {
+        try
+        {
+            while (await Frames.ReadAsync(stream, 16, CancellationToken.None).ConfigureAwait(false) is { } frame)
+                if (frame is { Kind: Frames.Cancel, Payload: [var signal] }) lifetime.Cancel(signal);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ObjectDisposedException)
+        {
+        }
+        lifetime.Cancel(RequestLifetime.SignalTerminate); // the client is gone: nobody waits for this build
+    }
+
+    private static TimeSpan IdleTimeout() =>
+        Environment.GetEnvironmentVariable(IdleVariable) is { Length: > 0 } text && int.TryParse(text, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds) : DefaultIdle;
+
+    private static string Identity()
+    {
+        var text = new StringBuilder();
+        foreach (var assembly in new[] { typeof(BuildServer).Assembly, typeof(TinyImageException).Assembly, typeof(Dsl.Recipe).Assembly })
+            text.Append(assembly.ManifestModule.ModuleVersionId).Append('\n');
+        text.Append(RuntimeInformation.FrameworkDescription).Append('\n');
+        var startup = new List<string>();
+        foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
+            if (variable.Key is string name && StartupVariablePrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)))
+                startup.Add($"{name}={variable.Value}");
+        startup.Sort(StringComparer.Ordinal);
+        foreach (var line in startup) text.Append(line).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24];
+    }
+
+    [DllImport("libc")]
+    private static extern int setsid();
+
+    [DllImport("libc")]
+    internal static extern uint umask(uint mask);
+
+    /// <summary>What a client asks for: a command line, run where and how it would have run.</summary>
+    internal sealed record Request(string[] Arguments, string WorkingDirectory, IReadOnlyDictionary<string, string> Environment, uint Umask, bool StderrIsTerminal)
+    {
+        public byte[] ToJson()
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("args");
+                foreach (var argument in Arguments) json.WriteStringValue(argument);
+                json.WriteEndArray();
+                json.WriteString("cwd", WorkingDirectory);
+                json.WriteStartObject("env");
+                foreach (var (name, value) in Environment) json.WriteString(name, value);
+                json.WriteEndObject();
+                json.WriteNumber("umask", Umask);
+                json.WriteBoolean("stderrTerminal", StderrIsTerminal);
+                json.WriteEndObject();
+            }
+            return buffer.WrittenSpan.ToArray();
+        }
+
+        /// <exception cref="JsonException">Not a request.</exception>
+        /// <exception cref="KeyNotFoundException">A member is missing.</exception>
+        /// <exception cref="InvalidOperationException">A member has the wrong kind of value.</exception>
+        /// <exception cref="FormatException">The umask is not a number that fits.</exception>
+        public static Request Parse(byte[] bytes)
+        {
+            using var document = JsonDocument.Parse(bytes);
+            var root = document.RootElement;
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var variable in root.GetProperty("env").EnumerateObject()) environment[variable.Name] = variable.Value.GetString()!;
+            return new Request([.. root.GetProperty("args").EnumerateArray().Select(a => a.GetString()!)], root.GetProperty("cwd").GetString()!,
+                environment, root.GetProperty("umask").GetUInt32(), root.GetProperty("stderrTerminal").GetBoolean());
+        }
+    }
+
+    /// <summary>A build's lifetime in the server: cancelled by its client's signal, or when the client is gone.</summary>
+    private sealed class RequestLifetime : ICommandLifetime
+    {
+        public const int SignalInterrupt = 2, SignalTerminate = 15;
+
+        private readonly CancellationTokenSource _cancel = new();
+        private int _signal;
+        private int _finished;
+
+        public CancellationToken Token => _cancel.Token;
+
+        public string? Signal => Volatile.Read(ref _signal) switch { 0 => null, SignalInterrupt => "SIGINT", _ => "SIGTERM" };
+
+        public int InterruptedExitCode => 128 + Volatile.Read(ref _signal);
+
+        public void Finish() => Volatile.Write(ref _finished, 1);
+
+        public void Cancel(int signal)
+        {
+            if (Volatile.Read(ref _finished) == 1) return;
+            if (Interlocked.CompareExchange(ref _signal, signal == SignalInterrupt ? SignalInterrupt : SignalTerminate, 0) == 0) _cancel.Cancel();
+        }
+    }
+
+    /// <summary>The server's end of a connection: frames written whole, one at a time; a client that is gone is not written to.</summary>
+    private sealed class ServerChannel(Stream stream)
+    {
+        private readonly Lock _lock = new();
+        private bool _gone;
+
+        public void Send(byte kind, ReadOnlySpan<byte> payload)
+        {
+            lock (_lock)
+            {
+                if (_gone) return;
+                try
+                {
+                    stream.Write(Frames.Header(kind, payload.Length));
+                    stream.Write(payload);
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                {
+                    _gone = true;
+                }
+            }
+        }
+
+        public void Exit(int exitCode)
+        {
+            Span<byte> code = stackalloc byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(code, exitCode);
+            Send(Frames.Exit, code);
+        }
+
+        /// <summary>A writer whose every write (a line, as Console's writers flush) goes to the client as one frame of <paramref name="kind"/>.</summary>
+        public TextWriter Writer(byte kind) => new StreamWriter(new FrameStream(this, kind), new UTF8Encoding(false), 4096) { AutoFlush = true };
+
+        public void EndedByRecipe(int code)
+        {
+            var line = Encoding.UTF8.GetBytes(ProcessLifetime.RecipeExitMessage(code) + "\n");
+            Send(Frames.Stderr, line);
+            Exit(Program.ExitFailure);
+        }
+    }
+
+    private sealed class FrameStream(ServerChannel channel, byte kind) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => channel.Send(kind, buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer) => channel.Send(kind, buffer);
+    }
+}
+
+/// <summary>
+/// The build server's frames: a kind (one byte), the payload's length (4 bytes, little-endian), the payload. A client
+/// sends a request, then cancels; the server answers accepted (or busy), then stdout and stderr, then the exit code.
+/// </summary>
+internal static class Frames
+{
+    public const byte Request = (byte)'q', Cancel = (byte)'c';
+    public const byte Accepted = (byte)'a', Busy = (byte)'b', Stdout = (byte)'o', Stderr = (byte)'e', Exit = (byte)'x';
+
+    public static byte[] Header(byte kind, int length)
+    {
+        var header = new byte[5];
+        header[0] = kind;
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(1), length);
+        return header;
+    }
+
+    public static void Write(Stream stream, byte kind, ReadOnlySpan<byte> payload)
+    {
+        stream.Write(Header(kind, payload.Length));
+        stream.Write(payload);
+    }
+
+    /// <summary>The next frame; null at the end of the stream.</summary>
+    /// <exception cref="InvalidDataException">The stream ends inside a frame, or a frame is longer than <paramref name="maxLength"/>.</exception>
+    public static async Task<(byte Kind, byte[] Payload)?> ReadAsync(Stream stream, int maxLength, CancellationToken cancellationToken)
+    {
+        var header = new byte[5];
+        var read = await stream.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (read == 0) return null;
+        if (read < header.Length) throw new InvalidDataException("the stream ends inside a frame");
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(1));
+        if (length < 0 || length > maxLength) throw new InvalidDataException($"a frame of {length} bytes");
+        var payload = new byte[length];
+        if (await stream.ReadAtLeastAsync(payload, length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false) < length)
+            throw new InvalidDataException("the stream ends inside a frame");
+        return (header[0], payload);
+    }
+}

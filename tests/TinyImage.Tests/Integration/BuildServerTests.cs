@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Globalization;
+using TinyImage.Runner;
+
+namespace TinyImage.Tests.Integration;
+
+/// <summary>
+/// tinyrun's build server (TINYRUN_SERVER=1): a build handed to it is the same build, with the client's environment,
+/// working directory and umask, the same output, errors and exit codes; Ctrl-C reaches it; a busy server or an
+/// unsafe directory leaves the build to its own process. Each test has a server of its own (its own
+/// XDG_RUNTIME_DIR), killed at the end.
+/// </summary>
+public sealed class BuildServerTests
+{
+    private static readonly TimeSpan Up = TimeSpan.FromSeconds(60);
+
+    /// <summary>A private runtime directory (so a server of its own), and the variables that build through it.</summary>
+    private sealed class Server : IDisposable
+    {
+        private readonly TempDirectory _runtime = new();
+
+        public Server(string cache)
+        {
+            Environment = new Dictionary<string, string>
+            {
+                ["TINYRUN_SERVER"] = "1", ["XDG_RUNTIME_DIR"] = _runtime.Path, ["TINYRUN_SERVER_IDLE"] = "120", ["TINYRUN_CACHE"] = cache,
+            };
+        }
+
+        public Dictionary<string, string> Environment { get; }
+
+        public string Directory => Path.Combine(_runtime.Path, "tinyrun");
+
+        public bool IsUp => System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFiles(Directory, "*.sock").Any();
+
+        public void WaitUntilUp()
+        {
+            var waited = Stopwatch.StartNew();
+            while (!IsUp)
+            {
+                Assert.True(waited.Elapsed < Up, $"no build server listened in {Directory} after {Up}");
+                Thread.Sleep(50);
+            }
+        }
+
+        public void WaitUntilDown()
+        {
+            var waited = Stopwatch.StartNew();
+            while (IsUp)
+            {
+                Assert.True(waited.Elapsed < Up, $"the build server in {Directory} is still up after {Up}");
+                Thread.Sleep(50);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (System.IO.Directory.Exists(Directory))
+                foreach (var held in System.IO.Directory.EnumerateFiles(Directory, "*.pid"))
+                    if (int.TryParse(File.ReadAllText(held).Trim(), CultureInfo.InvariantCulture, out var pid))
+                        try { using var process = Process.GetProcessById(pid); process.Kill(); }
+                        catch (ArgumentException) { }
+                        catch (InvalidOperationException) { }
+            _runtime.Dispose();
+        }
+    }
+
+    private static Dictionary<string, string> With(Dictionary<string, string> environment, params (string Name, string Value)[] more)
+    {
+        var all = new Dictionary<string, string>(environment);
+        foreach (var (name, value) in more) all[name] = value;
+        return all;
+    }
+
+    private const string Recipe = """
+        From.Scratch()
+            .AddText("/env-" + (Environment.GetEnvironmentVariable("GREETING") ?? "none"), "x")
+            .AddText("/arg-" + Args["v"], "x")
+            .AddText("/cwd-" + System.IO.Path.GetFileName(Environment.CurrentDirectory), "x")
+            .Tag("same:1");
+        """;
+
+    [Fact]
+    public void A_build_through_the_server_is_the_one_its_own_process_makes_with_the_clients_environment_directory_and_umask()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("app/r.tiny.csx", Recipe);
+        var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0"), ("GREETING", "hello")), dir.Combine("app"), "r.tiny.csx", "--arg", "v=1", "-o", "own.tar");
+        Assert.True(own.ExitCode == 0, own.ToString());
+        Assert.False(server.IsUp);
+
+        // The first build with the server on builds in its own process and starts the server for the next.
+        var first = Run.Tinyrun(With(server.Environment, ("GREETING", "hello")), dir.Combine("app"), "r.tiny.csx", "--arg", "v=1", "-o", "first.tar", "-v");
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.DoesNotContain("built in the build server", first.Stderr);
+        server.WaitUntilUp();
+
+        var served = Run.Tinyrun(With(server.Environment, ("GREETING", "hello")), dir.Combine("app"), "r.tiny.csx", "--arg", "v=1", "-o", "served.tar", "-v");
+        Assert.True(served.ExitCode == 0, served.ToString());
+        Assert.Contains("built in the build server", served.Stderr);
+        Assert.Equal(File.ReadAllBytes(dir.Combine("app/own.tar")), File.ReadAllBytes(dir.Combine("app/served.tar")));
+        Assert.Equal(own.Stdout.Replace("own.tar", "served.tar"), served.Stdout);
+        Assert.Equal(["/arg-1", "/cwd-app", "/env-hello"], ImageArchive.Read(dir.Combine("app/served.tar")).NonDirectories().Order(StringComparer.Ordinal));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(dir.Combine("app/served.tar")));
+
+        // Another build, from another directory, with other variables and another umask: each is the client's.
+        Directory.CreateDirectory(dir.Combine("other"));
+        var environment = With(server.Environment, ("GREETING", "bonjour"));
+        var other = Run.Process("sh", ["-c", "umask 077 && exec dotnet \"$0\" \"$@\"", Run.TinyrunDll, "../app/r.tiny.csx", "--arg", "v=2", "-o", "o.tar", "-v"],
+            dir.Combine("other"), environment);
+        Assert.True(other.ExitCode == 0, other.ToString());
+        Assert.Contains("built in the build server", other.Stderr);
+        Assert.Equal(["/arg-2", "/cwd-other", "/env-bonjour"], ImageArchive.Read(dir.Combine("other/o.tar")).NonDirectories().Order(StringComparer.Ordinal));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir.Combine("other/o.tar")));
+
+        // A variable the client does not have is not left over from the build before.
+        var unset = new Dictionary<string, string>(server.Environment);
+        var third = Run.Process("env", ["-u", "GREETING", "dotnet", Run.TinyrunDll, "r.tiny.csx", "--arg", "v=3", "-o", "third.tar", "-v"], dir.Combine("app"), unset);
+        Assert.True(third.ExitCode == 0, third.ToString());
+        Assert.Contains("built in the build server", third.Stderr);
+        Assert.Contains("/env-none", ImageArchive.Read(dir.Combine("app/third.tar")).NonDirectories());
+    }
+
+    [Fact]
+    public void Errors_and_exit_codes_come_back_as_from_its_own_process_and_a_recipe_that_exits_ends_the_server()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("throws.tiny.csx", "From.Scratch();\nthrow new InvalidOperationException(\"recipe says no\");\n");
+        dir.Write("exits.tiny.csx", "From.Scratch();\nEnvironment.Exit(0);\n");
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+
+        foreach (var args in new[] { new[] { "throws.tiny.csx" }, ["ok.tiny.csx", "--no-such-option"], ["missing.tiny.csx"], ["ok.tiny.csx", "--arg", "novalue"] })
+        {
+            var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0")), dir.Path, args);
+            var served = Run.Tinyrun(server.Environment, dir.Path, args);
+            Assert.NotEqual(0, own.ExitCode);
+            Assert.Equal((own.ExitCode, own.Stdout, own.Stderr), (served.ExitCode, served.Stdout, served.Stderr));
+        }
+        Assert.True(server.IsUp);
+
+        var exits = Run.Tinyrun(server.Environment, dir.Path, "exits.tiny.csx");
+        Assert.Equal(1, exits.ExitCode);
+        Assert.Equal(ProcessLifetime.RecipeExitMessage(0), exits.Stderr.Trim());
+        server.WaitUntilDown();
+        // The next build builds in its own process, and starts a server again.
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+    }
+
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void A_signal_reaches_the_build_in_the_server_which_ends_after_it(string signal, int exitCode)
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("spin.tiny.csx", "System.Console.Error.WriteLine(\"spinning\");\nwhile (true) { }\n");
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+
+        using var tinyrun = new RunningTinyrun(dir.Path, server.Environment, "spin.tiny.csx");
+        tinyrun.WaitUntil(() => tinyrun.Stderr.Contains("spinning"), TimeSpan.FromMinutes(5), "the recipe's loop, in the server");
+        tinyrun.Signal(signal);
+
+        Assert.Equal(exitCode, tinyrun.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal($"tinyrun: cancelled (SIG{signal}); every output is either complete or as it was before",
+            Assert.Single(tinyrun.Stderr.Split('\n'), l => l.StartsWith("tinyrun:", StringComparison.Ordinal)));
+        // The recipe's thread still spins: the server ends rather than serve beside it.
+        server.WaitUntilDown();
+    }
+
+    [Fact]
+    public void A_build_that_finds_the_server_busy_builds_in_its_own_process()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("waits.tiny.csx", """
+            System.Console.Error.WriteLine("waiting");
+            for (var i = 0; i < 1200 && !System.IO.File.Exists("release"); i++) System.Threading.Thread.Sleep(50);
+            From.Scratch().AddText("/b", "b").Tag("waits:1");
+            """);
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+
+        using var waiting = new RunningTinyrun(dir.Path, server.Environment, "waits.tiny.csx", "-v");
+        waiting.WaitUntil(() => waiting.Stderr.Contains("waiting"), TimeSpan.FromMinutes(5), "the recipe's wait, in the server");
+        var meanwhile = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx", "-v");
+        Assert.True(meanwhile.ExitCode == 0, meanwhile.ToString());
+        Assert.DoesNotContain("built in the build server", meanwhile.Stderr);
+
+        File.WriteAllText(dir.Combine("release"), "");
+        Assert.Equal(0, waiting.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains("built in the build server", waiting.Stderr);
+        Assert.True(File.Exists(dir.Combine("out/waits.tar")));
+    }
+
+    [Fact]
+    public void A_server_directory_others_can_write_is_refused_in_one_line_and_the_build_runs_in_its_own_process()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        Directory.CreateDirectory(server.Directory);
+        File.SetUnixFileMode(server.Directory, (UnixFileMode)0x1FF); // 0777
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+
+        var build = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var warning = Assert.Single(build.Stderr.Split('\n'), l => l.StartsWith("tinyrun:", StringComparison.Ordinal));
+        Assert.StartsWith($"tinyrun: warning: the build server's directory {server.Directory} can be written by others", warning);
+        Assert.EndsWith("; building without the build server", warning);
+        Assert.False(server.IsUp);
+    }
+
+    [Fact]
+    public async Task Frames_and_requests_from_random_bytes_are_refused_with_the_documented_exceptions()
+    {
+        var random = new Random(20261130);
+        var request = new BuildServer.Request(["r.tiny.csx", "-o", "x.tar"], "/tmp", new Dictionary<string, string> { ["A"] = "b" }, 18, false).ToJson();
+        Assert.Equal(["r.tiny.csx", "-o", "x.tar"], BuildServer.Request.Parse(request).Arguments);
+        using var whole = new MemoryStream();
+        Frames.Write(whole, Frames.Request, request);
+        var framed = whole.ToArray();
+        for (var i = 0; i < 2000; i++)
+        {
+            var bytes = (byte[])framed.Clone();
+            if (i % 2 == 0) bytes = bytes[..random.Next(bytes.Length)];
+            else for (var n = random.Next(1, 8); n > 0; n--) bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            try
+            {
+                if (await Frames.ReadAsync(new MemoryStream(bytes), 1 << 20, CancellationToken.None) is { } frame) BuildServer.Request.Parse(frame.Payload);
+            }
+            catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+            }
+        }
+        await Assert.ThrowsAsync<InvalidDataException>(() => Frames.ReadAsync(new MemoryStream([.. Frames.Header(Frames.Stdout, int.MaxValue)]), 1 << 20, CancellationToken.None));
+        Assert.Null(await Frames.ReadAsync(new MemoryStream(), 16, CancellationToken.None));
+    }
+}
