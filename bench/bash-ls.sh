@@ -3,7 +3,8 @@
 #   files: tinyrun to a file (warm layer cache, and cold: the layer cache emptied before each run) against
 #     `tar | gzip -6` of the same files (the cost of just reading and compressing them);
 #   engine, in one hyperfine run (9 runs): tinyrun --load when the engine lacks the image (it is removed before each
-#     run, so it is really loaded) and when it already has it (the load is skipped), `docker load -i` of the same
+#     run, so it is really loaded) and when it already has it (the load is skipped), each also through the build
+#     server (TINYRUN_SERVER=1; its warm-up run starts it), `docker load -i` of the same
 #     archive (the engine's share), `tinyrun --help` (start-up), against `docker build` (classic builder, FROM scratch
 #     + COPY of the same files; --no-cache, and cached) and `tar -c rootfs | docker import -`; the ratios against
 #     issue 10's targets go to bench/results/load-ratios.txt;
@@ -25,12 +26,15 @@ work=$(mktemp -d)
 bench="tinyimage-bench-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 ls_tag="$bench/ls:t" build_tag="$bench/build:t" import_tag="$bench/import:t"
 cleanup() {
+  for pid in "$work"/run/tinyrun/*.pid; do [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null; done; true  # the build server
   docker rmi -f "$ls_tag" "$build_tag" "$import_tag" >/dev/null 2>&1 || true
   docker image prune -f --filter "label=tinyimage-bench=$bench" >/dev/null 2>&1 || true  # earlier builds and imports
   rm -rf "$work"
 }
 trap cleanup EXIT
 export TINYRUN_CACHE="$work/cache"
+# The build server's commands (TINYRUN_SERVER=1) get a server of this run's own, stopped at the end.
+mkdir -m 0700 "$work/run" && export XDG_RUNTIME_DIR="$work/run"
 # File times of this run only: the engine has no layer of this image from elsewhere (docker load skips known layers).
 export SOURCE_DATE_EPOCH=$(date +%s)
 ./tinyrun recipes/bash-ls.tiny.csx --output "$work/ls.tar" >/dev/null   # builds the runner, warms caches
@@ -63,6 +67,10 @@ hyperfine --warmup 1 --runs 9 --export-markdown bench/results/load.md --export-j
     "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
   -n "tinyrun --load, unchanged (load skipped)" --prepare "true" \
     "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
+  -n "tinyrun --load, changed, build server" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
+    "env TINYRUN_SERVER=1 $tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
+  -n "tinyrun --load, unchanged, build server" --prepare "true" \
+    "env TINYRUN_SERVER=1 $tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
   -n "docker build --no-cache" --prepare "true" \
     "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none --label tinyimage-bench=$bench -t $build_tag $work" \
   -n "docker build (cached)" --prepare "true" \
@@ -82,6 +90,10 @@ def row(what, ratio, target): print(f"{what:60} {ratio:5.2f}x (target <= {target
 row("changed --load / docker build --no-cache", changed / nocache, 0.75)
 row("changed --load / tar | docker import", changed / imp, 2.5)
 row("unchanged --load / docker build (cached)", unchanged / cached, 2)
+served, served_unchanged = runs["tinyrun --load, changed, build server"], runs["tinyrun --load, unchanged, build server"]
+row("changed --load, build server / docker build --no-cache", served / nocache, 0.75)
+row("changed --load, build server / tar | docker import", served / imp, 2.5)
+row("unchanged --load, build server / docker build (cached)", served_unchanged / cached, 2)
 PY
 fi
 if want files; then

@@ -24,10 +24,9 @@ internal static class BuildServerClient
     /// <summary>The server being started by this process, which is awaited (briefly) before it exits.</summary>
     private static Task? _starting;
 
-    /// <summary>Runs <paramref name="args"/> in the build server; null when this process is to run it.</summary>
+    /// <summary>Runs <paramref name="args"/> (for which <see cref="GoesToServer"/> holds) in the build server; null when this process is to run it.</summary>
     public static async Task<int?> TryRunAsync(string[] args)
     {
-        if (!BuildServer.Wanted || !GoesToServer(args)) return null;
         string socketPath;
         try
         {
@@ -123,8 +122,8 @@ internal static class BuildServerClient
     /// <summary>Waits (at most 2 s) for the server this process is starting, so that the next build finds it.</summary>
     public static void AwaitStarting() => _starting?.Wait(TimeSpan.FromSeconds(2));
 
-    /// <summary>A build (not another command), not writing to stdout (-o -), not asking for help.</summary>
-    private static bool GoesToServer(string[] args) =>
-        args.Length > 0 && !OwnProcess.Contains(args[0]) && args.Any(a => a.EndsWith(".tiny.csx", StringComparison.Ordinal))
+    /// <summary>With TINYRUN_SERVER=1, a build (not another command), not writing to stdout (-o -), not asking for help.</summary>
+    public static bool GoesToServer(string[] args) =>
+        BuildServer.Wanted && args.Length > 0 && !OwnProcess.Contains(args[0]) && args.Any(a => a.EndsWith(".tiny.csx", StringComparison.Ordinal))
         && !args.Any(a => a is "-" or "-h" or "--help" or "-?" or "/?" or "/h" || a.EndsWith("=-", StringComparison.Ordinal) || a.EndsWith(":-", StringComparison.Ordinal));
 }

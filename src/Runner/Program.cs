@@ -15,7 +15,7 @@ internal static class Program
     {
         if (args is [BuildServer.ServeArgument, var socketPath]) return await BuildServer.ServeAsync(socketPath).ConfigureAwait(false);
         Invocation.Start(stderrIsTerminal: !Console.IsErrorRedirected);
-        if (await BuildServerClient.TryRunAsync(args).ConfigureAwait(false) is { } exitCode) return exitCode;
+        if (BuildServerClient.GoesToServer(args) && await BuildServerClient.TryRunAsync(args).ConfigureAwait(false) is { } exitCode) return exitCode;
         using var lifetime = new ProcessLifetime();
         var code = await RunAsync(args, lifetime).ConfigureAwait(false);
         BuildServerClient.AwaitStarting();
