@@ -3,9 +3,7 @@ using System.Collections;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using TinyImage.Core;
 using TinyImage.Core.FileSystem;
 
@@ -163,7 +161,7 @@ internal static class BuildServer
                 ? Request.Parse(frame.Payload)
                 : throw new InvalidDataException("no request");
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or JsonException or OperationCanceledException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
         {
             return true; // not a client of ours, or one that went away: nothing ran
         }
@@ -266,7 +264,11 @@ internal static class BuildServer
                 startup.Add($"{name}={variable.Value}");
         startup.Sort(StringComparer.Ordinal);
         foreach (var line in startup) text.Append(line).Append('\n');
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..24];
+        // FNV-1a (64 bits), not SHA-256: a name, not a proof (the directory is private), and no cryptography library
+        // to start in a command that only hands its build over.
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes(text.ToString())) hash = (hash ^ b) * 1099511628211UL;
+        return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [DllImport("libc")]
@@ -275,42 +277,59 @@ internal static class BuildServer
     [DllImport("libc")]
     internal static extern uint umask(uint mask);
 
-    /// <summary>What a client asks for: a command line, run where and how it would have run.</summary>
+    /// <summary>
+    /// What a client asks for: a command line, run where and how it would have run. Sent as length-prefixed UTF-8
+    /// strings (<see cref="BinaryWriter"/>'s), which the client writes without starting a JSON library.
+    /// </summary>
     internal sealed record Request(string[] Arguments, string WorkingDirectory, IReadOnlyDictionary<string, string> Environment, uint Umask, bool StderrIsTerminal)
     {
-        public byte[] ToJson()
+        private const int Version = 1;
+
+        public byte[] ToBytes()
         {
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            using (var json = new Utf8JsonWriter(buffer))
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
             {
-                json.WriteStartObject();
-                json.WriteStartArray("args");
-                foreach (var argument in Arguments) json.WriteStringValue(argument);
-                json.WriteEndArray();
-                json.WriteString("cwd", WorkingDirectory);
-                json.WriteStartObject("env");
-                foreach (var (name, value) in Environment) json.WriteString(name, value);
-                json.WriteEndObject();
-                json.WriteNumber("umask", Umask);
-                json.WriteBoolean("stderrTerminal", StderrIsTerminal);
-                json.WriteEndObject();
+                writer.Write(Version);
+                writer.Write(Arguments.Length);
+                foreach (var argument in Arguments) writer.Write(argument);
+                writer.Write(WorkingDirectory);
+                writer.Write(Environment.Count);
+                foreach (var (name, value) in Environment)
+                {
+                    writer.Write(name);
+                    writer.Write(value);
+                }
+                writer.Write(Umask);
+                writer.Write(StderrIsTerminal);
             }
-            return buffer.WrittenSpan.ToArray();
+            return buffer.ToArray();
         }
 
-        /// <exception cref="JsonException">Not a request.</exception>
-        /// <exception cref="KeyNotFoundException">A member is missing.</exception>
-        /// <exception cref="InvalidOperationException">A member has the wrong kind of value.</exception>
-        /// <exception cref="FormatException">The umask is not a number that fits.</exception>
+        /// <exception cref="InvalidDataException">Not a request of this version, or a damaged one.</exception>
         public static Request Parse(byte[] bytes)
         {
-            using var document = JsonDocument.Parse(bytes);
-            var root = document.RootElement;
-            var environment = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var variable in root.GetProperty("env").EnumerateObject()) environment[variable.Name] = variable.Value.GetString()!;
-            return new Request([.. root.GetProperty("args").EnumerateArray().Select(a => a.GetString()!)], root.GetProperty("cwd").GetString()!,
-                environment, root.GetProperty("umask").GetUInt32(), root.GetProperty("stderrTerminal").GetBoolean());
+            try
+            {
+                using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+                if (reader.ReadInt32() != Version) throw new InvalidDataException("a request of another version");
+                var arguments = new string[Count(reader, bytes.Length)];
+                for (var i = 0; i < arguments.Length; i++) arguments[i] = reader.ReadString();
+                var directory = reader.ReadString();
+                var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+                for (var i = Count(reader, bytes.Length); i > 0; i--) environment[reader.ReadString()] = reader.ReadString();
+                var request = new Request(arguments, directory, environment, reader.ReadUInt32(), reader.ReadBoolean());
+                return reader.BaseStream.Position == bytes.Length ? request : throw new InvalidDataException("bytes after the request");
+            }
+            catch (Exception e) when (e is IOException or FormatException or ArgumentException)
+            {
+                throw new InvalidDataException($"a damaged request: {e.Message}", e);
+            }
         }
+
+        /// <summary>A count, at most one item per byte left.</summary>
+        private static int Count(BinaryReader reader, int length) =>
+            reader.ReadInt32() is var count && count >= 0 && count <= length ? count : throw new InvalidDataException($"a count of {count}");
     }
 
     /// <summary>A build's lifetime in the server: cancelled by its client's signal, or when the client is gone.</summary>

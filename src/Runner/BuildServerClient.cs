@@ -57,7 +57,7 @@ internal static class BuildServerClient
         var request = new BuildServer.Request(args, Environment.CurrentDirectory, environment, mask, Invocation.StderrIsTerminal);
         try
         {
-            Frames.Write(stream, Frames.Request, request.ToJson());
+            Frames.Write(stream, Frames.Request, request.ToBytes());
         }
         catch (IOException)
         {
