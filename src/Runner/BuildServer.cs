@@ -38,6 +38,8 @@ internal static class BuildServer
 
     private const int MaxRequestBytes = 4 << 20;
 
+    private const int MaxSocketPathBytes = 107;
+
     private static readonly TimeSpan DefaultIdle = TimeSpan.FromMinutes(10);
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
@@ -58,7 +60,10 @@ internal static class BuildServer
             ? Path.Combine(runtime, "tinyrun")
             : Path.Combine(Path.GetTempPath(), $"tinyrun-{HostFileStatus.CurrentUserId}");
         directory = PrivateDirectory.Ensure(directory, "the build server's directory", $"unset {Variable}");
-        return Path.Combine(directory, Identity() + ".sock");
+        var socket = Path.Combine(directory, Identity() + ".sock");
+        // The kernel takes at most 107 bytes for a socket's path.
+        return Encoding.UTF8.GetByteCount(socket) <= MaxSocketPathBytes ? socket
+            : throw new TinyImageException($"the build server's socket {socket} would be longer than {MaxSocketPathBytes} bytes; set XDG_RUNTIME_DIR to a shorter directory, or unset {Variable}");
     }
 
     /// <summary>Starts a server for <paramref name="socketPath"/> in the background; it serves the next build.</summary>

@@ -219,6 +219,22 @@ public sealed class BuildServerTests
     }
 
     [Fact]
+    public void A_socket_path_too_long_for_the_kernel_is_refused_in_one_line_and_the_build_runs_in_its_own_process()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        var deep = Path.Combine(dir.Path, new string('d', 60), new string('e', 60));
+        Directory.CreateDirectory(deep, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+
+        var build = Run.Tinyrun(With(server.Environment, ("XDG_RUNTIME_DIR", deep)), dir.Path, "ok.tiny.csx");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var warning = Assert.Single(build.Stderr.Split('\n'), l => l.StartsWith("tinyrun:", StringComparison.Ordinal));
+        Assert.Matches("^tinyrun: warning: the build server's socket .* would be longer than 107 bytes; set XDG_RUNTIME_DIR to a shorter directory, or unset TINYRUN_SERVER; building without the build server$", warning);
+    }
+
+    [Fact]
     public async Task Frames_and_requests_from_random_or_damaged_bytes_are_refused_as_invalid_data()
     {
         var random = new Random(20261130);
