@@ -250,7 +250,6 @@ internal static class BuildCommand
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
             ? "roslyn: loaded" : "roslyn: not loaded");
         if (daemon is not null) // a load is plain HTTP (DockerDaemon); Docker.DotNet starts only to run containers
-            if (Invocation.InServer) reporter.Detail($"built in the build server (process {Environment.ProcessId})");
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name == "Docker.DotNet") ? "docker.dotnet: loaded" : "docker.dotnet: not loaded");
         return built;
     }

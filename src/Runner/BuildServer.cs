@@ -42,12 +42,18 @@ internal static class BuildServer
 
     private static readonly TimeSpan DefaultIdle = TimeSpan.FromMinutes(10);
 
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly string[] StartupVariablePrefixes = ["DOTNET_", "COMPlus_", "CORECLR_", "OPENSSL_", "SSL_CERT_", "LD_"];
 
+    /// <summary>The proxy variables, which .NET's HTTP client reads once per process.</summary>
+    private static readonly HashSet<string> ProxyVariables = new(StringComparer.OrdinalIgnoreCase) { "http_proxy", "https_proxy", "all_proxy", "no_proxy" };
+
     /// <summary>The connection of the build running now; null between builds.</summary>
     private static volatile ServerChannel? _active;
+
+    /// <summary>The lifetime of the build running now (a SIGTERM to the server cancels it); null between builds.</summary>
+    private static volatile RequestLifetime? _activeLifetime;
 
     /// <summary>Whether this command asked for the build server.</summary>
     public static bool Wanted => Environment.GetEnvironmentVariable(Variable) == "1";
@@ -60,6 +66,9 @@ internal static class BuildServer
             ? Path.Combine(runtime, "tinyrun")
             : Path.Combine(Path.GetTempPath(), $"tinyrun-{HostFileStatus.CurrentUserId}");
         directory = PrivateDirectory.Ensure(directory, "the build server's directory", $"unset {Variable}");
+        // Not a link, even to a private directory of ours: whoever made the link (in /tmp, anyone) could point it elsewhere.
+        if (HostFileStatus.Of(directory, followLinks: false).Kind == HostFileKind.Symlink)
+            throw new TinyImageException($"the build server's directory {directory} is a symbolic link, which whoever made it could point elsewhere; remove it, or unset {Variable}");
         var socket = Path.Combine(directory, Identity() + ".sock");
         // The kernel takes at most 107 bytes for a socket's path.
         return Encoding.UTF8.GetByteCount(socket) <= MaxSocketPathBytes ? socket
@@ -85,17 +94,21 @@ internal static class BuildServer
         process.StandardError.Close();
     }
 
-    /// <summary>Serves builds on <paramref name="socketPath"/> until it is idle too long; returns 0. A second server of the same socket ends at once.</summary>
+    /// <summary>
+    /// Serves builds on <paramref name="socketPath"/> until it is idle too long, or SIGTERM; returns 0. A second server
+    /// of the same socket ends at once.
+    /// </summary>
     public static async Task<int> ServeAsync(string socketPath)
     {
         _ = setsid();
-        Console.SetOut(TextWriter.Null);
-        Console.SetError(TextWriter.Null);
+        // Every build's output goes to its own client, from any thread its recipe started too (see ConsoleRoute).
+        Console.SetOut(new ConsoleRoute.Writer(Frames.Stdout));
+        Console.SetError(new ConsoleRoute.Writer(Frames.Stderr));
         Directory.SetCurrentDirectory("/");
         FileStream held;
         try
         {
-            // Held while it serves (flock: released however the process ends).
+            // Held while the process lives (flock: released however it ends).
             held = new FileStream(socketPath + ".lock", new FileStreamOptions
             {
                 Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
@@ -106,49 +119,63 @@ internal static class BuildServer
         {
             return 0; // another server serves this socket
         }
-        using (held)
+        GC.KeepAlive(held);
+        // Which process serves (to stop it: kill); written whole, then renamed.
+        var pid = socketPath + ".pid";
+        File.WriteAllText(pid + ".tmp", $"{Environment.ProcessId}\n");
+        File.Move(pid + ".tmp", pid, overwrite: true);
+        File.Delete(socketPath); // a server that was killed left it
+        using var stopping = new CancellationTokenSource();
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
         {
-            File.WriteAllText(socketPath + ".pid", $"{Environment.ProcessId}\n"); // which process serves (to stop it: kill)
-            File.Delete(socketPath); // a server that was killed left it
-            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
+            context.Cancel = true;
+            stopping.Cancel();
+            _activeLifetime?.Cancel(RequestLifetime.SignalTerminate);
+        });
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        void Remove()
+        {
+            // Closed first: a client then finds no server (and builds in its own process), never one that does not answer.
+            listener.Dispose();
+            File.Delete(socketPath);
+            File.Delete(pid);
+        }
+        // A recipe that calls Environment.Exit ends the server (no finally block runs): its client is told, as a build in
+        // its own process says it, and the socket goes. The lock is held until the process is gone, so no new server
+        // has taken the socket's name yet.
+        void OnExit(object? sender, EventArgs e)
+        {
+            _active?.EndedByRecipe(Environment.ExitCode);
+            Remove();
+        }
+        AppDomain.CurrentDomain.ProcessExit += OnExit;
+        try
+        {
+            listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            listener.Listen(16);
+            var idle = IdleTimeout();
+            for (var builds = 0; builds < MaxBuilds && !stopping.IsCancellationRequested; builds++)
             {
-                listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-                listener.Listen(16);
-                // A recipe that calls Environment.Exit ends the server: its client is told, as a build in its own process
-                // says it, and the socket goes (no finally block runs).
-                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                Socket connection;
+                using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token))
                 {
-                    _active?.EndedByRecipe(Environment.ExitCode);
-                    listener.Dispose();
-                    File.Delete(socketPath);
-                    File.Delete(socketPath + ".pid");
-                };
-                var idle = IdleTimeout();
-                for (var builds = 0; builds < MaxBuilds; builds++)
-                {
-                    Socket connection;
-                    using (var waiting = new CancellationTokenSource(idle))
+                    waiting.CancelAfter(idle);
+                    try
                     {
-                        try
-                        {
-                            connection = await listener.AcceptAsync(waiting.Token).ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException)
-                        {
-                            break;
-                        }
+                        connection = await listener.AcceptAsync(waiting.Token).ConfigureAwait(false);
                     }
-                    if (!await ServeAsync(connection, listener).ConfigureAwait(false)) break;
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
                 }
+                if (!await ServeAsync(connection, listener).ConfigureAwait(false)) break;
             }
-            finally
-            {
-                // Closed first: a client then finds no server (and builds in its own process), never one that does not answer.
-                listener.Dispose();
-                File.Delete(socketPath);
-                File.Delete(socketPath + ".pid");
-            }
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.ProcessExit -= OnExit;
+            Remove();
         }
         return 0;
     }
@@ -161,12 +188,13 @@ internal static class BuildServer
         Request request;
         try
         {
+            if (PeerUid(connection) != HostFileStatus.CurrentUserId) return true; // only the user's own builds
             using var timeout = new CancellationTokenSource(RequestTimeout);
             request = await Frames.ReadAsync(stream, MaxRequestBytes, timeout.Token).ConfigureAwait(false) is { Kind: Frames.Request } frame
                 ? Request.Parse(frame.Payload)
                 : throw new InvalidDataException("no request");
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException)
+        catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or SocketException)
         {
             return true; // not a client of ours, or one that went away: nothing ran
         }
@@ -174,17 +202,42 @@ internal static class BuildServer
         // While this build runs, other clients hear that the server is busy, and build in their own processes.
         using var building = new CancellationTokenSource();
         var refusing = RefuseWhileBusyAsync(listener, building.Token);
-        var lifetime = new RequestLifetime();
-        _ = ReadControlAsync(stream, lifetime);
-        int exitCode;
-        var healthy = true;
         try
         {
-            Apply(request);
-            channel.Send(Frames.Accepted, []);
-            Console.SetOut(channel.Writer(Frames.Stdout));
-            Console.SetError(channel.Writer(Frames.Stderr));
+            try
+            {
+                Apply(request);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                // Its working directory is not there for the server (another mount namespace?): it builds in its own process.
+                channel.Send(Frames.Busy, []);
+                return true;
+            }
+            return await RunAsync(request, channel).ConfigureAwait(false);
+        }
+        finally
+        {
+            await building.CancelAsync().ConfigureAwait(false);
+            await refusing.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs the build of <paramref name="request"/>, its output routed to <paramref name="channel"/>; false when the server must end after it.</summary>
+    private static async Task<bool> RunAsync(Request request, ServerChannel channel)
+    {
+        var lifetime = new RequestLifetime();
+        channel.Send(Frames.Accepted, []);
+        _ = ReadControlAsync(channel.Stream, lifetime);
+        int exitCode;
+        var healthy = true;
+        // Set here, the route flows into everything this build starts, its recipe's threads and timers too; once the
+        // build is over, what they write goes nowhere.
+        var route = ConsoleRoute.To(channel);
+        try
+        {
             _active = channel;
+            _activeLifetime = lifetime;
             exitCode = await Program.RunAsync(request.Arguments, lifetime).ConfigureAwait(false);
         }
         catch (Exception e)
@@ -196,13 +249,11 @@ internal static class BuildServer
         finally
         {
             _active = null;
+            _activeLifetime = null;
             lifetime.Finish();
-            Console.SetOut(TextWriter.Null);
-            Console.SetError(TextWriter.Null);
+            route.Dispose();
         }
         channel.Exit(exitCode);
-        await building.CancelAsync().ConfigureAwait(false);
-        await refusing.ConfigureAwait(false);
         return healthy && lifetime.Signal is null;
     }
 
@@ -263,9 +314,11 @@ internal static class BuildServer
         foreach (var assembly in new[] { typeof(BuildServer).Assembly, typeof(TinyImageException).Assembly, typeof(Dsl.Recipe).Assembly })
             text.Append(assembly.ManifestModule.ModuleVersionId).Append('\n');
         text.Append(RuntimeInformation.FrameworkDescription).Append('\n');
+        // The mount namespace: a client in a container or another namespace that shares the directory sees other files.
+        text.Append(new FileInfo("/proc/self/ns/mnt").LinkTarget).Append('\n');
         var startup = new List<string>();
         foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
-            if (variable.Key is string name && StartupVariablePrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)))
+            if (variable.Key is string name && (StartupVariablePrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) || ProxyVariables.Contains(name)))
                 startup.Add($"{name}={variable.Value}");
         startup.Sort(StringComparer.Ordinal);
         foreach (var line in startup) text.Append(line).Append('\n');
@@ -274,6 +327,15 @@ internal static class BuildServer
         var hash = 14695981039346656037UL;
         foreach (var b in Encoding.UTF8.GetBytes(text.ToString())) hash = (hash ^ b) * 1099511628211UL;
         return hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The uid of the process at the other end of a Unix socket (SO_PEERCRED: pid, uid, gid).</summary>
+    internal static uint PeerUid(Socket socket)
+    {
+        const int SolSocket = 1, SoPeerCred = 17;
+        var credentials = new byte[12];
+        return socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == credentials.Length
+            ? BinaryPrimitives.ReadUInt32LittleEndian(credentials.AsSpan(4)) : uint.MaxValue;
     }
 
     [DllImport("libc")]
@@ -367,6 +429,8 @@ internal static class BuildServer
         private readonly Lock _lock = new();
         private bool _gone;
 
+        public Stream Stream => stream;
+
         public void Send(byte kind, ReadOnlySpan<byte> payload)
         {
             lock (_lock)
@@ -399,6 +463,48 @@ internal static class BuildServer
             var line = Encoding.UTF8.GetBytes(ProcessLifetime.RecipeExitMessage(code) + "\n");
             Send(Frames.Stderr, line);
             Exit(Program.ExitFailure);
+        }
+    }
+
+    /// <summary>
+    /// Where Console's output goes in the server: to the client of the build whose code writes it. The route is an
+    /// AsyncLocal set as the build starts, so it flows into every task, thread and timer the build (its recipe too)
+    /// starts; once the build is over, or outside builds, the output goes nowhere.
+    /// </summary>
+    private static class ConsoleRoute
+    {
+        private static readonly AsyncLocal<Route?> Current = new();
+
+        public static IDisposable To(ServerChannel channel)
+        {
+            var route = new Route(channel.Writer(Frames.Stdout), channel.Writer(Frames.Stderr));
+            Current.Value = route;
+            return route;
+        }
+
+        private sealed class Route(TextWriter output, TextWriter error) : IDisposable
+        {
+            private volatile bool _over;
+
+            public TextWriter? For(byte kind) => _over ? null : kind == Frames.Stdout ? output : error;
+
+            public void Dispose() => _over = true;
+        }
+
+        /// <summary>Console's stdout (<see cref="Frames.Stdout"/>) or stderr writer, for the whole server.</summary>
+        public sealed class Writer(byte kind) : TextWriter
+        {
+            public override Encoding Encoding => Encoding.UTF8;
+
+            private TextWriter? Target => Current.Value?.For(kind);
+
+            public override void Write(char value) => Target?.Write(value);
+            public override void Write(string? value) => Target?.Write(value);
+            public override void Write(char[] buffer, int index, int count) => Target?.Write(buffer, index, count);
+            public override void Write(ReadOnlySpan<char> buffer) => Target?.Write(buffer);
+            public override void WriteLine(string? value) => Target?.WriteLine(value);
+            public override void WriteLine(ReadOnlySpan<char> buffer) => Target?.WriteLine(buffer);
+            public override void Flush() => Target?.Flush();
         }
     }
 

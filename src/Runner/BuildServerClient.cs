@@ -3,6 +3,7 @@ using System.Collections;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using TinyImage.Core;
+using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Runner;
 
@@ -49,6 +50,11 @@ internal static class BuildServerClient
             return null;
         }
         using var stream = new NetworkStream(socket, ownsSocket: true);
+        if (BuildServer.PeerUid(socket) is var owner && owner != HostFileStatus.CurrentUserId)
+        {
+            Console.Error.WriteLine($"tinyrun: warning: the build server at {socketPath} runs as uid {owner}, not as you; building without it");
+            return null;
+        }
         var mask = BuildServer.umask(0x12);
         BuildServer.umask(mask);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -86,6 +92,14 @@ internal static class BuildServerClient
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
+        // The server did not take the build: it runs in this process, unless a signal came meanwhile.
+        int? Declined()
+        {
+            if (Volatile.Read(ref signalled) is 0) return null;
+            Console.Error.WriteLine($"tinyrun: cancelled ({(signalled == 2 ? "SIGINT" : "SIGTERM")}); every output is either complete or as it was before");
+            return 128 + signalled;
+        }
+
         using var stdout = Console.OpenStandardOutput();
         using var stderr = Console.OpenStandardError();
         var accepted = false;
@@ -96,7 +110,7 @@ internal static class BuildServerClient
                 switch (frame.Kind)
                 {
                     case Frames.Busy when !accepted:
-                        return null;
+                        return Declined();
                     case Frames.Accepted:
                         accepted = true;
                         break;
@@ -106,7 +120,7 @@ internal static class BuildServerClient
                     case Frames.Stderr:
                         stderr.Write(frame.Payload);
                         break;
-                    case Frames.Exit when frame.Payload.Length == 4:
+                    case Frames.Exit when accepted && frame.Payload.Length == 4:
                         return BinaryPrimitives.ReadInt32LittleEndian(frame.Payload);
                 }
             }
@@ -114,7 +128,7 @@ internal static class BuildServerClient
         catch (Exception e) when (e is IOException or InvalidDataException)
         {
         }
-        if (!accepted) return null; // the server ended before it took the build: build here
+        if (!accepted) return Declined(); // the server ended before it took the build: build here
         Console.Error.WriteLine($"tinyrun: the build server ended during the build (was it killed?); every output is either complete or as it was before; run again, or build without it ({BuildServer.Variable}=0)");
         return Program.ExitFailure;
     }
@@ -122,8 +136,26 @@ internal static class BuildServerClient
     /// <summary>Waits (at most 2 s) for the server this process is starting, so that the next build finds it.</summary>
     public static void AwaitStarting() => _starting?.Wait(TimeSpan.FromSeconds(2));
 
-    /// <summary>With TINYRUN_SERVER=1, a build (not another command), not writing to stdout (-o -), not asking for help.</summary>
+    /// <summary>
+    /// With TINYRUN_SERVER=1, a build (not another command), with nothing to read on stdin (a terminal or /dev/null: a
+    /// recipe may read it), not writing to stdout (-o -, however spelt), not asking for help, no response file.
+    /// </summary>
     public static bool GoesToServer(string[] args) =>
         BuildServer.Wanted && args.Length > 0 && !OwnProcess.Contains(args[0]) && args.Any(a => a.EndsWith(".tiny.csx", StringComparison.Ordinal))
-        && !args.Any(a => a is "-" or "-h" or "--help" or "-?" or "/?" or "/h" || a.EndsWith("=-", StringComparison.Ordinal) || a.EndsWith(":-", StringComparison.Ordinal));
+        && !args.Any(a => a is "-" or "-o-" or "-h" or "--help" or "-?" or "/?" or "/h" || a.StartsWith('@')
+                          || a.EndsWith("=-", StringComparison.Ordinal) || a.EndsWith(":-", StringComparison.Ordinal))
+        && StdinHasNothingToRead();
+
+    private static bool StdinHasNothingToRead()
+    {
+        if (!Console.IsInputRedirected) return true; // a terminal: a build reads none (a recipe that prompts would not work)
+        try
+        {
+            return new FileInfo("/proc/self/fd/0").LinkTarget is "/dev/null";
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 }

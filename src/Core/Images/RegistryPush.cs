@@ -45,7 +45,7 @@ public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4)
     {
         ArgumentNullException.ThrowIfNull(image);
         // The tag names this image already: the registry holds its manifest, hence every blob it names. One request.
-        if (!byDigest && target.Digest is null && await TagsManifestAsync(target, cancellationToken).ConfigureAwait(false) == image.ManifestDigest)
+        if (!byDigest && target.Digest is null && await TagsManifestAsync(target, image.ManifestDigest, cancellationToken).ConfigureAwait(false))
             return image.ManifestDigest;
         var blobs = new List<(RegistryBlob Blob, string? MountFrom)> { (RegistryBlob.FromBytes(MediaTypes.ImageConfig, image.ConfigBytes), null) };
         foreach (var layer in image.Layers.DistinctBy(l => l.Digest))
@@ -57,9 +57,13 @@ public sealed class RegistryPush(RegistryClient client, int parallelUploads = 4)
         return await client.PutManifestAsync(reference, image.ManifestMediaType, image.ManifestBytes, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The manifest the tag <paramref name="target"/> names: the answer asked early, else asked now.</summary>
-    private Task<Digest?> TagsManifestAsync(RegistryReference target, CancellationToken cancellationToken) =>
-        _early.Remove(target.ToString(), out var early) ? early : client.HeadManifestAsync(target, cancellationToken);
+    /// <summary>
+    /// Whether the tag <paramref name="target"/> names <paramref name="manifest"/>: asked now, unless an early answer
+    /// says it does not; an early yes is asked again, as the tag may have moved while the image was built.
+    /// </summary>
+    private async Task<bool> TagsManifestAsync(RegistryReference target, Digest manifest, CancellationToken cancellationToken) =>
+        (!_early.Remove(target.ToString(), out var early) || await early.ConfigureAwait(false) == manifest)
+        && await client.HeadManifestAsync(target, cancellationToken).ConfigureAwait(false) == manifest;
 
     /// <summary>Pushes the images of several platforms by digest, then an index of them under <paramref name="target"/>'s tag; returns the index's digest.</summary>
     public async Task<Digest> PushIndexAsync(IReadOnlyList<(IImage Image, Platform Platform)> images, RegistryReference target, CancellationToken cancellationToken)

@@ -46,9 +46,12 @@ public sealed class DockerDaemon : IImageSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(reference);
-        var asked = _early.Remove(reference.ToString(), out var early) ? early : ImageIdAsync(reference.ToString(), cancellationToken);
-        if (await asked.ConfigureAwait(false) == image.ConfigDigest.ToString())
-            return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
+        var id = image.ConfigDigest.ToString();
+        // Asked now, unless an early answer says the engine lacks it; an early yes is asked again, as the name may have
+        // moved while the image was built.
+        var has = (!_early.Remove(reference.ToString(), out var early) || await early.ConfigureAwait(false) == id)
+                  && await ImageIdAsync(reference.ToString(), cancellationToken).ConfigureAwait(false) == id;
+        if (has) return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
         await LoadAsync((destination, token) => EngineArchive.WriteAsync(image, reference, destination, token), reference.ToString(),
             image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd), cancellationToken).ConfigureAwait(false);
         return $"loaded {reference} into the Docker engine at {Endpoint}";

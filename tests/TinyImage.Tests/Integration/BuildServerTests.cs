@@ -218,6 +218,153 @@ public sealed class BuildServerTests
         Assert.False(server.IsUp);
     }
 
+    [Theory]
+    [InlineData("-o-")]
+    [InlineData("@stdout.rsp")]
+    public void An_archive_to_stdout_however_it_is_spelt_comes_out_as_from_its_own_process(string output)
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("stdout.rsp", "-o\n-\n");
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+
+        var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0")), dir.Path, "ok.tiny.csx", output);
+        var served = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx", output);
+
+        Assert.True(own.ExitCode == 0, own.ToString());
+        Assert.True(served.ExitCode == 0, served.ToString());
+        Assert.Equal(own.Stdout, served.Stdout);
+    }
+
+    [Fact]
+    public void A_recipe_that_reads_stdin_reads_the_commands()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("stdin.tiny.csx", "From.Scratch().AddText(\"/in-\" + (System.Console.In.ReadLine() ?? \"none\"), \"x\").Tag(\"in:1\");");
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+
+        var served = Run.Process("dotnet", [Run.TinyrunDll, "stdin.tiny.csx", "-o", "in.tar", "-v"], dir.Path, server.Environment, stdin: "secret\n");
+
+        // A build whose stdin is a pipe (or a file) builds in its own process: its recipe may read it.
+        Assert.True(served.ExitCode == 0, served.ToString());
+        Assert.DoesNotContain("built in the build server", served.Stderr);
+        Assert.Equal(["/in-secret"], ImageArchive.Read(dir.Combine("in.tar")).NonDirectories());
+    }
+
+    [Fact]
+    public async Task A_build_in_the_server_uses_its_clients_proxy_variables_not_those_of_a_build_before()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+        // A proxy that takes connections and drops them, counting; a registry port nobody listens on.
+        using var proxy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        proxy.Start();
+        var connections = 0;
+        var counting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true) { using var c = await proxy.AcceptTcpClientAsync(); Interlocked.Increment(ref connections); }
+            }
+            catch (System.Net.Sockets.SocketException) { }
+            catch (ObjectDisposedException) { }
+        });
+        using var unused = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        unused.Start();
+        var registryPort = ((System.Net.IPEndPoint)unused.LocalEndpoint).Port;
+        unused.Stop();
+        var proxyUrl = $"http://127.0.0.1:{((System.Net.IPEndPoint)proxy.LocalEndpoint).Port}";
+        string[] push = ["ok.tiny.csx", "--push", "--tag", $"127.0.0.1:{registryPort}/review/x:1", "-v"];
+
+        var throughProxy = Run.Tinyrun(With(server.Environment, ("http_proxy", proxyUrl), ("HTTP_PROXY", proxyUrl)), dir.Path, push);
+        var afterFirst = Volatile.Read(ref connections);
+        Assert.True(afterFirst > 0, $"the first push did not use its proxy: {throughProxy}");
+
+        var direct = Run.Tinyrun(server.Environment, dir.Path, push);
+        Assert.NotEqual(0, direct.ExitCode);
+        Assert.Equal(afterFirst, Volatile.Read(ref connections));
+        proxy.Stop();
+        await counting.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void What_a_recipe_left_running_writes_does_not_reach_a_later_builds_output()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("ticks.tiny.csx", """
+            new System.Threading.Thread(() => { while (true) { System.Console.WriteLine("tick"); System.Threading.Thread.Sleep(20); } }) { IsBackground = true }.Start();
+            From.Scratch().AddText("/t", "t").Tag("ticks:1");
+            """);
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+        var ticks = Run.Tinyrun(server.Environment, dir.Path, "ticks.tiny.csx", "-v");
+        Assert.True(ticks.ExitCode == 0, ticks.ToString());
+        Assert.Contains("built in the build server", ticks.Stderr);
+
+        var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0")), dir.Path, "ok.tiny.csx");
+        var served = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx", "-v");
+
+        Assert.Contains("built in the build server", served.Stderr);
+        Assert.Equal(own.Stdout, served.Stdout);
+    }
+
+    [Fact]
+    public void A_verbose_build_without_load_says_nothing_of_docker_dotnet()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+
+        var build = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["TINYRUN_SERVER"] = "0" }, dir.Path, "ok.tiny.csx", "-v");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.DoesNotContain("docker.dotnet", build.Stderr);
+    }
+
+    [Fact]
+    public void A_server_directory_that_is_a_link_even_to_a_private_directory_of_ours_is_refused()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        var elsewhere = dir.Combine("elsewhere");
+        Directory.CreateDirectory(elsewhere, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.CreateSymbolicLink(server.Directory, elsewhere);
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+
+        var build = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var warning = Assert.Single(build.Stderr.Split('\n'), l => l.StartsWith("tinyrun:", StringComparison.Ordinal));
+        Assert.StartsWith($"tinyrun: warning: the build server's directory {server.Directory} is a symbolic link", warning);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
+    }
+
+    [Fact]
+    public void Sigterm_ends_the_server_and_takes_its_socket_and_pid_file_with_it()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+        server.WaitUntilUp();
+        var pid = Assert.Single(Directory.EnumerateFiles(server.Directory, "*.pid"));
+
+        Assert.Equal(0, Run.Process("kill", ["-TERM", File.ReadAllText(pid).Trim()]).ExitCode);
+
+        server.WaitUntilDown();
+        Assert.Empty(Directory.EnumerateFiles(server.Directory, "*.pid"));
+        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
+    }
+
     [Fact]
     public void A_socket_path_too_long_for_the_kernel_is_refused_in_one_line_and_the_build_runs_in_its_own_process()
     {

@@ -57,6 +57,12 @@ public sealed class ImageSinkTests
         daemon.AskEarly(reference, CancellationToken.None);
         again = await pipeline.BuildAsync(Entries("same everywhere"), Config, "amd64", reference, [daemon], CancellationToken.None);
         Assert.Equal($"{reference} is already in the Docker engine at {daemon.Endpoint} ({image.ConfigDigest})", again.WrittenTo[0]);
+        // An early yes is asked again: the name may have gone while the image was built.
+        daemon.AskEarly(reference, CancellationToken.None);
+        await Task.Delay(500);
+        Run.Process("docker", ["rmi", reference.ToString()]);
+        var reloaded = await pipeline.BuildAsync(Entries("same everywhere"), Config, "amd64", reference, [daemon], CancellationToken.None);
+        Assert.Equal($"loaded {reference} into the Docker engine at {daemon.Endpoint}", reloaded.WrittenTo[0]);
         daemon.AskEarly(reference, CancellationToken.None);
         var changed = await pipeline.BuildAsync(Entries("changed"), Config, "amd64", reference, [daemon], CancellationToken.None);
         Assert.Equal($"loaded {reference} into the Docker engine at {daemon.Endpoint}", changed.WrittenTo[0]);
