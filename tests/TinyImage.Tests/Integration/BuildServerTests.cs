@@ -14,6 +14,8 @@ public sealed class BuildServerTests
 {
     private static readonly TimeSpan Up = TimeSpan.FromSeconds(60);
 
+    private const string OkRecipe = "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");";
+
     /// <summary>A private runtime directory (so a server of its own), and the variables that build through it.</summary>
     private sealed class Server : IDisposable
     {
@@ -32,6 +34,14 @@ public sealed class BuildServerTests
         public string Directory => Path.Combine(_runtime.Path, "tinyrun");
 
         public bool IsUp => System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFiles(Directory, "*.sock").Any();
+
+        /// <summary>Builds a small recipe (ok.tiny.csx in <paramref name="dir"/>) in its own process, which starts the server; waits until it listens.</summary>
+        public void Start(TempDirectory dir)
+        {
+            dir.Write("ok.tiny.csx", OkRecipe);
+            Assert.Equal(0, Run.Tinyrun(Environment, dir.Path, "ok.tiny.csx").ExitCode);
+            WaitUntilUp();
+        }
 
         public void WaitUntilUp()
         {
@@ -127,11 +137,9 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
         dir.Write("throws.tiny.csx", "From.Scratch();\nthrow new InvalidOperationException(\"recipe says no\");\n");
         dir.Write("exits.tiny.csx", "From.Scratch();\nEnvironment.Exit(0);\n");
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
 
         foreach (var args in new[] { new[] { "throws.tiny.csx" }, ["ok.tiny.csx", "--no-such-option"], ["missing.tiny.csx"], ["ok.tiny.csx", "--arg", "novalue"] })
         {
@@ -147,8 +155,7 @@ public sealed class BuildServerTests
         Assert.Equal(ProcessLifetime.RecipeExitMessage(0), exits.Stderr.Trim());
         server.WaitUntilDown();
         // The next build builds in its own process, and starts a server again.
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
     }
 
     [Theory]
@@ -158,10 +165,8 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
         dir.Write("spin.tiny.csx", "System.Console.Error.WriteLine(\"spinning\");\nwhile (true) { }\n");
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
 
         using var tinyrun = new RunningTinyrun(dir.Path, server.Environment, "spin.tiny.csx");
         tinyrun.WaitUntil(() => tinyrun.Stderr.Contains("spinning"), TimeSpan.FromMinutes(5), "the recipe's loop, in the server");
@@ -179,14 +184,12 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
         dir.Write("waits.tiny.csx", """
             System.Console.Error.WriteLine("waiting");
             for (var i = 0; i < 1200 && !System.IO.File.Exists("release"); i++) System.Threading.Thread.Sleep(50);
             From.Scratch().AddText("/b", "b").Tag("waits:1");
             """);
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
 
         using var waiting = new RunningTinyrun(dir.Path, server.Environment, "waits.tiny.csx", "-v");
         waiting.WaitUntil(() => waiting.Stderr.Contains("waiting"), TimeSpan.FromMinutes(5), "the recipe's wait, in the server");
@@ -207,7 +210,7 @@ public sealed class BuildServerTests
         using var server = new Server(dir.Combine("cache"));
         Directory.CreateDirectory(server.Directory);
         File.SetUnixFileMode(server.Directory, (UnixFileMode)0x1FF); // 0777
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("ok.tiny.csx", OkRecipe);
 
         var build = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx");
 
@@ -225,10 +228,8 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
         dir.Write("stdout.rsp", "-o\n-\n");
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
 
         var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0")), dir.Path, "ok.tiny.csx", output);
         var served = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx", output);
@@ -243,10 +244,8 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
         dir.Write("stdin.tiny.csx", "From.Scratch().AddText(\"/in-\" + (System.Console.In.ReadLine() ?? \"none\"), \"x\").Tag(\"in:1\");");
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
 
         var served = Run.Process("dotnet", [Run.TinyrunDll, "stdin.tiny.csx", "-o", "in.tar", "-v"], dir.Path, server.Environment, stdin: "secret\n");
 
@@ -261,9 +260,7 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
         // A proxy that takes connections and drops them, counting; a registry port nobody listens on.
         using var proxy = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         proxy.Start();
@@ -300,13 +297,11 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
         dir.Write("ticks.tiny.csx", """
             new System.Threading.Thread(() => { while (true) { System.Console.WriteLine("tick"); System.Threading.Thread.Sleep(20); } }) { IsBackground = true }.Start();
             From.Scratch().AddText("/t", "t").Tag("ticks:1");
             """);
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
         var ticks = Run.Tinyrun(server.Environment, dir.Path, "ticks.tiny.csx", "-v");
         Assert.True(ticks.ExitCode == 0, ticks.ToString());
         Assert.Contains("built in the build server", ticks.Stderr);
@@ -322,7 +317,7 @@ public sealed class BuildServerTests
     public void A_verbose_build_without_load_says_nothing_of_docker_dotnet()
     {
         using var dir = new TempDirectory();
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("ok.tiny.csx", OkRecipe);
 
         var build = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["TINYRUN_SERVER"] = "0" }, dir.Path, "ok.tiny.csx", "-v");
 
@@ -338,7 +333,7 @@ public sealed class BuildServerTests
         var elsewhere = dir.Combine("elsewhere");
         Directory.CreateDirectory(elsewhere, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.CreateSymbolicLink(server.Directory, elsewhere);
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("ok.tiny.csx", OkRecipe);
 
         var build = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx");
 
@@ -353,9 +348,7 @@ public sealed class BuildServerTests
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
-        Assert.Equal(0, Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx").ExitCode);
-        server.WaitUntilUp();
+        server.Start(dir);
         var pid = Assert.Single(Directory.EnumerateFiles(server.Directory, "*.pid"));
 
         Assert.Equal(0, Run.Process("kill", ["-TERM", File.ReadAllText(pid).Trim()]).ExitCode);
@@ -372,7 +365,7 @@ public sealed class BuildServerTests
         using var server = new Server(dir.Combine("cache"));
         var deep = Path.Combine(dir.Path, new string('d', 60), new string('e', 60));
         Directory.CreateDirectory(deep, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        dir.Write("ok.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"ok:1\");");
+        dir.Write("ok.tiny.csx", OkRecipe);
 
         var build = Run.Tinyrun(With(server.Environment, ("XDG_RUNTIME_DIR", deep)), dir.Path, "ok.tiny.csx");
 
