@@ -17,10 +17,11 @@ namespace TinyImage.Runner;
 /// a time (a build that finds it busy runs in its own process), in its own session (no terminal's signals reach it),
 /// and ends after <see cref="DefaultIdle"/> without a build, after <see cref="MaxBuilds"/> builds, and after a build
 /// that was cancelled or ended abnormally (recipe code a cancellation abandoned may still be running).
-/// The socket is in a private directory (0700, see <see cref="PrivateDirectory"/>) named by the user; its name is a
-/// hash of this tinyrun's assemblies, the runtime, and the variables a process reads only as it starts
-/// (<c>DOTNET_*</c>, <c>OPENSSL_*</c>, <c>SSL_CERT_*</c>, <c>LD_*</c>), so a rebuilt tinyrun, or one started with other
-/// such variables, gets a server of its own.
+/// The socket is in a private directory (0700, not a link, see <see cref="PrivateDirectory"/>) named by the user, and
+/// each end checks that the other runs as that user; its name is a hash of this tinyrun's assemblies, the runtime, the
+/// mount namespace, and the variables a process reads only as it starts (<c>DOTNET_*</c>, <c>OPENSSL_*</c>,
+/// <c>SSL_CERT_*</c>, <c>LD_*</c>, the proxies), so a rebuilt tinyrun, or one started with other such variables, gets a
+/// server of its own.
 /// </summary>
 internal static class BuildServer
 {

@@ -12,8 +12,8 @@ namespace TinyImage.Runner;
 /// handed to the server, and what it writes and its exit code come back; Ctrl-C (SIGINT) and SIGTERM are passed on,
 /// and a second one ends this process at once, as without the server. When there is no server yet, one is started in
 /// the background and this build runs in this process; so does a build that finds the server busy. Only builds go to
-/// the server (<c>tinyrun RECIPE</c>, <c>tinyrun build</c>), and not one that writes its archive to stdout
-/// (<c>-o -</c>), which needs this process's own stdout.
+/// the server (<c>tinyrun RECIPE</c>, <c>tinyrun build</c>), and not one that needs this process's own stdin or stdout
+/// (see <see cref="GoesToServer"/>).
 /// </summary>
 internal static class BuildServerClient
 {
