@@ -71,7 +71,9 @@ want files && hyperfine --warmup 1 --runs 7 --export-markdown bench/results/bash
 # installed tool runs), not the ./tinyrun script, which first checks whether the sources changed.
 if want load; then
 # The libraries' layers stay in the engine under a name of their own; each run loads a new application layer on them.
-"$tinyrun" "$work/app/app.tiny.csx" --load --tag "$anchor_tag" --output "$work/app.tar" >/dev/null
+# Its files are dated a second later than bash+ls's, so it shares no layer with them (the C library's would be shared).
+app_epoch=$((SOURCE_DATE_EPOCH + 1))
+env SOURCE_DATE_EPOCH=$app_epoch "$tinyrun" "$work/app/app.tiny.csx" --load --tag "$anchor_tag" --output "$work/app.tar" >/dev/null
 hyperfine --warmup 1 --runs 9 --export-markdown bench/results/load.md --export-json bench/results/load.json \
   -n "tinyrun --load, changed (engine lacks the image)" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
     "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
@@ -82,9 +84,9 @@ hyperfine --warmup 1 --runs 9 --export-markdown bench/results/load.md --export-j
   -n "tinyrun --load, unchanged, build server" --prepare "true" \
     "env TINYRUN_SERVER=1 $tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
   -n "tinyrun --load, application changed (its libraries' layers in the engine)" --prepare "printf x >> $work/app/ls; docker rmi -f $app_tag >/dev/null 2>&1 || true" \
-    "$tinyrun $work/app/app.tiny.csx --load --tag $app_tag --output $work/app.tar" \
+    "env SOURCE_DATE_EPOCH=$app_epoch $tinyrun $work/app/app.tiny.csx --load --tag $app_tag --output $work/app.tar" \
   -n "tinyrun --load, application changed, build server" --prepare "printf x >> $work/app/ls; docker rmi -f $app_tag >/dev/null 2>&1 || true" \
-    "env TINYRUN_SERVER=1 $tinyrun $work/app/app.tiny.csx --load --tag $app_tag --output $work/app.tar" \
+    "env SOURCE_DATE_EPOCH=$app_epoch TINYRUN_SERVER=1 $tinyrun $work/app/app.tiny.csx --load --tag $app_tag --output $work/app.tar" \
   -n "docker build --no-cache" --prepare "true" \
     "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none --label tinyimage-bench=$bench -t $build_tag $work" \
   -n "docker build (cached)" --prepare "true" \
