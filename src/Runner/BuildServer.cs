@@ -76,7 +76,7 @@ internal static class BuildServer
             : throw new TinyImageException($"the build server's socket {socket} would be longer than {MaxSocketPathBytes} bytes; set XDG_RUNTIME_DIR to a shorter directory, or unset {Variable}");
     }
 
-    /// <summary>Starts a server for <paramref name="socketPath"/> in the background; it serves the next build.</summary>
+    /// <summary>Starts a server for <paramref name="socketPath"/> in the background; it serves the next build. Never fails the build that starts it.</summary>
     public static void StartInBackground(string socketPath)
     {
         var program = Environment.ProcessPath ?? "dotnet";
@@ -87,12 +87,19 @@ internal static class BuildServer
         if (Path.GetFileName(program) == "dotnet") start.ArgumentList.Add(typeof(BuildServer).Assembly.Location);
         start.ArgumentList.Add(ServeArgument);
         start.ArgumentList.Add(socketPath);
-        using var process = Process.Start(start);
-        if (process is null) return;
-        // Its standard streams are pipes of its own, closed here: it holds none of this command's open.
-        process.StandardInput.Close();
-        process.StandardOutput.Close();
-        process.StandardError.Close();
+        try
+        {
+            using var process = Process.Start(start);
+            if (process is null) return;
+            // Its standard streams are pipes of its own, closed here: it holds none of this command's open.
+            process.StandardInput.Close();
+            process.StandardOutput.Close();
+            process.StandardError.Close();
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        {
+            // No server this time (out of processes?): the build ran here all the same, and the next one tries again.
+        }
     }
 
     /// <summary>
@@ -109,7 +116,7 @@ internal static class BuildServer
         FileStream held;
         try
         {
-            // Held while the process lives (flock: released however it ends).
+            // Held while it serves, until after the exit handler is removed (flock: released however the process ends).
             held = new FileStream(socketPath + ".lock", new FileStreamOptions
             {
                 Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None,
@@ -120,7 +127,7 @@ internal static class BuildServer
         {
             return 0; // another server serves this socket
         }
-        GC.KeepAlive(held);
+        using var serving = held;
         // Which process serves (to stop it: kill); written whole, then renamed.
         var pid = socketPath + ".pid";
         File.WriteAllText(pid + ".tmp", $"{Environment.ProcessId}\n");
