@@ -6,6 +6,9 @@ namespace TinyImage.Core.FileSystem;
 /// </summary>
 internal abstract class ReadingStream(Stream inner) : Stream
 {
+    /// <summary>The stream read from.</summary>
+    protected Stream Inner => inner;
+
     public override bool CanRead => true;
     public override bool CanSeek => inner.CanSeek;
     public override bool CanWrite => false;

@@ -11,7 +11,7 @@ namespace TinyImage.Core.Sources;
 /// reader reads past them: every entry has a data section of its size (or of the size a PAX header gives it), except
 /// links, devices, directories and FIFOs.
 /// </summary>
-internal sealed class BoundedTarStream(Stream inner, int maxMetadataSize) : Stream
+internal sealed class BoundedTarStream(Stream inner, int maxMetadataSize) : FileSystem.ReadingStream(inner)
 {
     private const int BlockSize = 512;
 
@@ -26,22 +26,15 @@ internal sealed class BoundedTarStream(Stream inner, int maxMetadataSize) : Stre
     /// <summary>The most a GNU long name or PAX header may hold: 1 MiB, far above PATH_MAX and any extended attributes.</summary>
     public const int DefaultMaxMetadataSize = 1 << 20;
 
-    public override bool CanRead => true;
-    public override bool CanSeek => inner.CanSeek;
-    public override bool CanWrite => false;
-    public override long Length => inner.Length;
-
     public override long Position
     {
         get => _position;
         set => Seek(value, SeekOrigin.Begin);
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
-        var read = inner.Read(buffer);
+        var read = Inner.Read(buffer);
         Follow(buffer[..read]);
         return read;
     }
@@ -51,7 +44,7 @@ internal sealed class BoundedTarStream(Stream inner, int maxMetadataSize) : Stre
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         Follow(buffer.Span[..read]);
         return read;
     }
@@ -66,23 +59,13 @@ internal sealed class BoundedTarStream(Stream inner, int maxMetadataSize) : Stre
         {
             SeekOrigin.Begin => offset,
             SeekOrigin.Current => _position + offset,
-            _ => inner.Length + offset,
+            _ => Inner.Length + offset,
         };
         if (target < 0 || target > _nextHeader || _headerFilled > 0 || _pax is not null)
             throw new InvalidDataException("the tar reader moved past a header it had not read");
-        inner.Seek(target - _position, SeekOrigin.Current);
+        Inner.Seek(target - _position, SeekOrigin.Current);
         _position = target;
         return target;
-    }
-
-    public override void Flush() { }
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) inner.Dispose();
-        base.Dispose(disposing);
     }
 
     /// <summary>Takes note of bytes the reader read: data to pass over, a header to check, a PAX header to gather.</summary>
