@@ -19,7 +19,7 @@ namespace TinyImage.Runner;
 /// that was cancelled or ended abnormally (recipe code a cancellation abandoned may still be running).
 /// The socket is in a private directory (0700, not a link, see <see cref="PrivateDirectory"/>) named by the user, and
 /// each end checks that the other runs as that user; its name is a hash of this tinyrun's assemblies, the runtime, the
-/// mount namespace, and the variables a process reads only as it starts (<c>DOTNET_*</c>, <c>OPENSSL_*</c>,
+/// namespaces (mount, network, user, ...), and the variables a process reads only as it starts (<c>DOTNET_*</c>, <c>OPENSSL_*</c>,
 /// <c>SSL_CERT_*</c>, <c>LD_*</c>, the proxies), so a rebuilt tinyrun, or one started with other such variables, gets a
 /// server of its own.
 /// </summary>
@@ -44,6 +44,9 @@ internal static class BuildServer
     private static readonly TimeSpan DefaultIdle = TimeSpan.FromMinutes(10);
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>The namespaces of /proc/self/ns that a build sees through: a server serves clients of the same ones.</summary>
+    private static readonly string[] Namespaces = ["mnt", "net", "user", "pid", "uts", "ipc", "cgroup"];
 
     private static readonly string[] StartupVariablePrefixes = ["DOTNET_", "COMPlus_", "CORECLR_", "OPENSSL_", "SSL_CERT_", "LD_"];
 
@@ -322,8 +325,9 @@ internal static class BuildServer
         foreach (var assembly in new[] { typeof(BuildServer).Assembly, typeof(TinyImageException).Assembly, typeof(Dsl.Recipe).Assembly })
             text.Append(assembly.ManifestModule.ModuleVersionId).Append('\n');
         text.Append(RuntimeInformation.FrameworkDescription).Append('\n');
-        // The mount namespace: a client in a container or another namespace that shares the directory sees other files.
-        text.Append(new FileInfo("/proc/self/ns/mnt").LinkTarget).Append('\n');
+        // The namespaces: a client in a container, or in another namespace that shares the directory, sees other files
+        // (mnt), another 127.0.0.1 (net: a registry on loopback), other users (user), other processes (pid).
+        foreach (var name in Namespaces) text.Append(new FileInfo("/proc/self/ns/" + name).LinkTarget).Append('\n');
         var startup = new List<string>();
         foreach (DictionaryEntry variable in Environment.GetEnvironmentVariables())
             if (variable.Key is string name && (StartupVariablePrefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) || ProxyVariables.Contains(name)))

@@ -204,6 +204,30 @@ public sealed class BuildServerTests
     }
 
     [Fact]
+    public void A_build_from_another_network_namespace_is_not_handed_to_the_server_of_this_one()
+    {
+        // Same files and user, another 127.0.0.1: a build handed over would push to the server's loopback, not its own.
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("net.tiny.csx", """
+            var net = new string(new System.IO.FileInfo("/proc/self/ns/net").LinkTarget!.Where(char.IsDigit).ToArray());
+            From.Scratch().AddText("/net-" + net, "").Tag("net:1");
+            """);
+        server.Start(dir);
+        var unshare = Run.Process("unshare", ["--net", "true"]);
+        Assert.True(unshare.ExitCode == 0, $"this test needs unshare --net (root, util-linux): {unshare}");
+
+        var here = Run.Tinyrun(server.Environment, dir.Path, "net.tiny.csx", "-o", "here.tar", "-v");
+        Assert.True(here.ExitCode == 0, here.ToString());
+        Assert.Contains("built in the build server", here.Stderr);
+        var apart = Run.Process("unshare", ["--net", "dotnet", Run.TinyrunDll, "net.tiny.csx", "-o", "apart.tar", "-v"], dir.Path, server.Environment);
+        Assert.True(apart.ExitCode == 0, apart.ToString());
+        Assert.DoesNotContain("built in the build server", apart.Stderr);
+        Assert.Equal([$"/net-{new string(new FileInfo("/proc/self/ns/net").LinkTarget!.Where(char.IsDigit).ToArray())}"], ImageArchive.Read(dir.Combine("here.tar")).NonDirectories());
+        Assert.Single(ImageArchive.Read(dir.Combine("apart.tar")).NonDirectories().Except(ImageArchive.Read(dir.Combine("here.tar")).NonDirectories()));
+    }
+
+    [Fact]
     public void A_server_directory_others_can_write_is_refused_in_one_line_and_the_build_runs_in_its_own_process()
     {
         using var dir = new TempDirectory();
