@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Win32.SafeHandles;
 using TinyImage.Core;
 using TinyImage.Core.Build;
 using TinyImage.Core.Debian;
@@ -95,7 +94,7 @@ internal static class BuildCommand
                 Console.Error.WriteLine("tinyrun: -o - writes a tar archive to stdout but --format oci-dir writes a directory; give a directory with -o DIR, or drop --format oci-dir");
                 return Program.ExitUsage;
             }
-            if (settings.Output == StandardOutput && !Console.IsOutputRedirected)
+            if (settings.Output == StandardOutput && Invocation.Output.IsTerminal)
             {
                 Console.Error.WriteLine("tinyrun: -o - writes the archive to stdout, which is a terminal; redirect it: -o - > image.tar, or -o - | docker load");
                 return Program.ExitUsage;
@@ -141,10 +140,8 @@ internal static class BuildCommand
     internal static async Task<IReadOnlyList<(ImageSpec Spec, BuiltImage Image)>> BuildAsync(Settings settings, Reporter reporter, CancellationToken cancellationToken)
     {
         if (settings.Output != StandardOutput) return await BuildAsync(settings, reporter, archiveStream: null, cancellationToken).ConfigureAwait(false);
-        // fd 1 itself, not Console.OpenStandardOutput(): a Console stream holds Console's lock while a write blocks (a
-        // reader that stalls), and every Console write, a signal handler's message included, would wait for it.
-        using var archiveStream = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
-        Console.SetOut(Console.Error); // stdout carries the archive, and nothing else
+        using var archiveStream = Invocation.Output.Open();
+        Invocation.Output.KeepForData(); // stdout carries the archive, and nothing else
         var scratch = Directory.CreateTempSubdirectory("tinyrun-stdout-").FullName;
         try
         {

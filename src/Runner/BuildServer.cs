@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using System.Buffers.Binary;
 using System.Collections;
 using System.Diagnostics;
@@ -12,8 +13,9 @@ namespace TinyImage.Runner;
 /// <summary>
 /// The build server, with <c>TINYRUN_SERVER=1</c>: a tinyrun process that stays up between builds, so that a build
 /// skips .NET's start and the compilation (JIT) of the code it runs, most of a warm build's time. A build command
-/// (<see cref="BuildServerClient"/>) hands the server its arguments, working directory, environment and umask over a
-/// Unix socket and gets back its stdout, stderr and exit code, as if it had built itself. The server runs one build at
+/// (<see cref="BuildServerClient"/>) hands the server its stdin, stdout and stderr (<see cref="DescriptorPassing"/>),
+/// arguments, working directory, environment and umask over a Unix socket, and gets back the exit code: the build
+/// reads and writes the command's own files, as if the command had built itself. The server runs one build at
 /// a time (a build that finds it busy runs in its own process), in its own session (no terminal's signals reach it),
 /// and ends after <see cref="DefaultIdle"/> without a build, after <see cref="MaxBuilds"/> builds, and after a build
 /// that was cancelled or ended abnormally (recipe code a cancellation abandoned may still be running).
@@ -112,10 +114,12 @@ internal static class BuildServer
     public static async Task<int> ServeAsync(string socketPath)
     {
         _ = setsid();
-        // Every build's output goes to its own client, from any thread its recipe started too (see ConsoleRoute).
-        Console.SetOut(new ConsoleRoute.Writer(Frames.Stdout));
-        Console.SetError(new ConsoleRoute.Writer(Frames.Stderr));
+        // Every build reads and writes its own client's files, from any thread its recipe started too (see ConsoleRoute).
+        Console.SetOut(new ConsoleRoute.Writer(error: false));
+        Console.SetError(new ConsoleRoute.Writer(error: true));
+        Console.SetIn(new ConsoleRoute.Reader());
         Directory.SetCurrentDirectory("/");
+        ClientStdio.Detach(); // its own standard files, pipes whose other ends are closed, become /dev/null
         FileStream held;
         try
         {
@@ -197,9 +201,20 @@ internal static class BuildServer
         using var stream = new NetworkStream(connection, ownsSocket: true);
         var channel = new ServerChannel(stream);
         Request request;
+        ClientStdio stdio;
         try
         {
             if (PeerUid(connection) != HostFileStatus.CurrentUserId) return true; // only the user's own builds
+            // First its stdin, stdout and stderr, then the request.
+            stdio = new ClientStdio(DescriptorPassing.Receive(connection, 3, RequestTimeout));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException or SocketException)
+        {
+            return true; // not a client of ours, or one that went away: nothing ran
+        }
+        using var client = stdio;
+        try
+        {
             using var timeout = new CancellationTokenSource(RequestTimeout);
             request = await Frames.ReadAsync(stream, MaxRequestBytes, timeout.Token).ConfigureAwait(false) is { Kind: Frames.Request } frame
                 ? Request.Parse(frame.Payload)
@@ -207,7 +222,7 @@ internal static class BuildServer
         }
         catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or SocketException)
         {
-            return true; // not a client of ours, or one that went away: nothing ran
+            return true;
         }
 
         // While this build runs, other clients hear that the server is busy, and build in their own processes.
@@ -217,7 +232,7 @@ internal static class BuildServer
         {
             try
             {
-                Apply(request);
+                Apply(request, stdio);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
             {
@@ -225,7 +240,7 @@ internal static class BuildServer
                 channel.Send(Frames.Busy, []);
                 return true;
             }
-            return await RunAsync(request, channel).ConfigureAwait(false);
+            return await RunAsync(request, channel, stdio).ConfigureAwait(false);
         }
         finally
         {
@@ -234,8 +249,8 @@ internal static class BuildServer
         }
     }
 
-    /// <summary>Runs the build of <paramref name="request"/>, its output routed to <paramref name="channel"/>; false when the server must end after it.</summary>
-    private static async Task<bool> RunAsync(Request request, ServerChannel channel)
+    /// <summary>Runs the build of <paramref name="request"/> with its client's files; false when the server must end after it.</summary>
+    private static async Task<bool> RunAsync(Request request, ServerChannel channel, ClientStdio stdio)
     {
         var lifetime = new RequestLifetime();
         channel.Send(Frames.Accepted, []);
@@ -244,10 +259,12 @@ internal static class BuildServer
         var healthy = true;
         // Set here, the route flows into everything this build starts, its recipe's threads and timers too; once the
         // build is over, what they write goes nowhere.
-        var route = ConsoleRoute.To(channel);
+        var route = ConsoleRoute.To(stdio);
         try
         {
             _active = channel;
+            channel.Stdio = stdio;
+            stdio.Attach();
             _activeLifetime = lifetime;
             exitCode = await Program.RunAsync(request.Arguments, lifetime).ConfigureAwait(false);
         }
@@ -263,13 +280,15 @@ internal static class BuildServer
             _activeLifetime = null;
             lifetime.Finish();
             route.Dispose();
+            ClientStdio.Detach();
+            stdio.Dispose(); // closed before the exit code goes back: a reader of the command's pipe sees its end
         }
         channel.Exit(exitCode);
         return healthy && lifetime.Signal is null;
     }
 
-    /// <summary>Makes this process what the client's would have been: its environment, working directory and umask.</summary>
-    private static void Apply(Request request)
+    /// <summary>Makes this process what the client's would have been: its environment, working directory, umask and stdout.</summary>
+    private static void Apply(Request request, ClientStdio stdio)
     {
         foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>().ToList())
             if (!request.Environment.ContainsKey(name)) Environment.SetEnvironmentVariable(name, null);
@@ -277,7 +296,7 @@ internal static class BuildServer
         Directory.SetCurrentDirectory(request.WorkingDirectory);
         _ = umask(request.Umask);
         TimeZoneInfo.ClearCachedData(); // TZ may differ
-        Invocation.Start(request.StderrIsTerminal, DateTime.UtcNow, inServer: true);
+        Invocation.Start(request.StderrIsTerminal, DateTime.UtcNow, clientOutput: stdio);
     }
 
     private static async Task RefuseWhileBusyAsync(Socket listener, CancellationToken stop)
@@ -353,6 +372,9 @@ internal static class BuildServer
     [DllImport("libc")]
     private static extern int setsid();
 
+    [DllImport("libc", SetLastError = true)]
+    private static extern int dup2(int descriptor, int target);
+
     [DllImport("libc")]
     internal static extern uint umask(uint mask);
 
@@ -362,7 +384,7 @@ internal static class BuildServer
     /// </summary>
     internal sealed record Request(string[] Arguments, string WorkingDirectory, IReadOnlyDictionary<string, string> Environment, uint Umask, bool StderrIsTerminal)
     {
-        private const int Version = 1;
+        private const int Version = 2; // 2: the client's files go first, by SCM_RIGHTS
 
         public byte[] ToBytes()
         {
@@ -443,6 +465,9 @@ internal static class BuildServer
 
         public Stream Stream => stream;
 
+        /// <summary>The files of the build running for this client.</summary>
+        public ClientStdio? Stdio { get; set; }
+
         public void Send(byte kind, ReadOnlySpan<byte> payload)
         {
             lock (_lock)
@@ -467,83 +492,181 @@ internal static class BuildServer
             Send(Frames.Exit, code);
         }
 
-        /// <summary>A writer whose every write (a line, as Console's writers flush) goes to the client as one frame of <paramref name="kind"/>.</summary>
-        public TextWriter Writer(byte kind) => new StreamWriter(new FrameStream(this, kind), new UTF8Encoding(false), 4096) { AutoFlush = true };
-
         public void EndedByRecipe(int code)
         {
-            var line = Encoding.UTF8.GetBytes(ProcessLifetime.RecipeExitMessage(code) + "\n");
-            Send(Frames.Stderr, line);
+            Stdio?.WriteErrorLine(ProcessLifetime.RecipeExitMessage(code));
             Exit(Program.ExitFailure);
         }
     }
 
     /// <summary>
-    /// Where Console's output goes in the server: to the client of the build whose code writes it. The route is an
-    /// AsyncLocal set as the build starts, so it flows into every task, thread and timer the build (its recipe too)
-    /// starts; once the build is over, or outside builds, the output goes nowhere.
+    /// The stdin, stdout and stderr a client handed over (<see cref="DescriptorPassing"/>): what its build reads and
+    /// writes through Console, and its stdout for an archive (<c>-o -</c>). Disposed when the build is over, which
+    /// closes them.
+    /// </summary>
+    private sealed class ClientStdio : CommandOutput, IDisposable
+    {
+        private readonly SafeFileHandle _input, _output, _error;
+        private readonly StreamWriter _out, _err;
+        private readonly Lazy<StreamReader> _in;
+        private volatile bool _outputForData;
+
+        public ClientStdio(SafeFileHandle[] handles)
+        {
+            (_input, _output, _error) = (handles[0], handles[1], handles[2]);
+            _out = Writer(_output);
+            _err = Writer(_error);
+            // Made when first read: a build that reads nothing takes nothing from the command's stdin.
+            _in = new(() => new StreamReader(new FileStream(_input, FileAccess.Read, bufferSize: 0), new UTF8Encoding(false)));
+        }
+
+        public TextWriter Out => _outputForData ? _err : _out;
+
+        public TextWriter Error => _err;
+
+        public TextReader In => _in.Value;
+
+        public override bool IsTerminal => DescriptorPassing.IsTerminal(_output);
+
+        public override Stream Open() => new FileStream(new SafeFileHandle(_output.DangerousGetHandle(), ownsHandle: false), FileAccess.Write, bufferSize: 0);
+
+        public override void KeepForData() => _outputForData = true;
+
+        /// <summary>
+        /// Makes them the server's own fds 0, 1 and 2 for the build (one at a time), which the programs its recipe starts
+        /// itself inherit, as they would the command's.
+        /// </summary>
+        public void Attach()
+        {
+            foreach (var (handle, target) in new[] { (_input, 0), (_output, 1), (_error, 2) })
+                if (dup2((int)handle.DangerousGetHandle(), target) < 0) throw new IOException($"dup2: error {Marshal.GetLastPInvokeError()}");
+        }
+
+        /// <summary>Makes /dev/null the server's fds 0, 1 and 2: between builds they lead nowhere.</summary>
+        public static void Detach()
+        {
+            using var nowhere = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+            for (var target = 0; target <= 2; target++) _ = dup2((int)nowhere.DangerousGetHandle(), target);
+        }
+
+        public void WriteErrorLine(string line)
+        {
+            try
+            {
+                _err.WriteLine(line);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+            }
+        }
+
+        public void Dispose()
+        {
+            foreach (var close in new Action[] { _out.Dispose, _err.Dispose, () => { if (_in.IsValueCreated) _in.Value.Dispose(); else _input.Dispose(); } })
+            {
+                try
+                {
+                    close();
+                }
+                catch (IOException)
+                {
+                    // What was left to flush could not be written (the reader is gone): the build is over all the same.
+                }
+            }
+        }
+
+        private static StreamWriter Writer(SafeFileHandle handle) =>
+            new(new FileStream(handle, FileAccess.Write, bufferSize: 0), new UTF8Encoding(false), 4096) { AutoFlush = true };
+    }
+
+    /// <summary>
+    /// Where Console reads and writes in the server: the files of the client whose build's code does it. The route is
+    /// an AsyncLocal set as the build starts, so it flows into every task, thread and timer the build (its recipe too)
+    /// starts; once the build is over, or outside builds, output goes nowhere and input is at its end.
     /// </summary>
     private static class ConsoleRoute
     {
         private static readonly AsyncLocal<Route?> Current = new();
 
-        public static IDisposable To(ServerChannel channel)
+        public static IDisposable To(ClientStdio stdio)
         {
-            var route = new Route(channel.Writer(Frames.Stdout), channel.Writer(Frames.Stderr));
+            var route = new Route(stdio);
             Current.Value = route;
             return route;
         }
 
-        private sealed class Route(TextWriter output, TextWriter error) : IDisposable
+        private sealed class Route(ClientStdio stdio) : IDisposable
         {
             private volatile bool _over;
 
-            public TextWriter? For(byte kind) => _over ? null : kind == Frames.Stdout ? output : error;
+            public bool Over => _over;
+
+            public TextWriter? Writer(bool error) => _over ? null : error ? stdio.Error : stdio.Out;
+
+            public TextReader? Reader => _over ? null : stdio.In;
 
             public void Dispose() => _over = true;
         }
 
-        /// <summary>Console's stdout (<see cref="Frames.Stdout"/>) or stderr writer, for the whole server.</summary>
-        public sealed class Writer(byte kind) : TextWriter
+        /// <summary>Runs a write; one that races the end of its build (its files just closed) goes nowhere, as later ones do.</summary>
+        private static void Guarded(Action write)
+        {
+            try
+            {
+                write();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or IOException && Current.Value is { Over: true })
+            {
+            }
+        }
+
+        /// <summary>Console's stdout or stderr writer, for the whole server.</summary>
+        public sealed class Writer(bool error) : TextWriter
         {
             public override Encoding Encoding => Encoding.UTF8;
 
-            private TextWriter? Target => Current.Value?.For(kind);
+            private TextWriter? Target => Current.Value?.Writer(error);
 
-            public override void Write(char value) => Target?.Write(value);
-            public override void Write(string? value) => Target?.Write(value);
-            public override void Write(char[] buffer, int index, int count) => Target?.Write(buffer, index, count);
-            public override void Write(ReadOnlySpan<char> buffer) => Target?.Write(buffer);
-            public override void WriteLine(string? value) => Target?.WriteLine(value);
-            public override void WriteLine(ReadOnlySpan<char> buffer) => Target?.WriteLine(buffer);
-            public override void Flush() => Target?.Flush();
+            public override void Write(char value) => Guarded(() => Target?.Write(value));
+            public override void Write(string? value) => Guarded(() => Target?.Write(value));
+            public override void Write(char[] buffer, int index, int count) => Guarded(() => Target?.Write(buffer, index, count));
+            public override void Write(ReadOnlySpan<char> buffer)
+            {
+                var text = buffer.ToString();
+                Guarded(() => Target?.Write(text));
+            }
+            public override void WriteLine(string? value) => Guarded(() => Target?.WriteLine(value));
+            public override void WriteLine(ReadOnlySpan<char> buffer)
+            {
+                var text = buffer.ToString();
+                Guarded(() => Target?.WriteLine(text));
+            }
+            public override void Flush() => Guarded(() => Target?.Flush());
         }
-    }
 
-    private sealed class FrameStream(ServerChannel channel, byte kind) : Stream
-    {
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => channel.Send(kind, buffer.AsSpan(offset, count));
-        public override void Write(ReadOnlySpan<byte> buffer) => channel.Send(kind, buffer);
+        /// <summary>Console's stdin reader, for the whole server.</summary>
+        public sealed class Reader : TextReader
+        {
+            private static TextReader Source => Current.Value?.Reader ?? Null;
+
+            public override int Peek() => Source.Peek();
+            public override int Read() => Source.Read();
+            public override int Read(char[] buffer, int index, int count) => Source.Read(buffer, index, count);
+            public override string? ReadLine() => Source.ReadLine();
+            public override string ReadToEnd() => Source.ReadToEnd();
+        }
     }
 }
 
 /// <summary>
 /// The build server's frames: a kind (one byte), the payload's length (4 bytes, little-endian), the payload. A client
-/// sends a request, then cancels; the server answers accepted (or busy), then stdout and stderr, then the exit code.
+/// first hands over its stdin, stdout and stderr (<see cref="DescriptorPassing"/>), then sends a request, then cancels;
+/// the server answers accepted (or busy), then the exit code.
 /// </summary>
 internal static class Frames
 {
     public const byte Request = (byte)'q', Cancel = (byte)'c';
-    public const byte Accepted = (byte)'a', Busy = (byte)'b', Stdout = (byte)'o', Stderr = (byte)'e', Exit = (byte)'x';
+    public const byte Accepted = (byte)'a', Busy = (byte)'b', Exit = (byte)'x';
 
     public static byte[] Header(byte kind, int length)
     {

@@ -9,11 +9,11 @@ namespace TinyImage.Runner;
 
 /// <summary>
 /// A build command's side of the build server (<see cref="BuildServer"/>): with <c>TINYRUN_SERVER=1</c>, a build is
-/// handed to the server, and what it writes and its exit code come back; Ctrl-C (SIGINT) and SIGTERM are passed on,
-/// and a second one ends this process at once, as without the server. When there is no server yet, one is started in
-/// the background and this build runs in this process; so does a build that finds the server busy. Only builds go to
-/// the server (<c>tinyrun RECIPE</c>, <c>tinyrun build</c>), and not one that needs this process's own stdin or stdout
-/// (see <see cref="GoesToServer"/>).
+/// handed to the server with this process's stdin, stdout and stderr, which it reads and writes, and its exit code
+/// comes back; Ctrl-C (SIGINT) and SIGTERM are passed on, and a second one ends this process at once, as without the
+/// server. When there is no server yet, one is started in the background and this build runs in this process; so
+/// does a build that finds the server busy. Only builds go to the server (<c>tinyrun RECIPE</c>, <c>tinyrun build</c>;
+/// see <see cref="GoesToServer"/>).
 /// </summary>
 internal static class BuildServerClient
 {
@@ -63,11 +63,12 @@ internal static class BuildServerClient
         var request = new BuildServer.Request(args, Environment.CurrentDirectory, environment, mask, Invocation.StderrIsTerminal);
         try
         {
+            DescriptorPassing.Send(socket, [0, 1, 2]);
             Frames.Write(stream, Frames.Request, request.ToBytes());
         }
         catch (IOException)
         {
-            return null; // the server was ending
+            return null; // the server was ending, or this process lacks one of the three (closed): it builds here
         }
 
         var signalled = 0;
@@ -100,8 +101,6 @@ internal static class BuildServerClient
             return 128 + signalled;
         }
 
-        using var stdout = Console.OpenStandardOutput();
-        using var stderr = Console.OpenStandardError();
         var accepted = false;
         try
         {
@@ -113,12 +112,6 @@ internal static class BuildServerClient
                         return Declined();
                     case Frames.Accepted:
                         accepted = true;
-                        break;
-                    case Frames.Stdout:
-                        stdout.Write(frame.Payload);
-                        break;
-                    case Frames.Stderr:
-                        stderr.Write(frame.Payload);
                         break;
                     case Frames.Exit when accepted && frame.Payload.Length == 4:
                         return BinaryPrimitives.ReadInt32LittleEndian(frame.Payload);
@@ -136,26 +129,9 @@ internal static class BuildServerClient
     /// <summary>Waits (at most 2 s) for the server this process is starting, so that the next build finds it.</summary>
     public static void AwaitStarting() => _starting?.Wait(TimeSpan.FromSeconds(2));
 
-    /// <summary>
-    /// With TINYRUN_SERVER=1, a build (not another command), with nothing to read on stdin (a terminal or /dev/null: a
-    /// recipe may read it), not writing to stdout (-o -, however spelt), not asking for help, no response file.
-    /// </summary>
+    /// <summary>With TINYRUN_SERVER=1, a build (not another command) that names a recipe and does not ask for help.</summary>
     public static bool GoesToServer(string[] args) =>
-        BuildServer.Wanted && args.Length > 0 && !OwnProcess.Contains(args[0]) && args.Any(a => a.EndsWith(".tiny.csx", StringComparison.Ordinal))
-        && !args.Any(a => a is "-" or "-o-" or "-h" or "--help" or "-?" or "/?" or "/h" || a.StartsWith('@')
-                          || a.EndsWith("=-", StringComparison.Ordinal) || a.EndsWith(":-", StringComparison.Ordinal))
-        && StdinHasNothingToRead();
-
-    private static bool StdinHasNothingToRead()
-    {
-        if (!Console.IsInputRedirected) return true; // a terminal: a build reads none (a recipe that prompts would not work)
-        try
-        {
-            return new FileInfo("/proc/self/fd/0").LinkTarget is "/dev/null";
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+        BuildServer.Wanted && args.Length > 0 && !OwnProcess.Contains(args[0])
+        && args.Any(a => a.EndsWith(".tiny.csx", StringComparison.Ordinal) || a.StartsWith('@'))
+        && !args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "/h");
 }

@@ -248,19 +248,23 @@ public sealed class BuildServerTests
     [Theory]
     [InlineData("-o-")]
     [InlineData("@stdout.rsp")]
-    public void An_archive_to_stdout_however_it_is_spelt_comes_out_as_from_its_own_process(string output)
+    public void An_archive_to_stdout_however_it_is_spelt_is_written_by_the_server_as_by_its_own_process(string output)
     {
         using var dir = new TempDirectory();
         using var server = new Server(dir.Combine("cache"));
         dir.Write("stdout.rsp", "-o\n-\n");
+        dir.Write("says.tiny.csx", "System.Console.WriteLine(\"said\"); From.Scratch().AddText(\"/a\", \"a\").Tag(\"says:1\");");
         server.Start(dir);
 
-        var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0")), dir.Path, "ok.tiny.csx", output);
-        var served = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx", output);
+        var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0")), dir.Path, "says.tiny.csx", output, "-v");
+        var served = Run.Tinyrun(server.Environment, dir.Path, "says.tiny.csx", output, "-v");
 
         Assert.True(own.ExitCode == 0, own.ToString());
         Assert.True(served.ExitCode == 0, served.ToString());
-        Assert.Equal(own.Stdout, served.Stdout);
+        Assert.Contains("built in the build server", served.Stderr);
+        Assert.Equal(own.Stdout, served.Stdout); // the archive, and nothing else: what the recipe says goes to stderr
+        Assert.Contains("said\n", own.Stderr);
+        Assert.Contains("said\n", served.Stderr);
     }
 
     [Fact]
@@ -273,10 +277,34 @@ public sealed class BuildServerTests
 
         var served = Run.Process("dotnet", [Run.TinyrunDll, "stdin.tiny.csx", "-o", "in.tar", "-v"], dir.Path, server.Environment, stdin: "secret\n");
 
-        // A build whose stdin is a pipe (or a file) builds in its own process: its recipe may read it.
+        // The server reads the command's own stdin, a pipe here.
         Assert.True(served.ExitCode == 0, served.ToString());
-        Assert.DoesNotContain("built in the build server", served.Stderr);
+        Assert.Contains("built in the build server", served.Stderr);
         Assert.Equal(["/in-secret"], ImageArchive.Read(dir.Combine("in.tar")).NonDirectories());
+    }
+
+    [Fact]
+    public void A_program_the_recipe_starts_itself_writes_to_the_commands_stdout_and_stderr()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("child.tiny.csx", """
+            var child = System.Diagnostics.Process.Start("/bin/sh", ["-c", "echo child-out; echo child-err >&2; test -t 1 || echo not-a-terminal"])!;
+            child.WaitForExit();
+            From.Scratch().AddText("/c", "c").Tag("child:1");
+            """);
+        server.Start(dir);
+
+        var own = Run.Tinyrun(With(server.Environment, ("TINYRUN_SERVER", "0")), dir.Path, "child.tiny.csx", "-q");
+        var served = Run.Tinyrun(server.Environment, dir.Path, "child.tiny.csx", "-q");
+        var again = Run.Tinyrun(server.Environment, dir.Path, "child.tiny.csx", "-v");
+
+        Assert.True(served.ExitCode == 0, served.ToString());
+        Assert.Equal("child-out\nnot-a-terminal\n", own.Stdout[..own.Stdout.IndexOf("child:1", StringComparison.Ordinal)]);
+        Assert.Equal(own.Stdout, served.Stdout);
+        Assert.Contains("child-err\n", served.Stderr);
+        Assert.Contains("built in the build server", again.Stderr);
+        Assert.StartsWith("child-out\n", again.Stdout);
     }
 
     [Fact]
@@ -399,6 +427,39 @@ public sealed class BuildServerTests
     }
 
     [Fact]
+    public void A_client_that_hands_over_no_files_or_a_request_alone_is_dropped_and_the_server_serves_on()
+    {
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        server.Start(dir);
+        var socketPath = Directory.EnumerateFiles(server.Directory, "*.sock").Single();
+        var request = new BuildServer.Request(["ok.tiny.csx", "-o", "never.tar"], dir.Path, new Dictionary<string, string>(), 18, false).ToBytes();
+        using var framed = new MemoryStream();
+        Frames.Write(framed, Frames.Request, request);
+        foreach (var bytes in new[] { framed.ToArray(), "f"u8.ToArray(), [] })
+        {
+            using var raw = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            raw.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+            raw.Send(bytes);
+            raw.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            // Dropped (closed, or reset: what was sent is unread), with no answer: nothing was built.
+            var answer = new byte[16];
+            try
+            {
+                Assert.Equal(0, raw.Receive(answer));
+            }
+            catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+            {
+            }
+        }
+
+        var served = Run.Tinyrun(server.Environment, dir.Path, "ok.tiny.csx", "-v");
+        Assert.True(served.ExitCode == 0, served.ToString());
+        Assert.Contains("built in the build server", served.Stderr);
+        Assert.False(File.Exists(dir.Combine("never.tar")));
+    }
+
+    [Fact]
     public async Task Frames_and_requests_from_random_or_damaged_bytes_are_refused_as_invalid_data()
     {
         var random = new Random(20261130);
@@ -425,7 +486,7 @@ public sealed class BuildServerTests
             {
             }
         }
-        await Assert.ThrowsAsync<InvalidDataException>(() => Frames.ReadAsync(new MemoryStream([.. Frames.Header(Frames.Stdout, int.MaxValue)]), 1 << 20, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidDataException>(() => Frames.ReadAsync(new MemoryStream([.. Frames.Header(Frames.Exit, int.MaxValue)]), 1 << 20, CancellationToken.None));
         Assert.Null(await Frames.ReadAsync(new MemoryStream(), 16, CancellationToken.None));
     }
 }

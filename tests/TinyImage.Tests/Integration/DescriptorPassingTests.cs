@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
+using TinyImage.Runner;
+
+namespace TinyImage.Tests.Integration;
+
+/// <summary>
+/// Open files handed over a Unix socket (SCM_RIGHTS), as a build command hands the build server its stdin, stdout and
+/// stderr: the files that arrive are the ones sent, close-on-exec; a message with other than the files asked for, or
+/// none in time, is refused, and whatever came with it is closed.
+/// </summary>
+public sealed class DescriptorPassingTests
+{
+    /// <summary>A connected pair of Unix stream sockets.</summary>
+    private sealed class Pair : IDisposable
+    {
+        private readonly TempDirectory _dir = new();
+
+        public Pair()
+        {
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(_dir.Combine("s")));
+            listener.Listen(1);
+            Client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            Client.Connect(new UnixDomainSocketEndPoint(_dir.Combine("s")));
+            Server = listener.Accept();
+        }
+
+        public Socket Client { get; }
+        public Socket Server { get; }
+
+        public string Path(string name) => _dir.Combine(name);
+
+        public void Dispose()
+        {
+            Client.Dispose();
+            Server.Dispose();
+            _dir.Dispose();
+        }
+    }
+
+    [Fact]
+    public void The_files_that_arrive_are_the_ones_sent_and_close_on_exec()
+    {
+        using var pair = new Pair();
+        using var a = File.Open(pair.Path("a"), FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        using var b = File.Open(pair.Path("b"), FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        using var c = File.Open(pair.Path("c"), FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+
+        DescriptorPassing.Send(pair.Client, [(int)a.SafeFileHandle.DangerousGetHandle(), (int)b.SafeFileHandle.DangerousGetHandle(), (int)c.SafeFileHandle.DangerousGetHandle()]);
+        var received = DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(3, received.Length);
+        foreach (var (handle, name) in received.Zip(["a", "b", "c"]))
+        {
+            Assert.NotEqual(a.SafeFileHandle.DangerousGetHandle(), handle.DangerousGetHandle()); // a new descriptor of the same file
+            Assert.Equal(Path.GetFullPath(pair.Path(name)), new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget);
+            Assert.Contains("flags:\t02", File.ReadAllText($"/proc/self/fdinfo/{handle.DangerousGetHandle()}")); // O_CLOEXEC
+            using var write = new FileStream(handle, FileAccess.Write, bufferSize: 0);
+            write.Write("via "u8);
+            write.Write(System.Text.Encoding.ASCII.GetBytes(name));
+        }
+        Assert.Equal("via b", File.ReadAllText(pair.Path("b")));
+        Assert.False(DescriptorPassing.IsTerminal(a.SafeFileHandle));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void A_message_with_other_than_the_files_asked_for_is_refused_and_what_came_is_closed(int sent)
+    {
+        using var pair = new Pair();
+        using var file = File.Open(pair.Path("f"), FileMode.Create, FileAccess.ReadWrite);
+        var before = Directory.GetFiles("/proc/self/fd").Length;
+        if (sent == 0) pair.Client.Send("f"u8);
+        else DescriptorPassing.Send(pair.Client, Enumerable.Repeat((int)file.SafeFileHandle.DangerousGetHandle(), sent).ToArray());
+
+        Assert.Throws<InvalidDataException>(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromSeconds(5)));
+        Assert.Equal(before, Directory.GetFiles("/proc/self/fd").Length);
+    }
+
+    [Fact]
+    public void Nothing_in_time_is_a_timeout_and_a_closed_peer_is_refused()
+    {
+        using var pair = new Pair();
+        Assert.Throws<TimeoutException>(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromMilliseconds(200)));
+        pair.Client.Shutdown(SocketShutdown.Send);
+        Assert.Throws<InvalidDataException>(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public void Sending_a_closed_descriptor_fails_and_sends_nothing()
+    {
+        using var pair = new Pair();
+        const int NotOpen = 1 << 20; // above any descriptor this process has
+        Assert.Throws<IOException>(() => DescriptorPassing.Send(pair.Client, [0, NotOpen, 2]));
+        Assert.Throws<TimeoutException>(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromMilliseconds(200)));
+    }
+}
