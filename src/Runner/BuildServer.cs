@@ -507,7 +507,7 @@ internal static class BuildServer
     private sealed class ClientStdio : CommandOutput, IDisposable
     {
         private readonly SafeFileHandle _input, _output, _error;
-        private readonly StreamWriter _out, _err;
+        private readonly TextWriter _out, _err;
         private readonly Lazy<StreamReader> _in;
         private volatile bool _outputForData;
 
@@ -575,8 +575,12 @@ internal static class BuildServer
             }
         }
 
-        private static StreamWriter Writer(SafeFileHandle handle) =>
-            new(new FileStream(handle, FileAccess.Write, bufferSize: 0), new UTF8Encoding(false), 4096) { AutoFlush = true };
+        /// <summary>
+        /// Synchronized: with <c>-o -</c>, Console.Out and Console.Error (each under a lock of its own) both write to
+        /// stderr's writer, which one lock then guards, as it does in a command's own process.
+        /// </summary>
+        private static TextWriter Writer(SafeFileHandle handle) =>
+            TextWriter.Synchronized(new StreamWriter(new FileStream(handle, FileAccess.Write, bufferSize: 0), new UTF8Encoding(false), 4096) { AutoFlush = true });
     }
 
     /// <summary>
