@@ -507,6 +507,7 @@ internal static class BuildServer
     private sealed class ClientStdio : CommandOutput, IDisposable
     {
         private readonly SafeFileHandle _input, _output, _error;
+        private readonly StreamWriter _outFile, _errFile;
         private readonly TextWriter _out, _err;
         private readonly Lazy<StreamReader> _in;
         private volatile bool _outputForData;
@@ -514,8 +515,10 @@ internal static class BuildServer
         public ClientStdio(SafeFileHandle[] handles)
         {
             (_input, _output, _error) = (handles[0], handles[1], handles[2]);
-            _out = Writer(_output);
-            _err = Writer(_error);
+            (_outFile, _errFile) = (Writer(_output), Writer(_error));
+            // Synchronized: with -o -, Console.Out and Console.Error (each under a lock of its own) both write to stderr's
+            // writer, which one lock then guards, as in a command's own process.
+            (_out, _err) = (TextWriter.Synchronized(_outFile), TextWriter.Synchronized(_errFile));
             // Made when first read: a build that reads nothing takes nothing from the command's stdin.
             _in = new(() => new StreamReader(new FileStream(_input, FileAccess.Read, bufferSize: 0), new UTF8Encoding(false)));
         }
@@ -560,9 +563,10 @@ internal static class BuildServer
             }
         }
 
+        /// <summary>Closes them; not through the synchronized writers, whose lock a thread the recipe left writing may hold.</summary>
         public void Dispose()
         {
-            foreach (var close in new Action[] { _out.Dispose, _err.Dispose, () => { if (_in.IsValueCreated) _in.Value.Dispose(); else _input.Dispose(); } })
+            foreach (var close in new Action[] { _outFile.Dispose, _errFile.Dispose, () => { if (_in.IsValueCreated) _in.Value.Dispose(); else _input.Dispose(); } })
             {
                 try
                 {
@@ -575,12 +579,8 @@ internal static class BuildServer
             }
         }
 
-        /// <summary>
-        /// Synchronized: with <c>-o -</c>, Console.Out and Console.Error (each under a lock of its own) both write to
-        /// stderr's writer, which one lock then guards, as it does in a command's own process.
-        /// </summary>
-        private static TextWriter Writer(SafeFileHandle handle) =>
-            TextWriter.Synchronized(new StreamWriter(new FileStream(handle, FileAccess.Write, bufferSize: 0), new UTF8Encoding(false), 4096) { AutoFlush = true });
+        private static StreamWriter Writer(SafeFileHandle handle) =>
+            new(new FileStream(handle, FileAccess.Write, bufferSize: 0), new UTF8Encoding(false), 4096) { AutoFlush = true };
     }
 
     /// <summary>
