@@ -93,6 +93,35 @@ public sealed class DescriptorPassingTests
     }
 
     [Fact]
+    public async Task A_signal_while_it_waits_does_not_make_it_wait_past_its_time()
+    {
+        // poll(2) is never restarted after a signal's handler (EINTR), whatever SA_RESTART says; a read then, on a
+        // blocking socket with nothing to read, would wait for the peer however long it takes.
+        using var pair = new Pair();
+        using var handled = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGWINCH, context => context.Cancel = true);
+        var thread = 0;
+        var receiving = Task.Factory.StartNew(() =>
+        {
+            Volatile.Write(ref thread, gettid());
+            return Record.Exception(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromSeconds(1)));
+        }, TaskCreationOptions.LongRunning);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!receiving.IsCompleted && !wait.IsCancellationRequested)
+        {
+            if (Volatile.Read(ref thread) is var id and not 0) _ = tgkill(Environment.ProcessId, id, 28); // SIGWINCH, to that thread
+            await Task.Delay(20);
+        }
+        Assert.True(receiving.IsCompleted, "still waiting after 30 s for a receive of at most 1 s");
+        Assert.IsType<TimeoutException>(await receiving);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int gettid();
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int tgkill(int process, int thread, int signal);
+
+    [Fact]
     public void Sending_a_closed_descriptor_fails_and_sends_nothing()
     {
         using var pair = new Pair();
