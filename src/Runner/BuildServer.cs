@@ -160,6 +160,9 @@ internal static class BuildServer
         // has taken the socket's name yet.
         void OnExit(object? sender, EventArgs e)
         {
+            // Finished first: the client, told, ends and closes its connection, which would cancel the build, and the
+            // build (its other threads run on while the process exits) would say "cancelled" on the client's stderr.
+            _activeLifetime?.Finish();
             _active?.EndedByRecipe(Environment.ExitCode);
             Remove();
         }
