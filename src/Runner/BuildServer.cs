@@ -160,6 +160,9 @@ internal static class BuildServer
         // has taken the socket's name yet.
         void OnExit(object? sender, EventArgs e)
         {
+            // Finished first: the client, told, ends and closes its connection, which would cancel the build, and the
+            // build (its other threads run on while the process exits) would say "cancelled" on the client's stderr.
+            _activeLifetime?.Finish();
             _active?.EndedByRecipe(Environment.ExitCode);
             Remove();
         }
@@ -507,15 +510,18 @@ internal static class BuildServer
     private sealed class ClientStdio : CommandOutput, IDisposable
     {
         private readonly SafeFileHandle _input, _output, _error;
-        private readonly StreamWriter _out, _err;
+        private readonly StreamWriter _outFile, _errFile;
+        private readonly TextWriter _out, _err;
         private readonly Lazy<StreamReader> _in;
         private volatile bool _outputForData;
 
         public ClientStdio(SafeFileHandle[] handles)
         {
             (_input, _output, _error) = (handles[0], handles[1], handles[2]);
-            _out = Writer(_output);
-            _err = Writer(_error);
+            (_outFile, _errFile) = (Writer(_output), Writer(_error));
+            // Synchronized: with -o -, Console.Out and Console.Error (each under a lock of its own) both write to stderr's
+            // writer, which one lock then guards, as in a command's own process.
+            (_out, _err) = (TextWriter.Synchronized(_outFile), TextWriter.Synchronized(_errFile));
             // Made when first read: a build that reads nothing takes nothing from the command's stdin.
             _in = new(() => new StreamReader(new FileStream(_input, FileAccess.Read, bufferSize: 0), new UTF8Encoding(false)));
         }
@@ -560,9 +566,10 @@ internal static class BuildServer
             }
         }
 
+        /// <summary>Closes them; not through the synchronized writers, whose lock a thread the recipe left writing may hold.</summary>
         public void Dispose()
         {
-            foreach (var close in new Action[] { _out.Dispose, _err.Dispose, () => { if (_in.IsValueCreated) _in.Value.Dispose(); else _input.Dispose(); } })
+            foreach (var close in new Action[] { _outFile.Dispose, _errFile.Dispose, () => { if (_in.IsValueCreated) _in.Value.Dispose(); else _input.Dispose(); } })
             {
                 try
                 {

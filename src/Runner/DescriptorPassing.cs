@@ -12,7 +12,7 @@ namespace TinyImage.Runner;
 internal static class DescriptorPassing
 {
     private const int SolSocket = 1, ScmRights = 1;
-    private const int MsgNoSignal = 0x4000, MsgControlTruncated = 0x8, MsgCloseOnExec = 0x40000000;
+    private const int MsgNoSignal = 0x4000, MsgControlTruncated = 0x8, MsgCloseOnExec = 0x40000000, MsgDontWait = 0x40;
     private const int Eintr = 4, Eagain = 11;
     private const short PollIn = 0x1;
 
@@ -68,8 +68,11 @@ internal static class DescriptorPassing
             {
                 var poll = new PollDescriptor { Descriptor = (int)socket.Handle, Events = PollIn };
                 var left = deadline - Environment.TickCount64;
-                if (left <= 0 || Poll(ref poll, 1, (int)left) == 0) throw new TimeoutException("no descriptors came");
-                read = recvmsg((int)socket.Handle, ref message, MsgCloseOnExec);
+                var ready = left <= 0 ? 0 : Poll(ref poll, 1, (int)left);
+                if (ready == 0) throw new TimeoutException("no descriptors came");
+                // A signal ends poll (EINTR) with nothing to read: it waits again. Never a read that waits (the socket may block).
+                if (ready < 0 && Marshal.GetLastPInvokeError() == Eintr) continue;
+                read = recvmsg((int)socket.Handle, ref message, MsgCloseOnExec | MsgDontWait);
                 if (read >= 0 || Marshal.GetLastPInvokeError() is not (Eintr or Eagain)) break;
             }
             // Every descriptor that came is closed unless all is as asked.

@@ -284,6 +284,28 @@ public sealed class BuildServerTests
     }
 
     [Fact]
+    public void With_an_archive_to_stdout_what_a_recipe_writes_to_stdout_and_stderr_at_once_reaches_stderr_whole()
+    {
+        // Console.Out and Console.Error then write to the same file: in the command's own process through one lock (a
+        // writer shared by two threads unlocked loses and garbles text).
+        using var dir = new TempDirectory();
+        using var server = new Server(dir.Combine("cache"));
+        dir.Write("both.tiny.csx", """
+            var threads = new[] { System.Console.Out, System.Console.Error }.Select(w => new System.Threading.Thread(() => { for (var i = 0; i < 20000; i++) w.WriteLine("line-" + i); })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+            From.Scratch().AddText("/b", "b").Tag("both:1");
+            """);
+        server.Start(dir);
+
+        var served = Run.Tinyrun(server.Environment, dir.Path, "both.tiny.csx", "-o", "-", "-v");
+
+        Assert.True(served.ExitCode == 0, served.ToString());
+        Assert.Contains("built in the build server", served.Stderr);
+        Assert.Equal(40000, served.Stderr.Split('\n').Count(line => System.Text.RegularExpressions.Regex.IsMatch(line, "^line-[0-9]+$")));
+    }
+
+    [Fact]
     public void A_program_the_recipe_starts_itself_writes_to_the_commands_stdout_and_stderr()
     {
         using var dir = new TempDirectory();

@@ -68,16 +68,19 @@ public sealed class DescriptorPassingTests
     [InlineData(0)]
     [InlineData(2)]
     [InlineData(4)]
-    public void A_message_with_other_than_the_files_asked_for_is_refused_and_what_came_is_closed(int sent)
+    public async Task A_message_with_other_than_the_files_asked_for_is_refused_and_what_came_is_closed(int sent)
     {
+        // The write end of a pipe is sent: once the sender closes its own, the reader sees the end only if every copy
+        // that came was closed (not a count of this process's descriptors, which tests running beside this one change).
         using var pair = new Pair();
-        using var file = File.Open(pair.Path("f"), FileMode.Create, FileAccess.ReadWrite);
-        var before = Directory.GetFiles("/proc/self/fd").Length;
+        using var pipe = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.In);
         if (sent == 0) pair.Client.Send("f"u8);
-        else DescriptorPassing.Send(pair.Client, Enumerable.Repeat((int)file.SafeFileHandle.DangerousGetHandle(), sent).ToArray());
+        else DescriptorPassing.Send(pair.Client, Enumerable.Repeat((int)pipe.ClientSafePipeHandle.DangerousGetHandle(), sent).ToArray());
+        pipe.DisposeLocalCopyOfClientHandle();
 
         Assert.Throws<InvalidDataException>(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromSeconds(5)));
-        Assert.Equal(before, Directory.GetFiles("/proc/self/fd").Length);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30)); // a descriptor that came still open: no end
+        Assert.Equal(0, await pipe.ReadAsync(new byte[1], wait.Token));
     }
 
     [Fact]
@@ -88,6 +91,35 @@ public sealed class DescriptorPassingTests
         pair.Client.Shutdown(SocketShutdown.Send);
         Assert.Throws<InvalidDataException>(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromSeconds(5)));
     }
+
+    [Fact]
+    public async Task A_signal_while_it_waits_does_not_make_it_wait_past_its_time()
+    {
+        // poll(2) is never restarted after a signal's handler (EINTR), whatever SA_RESTART says; a read then, on a
+        // blocking socket with nothing to read, would wait for the peer however long it takes.
+        using var pair = new Pair();
+        using var handled = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGWINCH, context => context.Cancel = true);
+        var thread = 0;
+        var receiving = Task.Factory.StartNew(() =>
+        {
+            Volatile.Write(ref thread, gettid());
+            return Record.Exception(() => DescriptorPassing.Receive(pair.Server, 3, TimeSpan.FromSeconds(1)));
+        }, TaskCreationOptions.LongRunning);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!receiving.IsCompleted && !wait.IsCancellationRequested)
+        {
+            if (Volatile.Read(ref thread) is var id and not 0) _ = tgkill(Environment.ProcessId, id, 28); // SIGWINCH, to that thread
+            await Task.Delay(20);
+        }
+        Assert.True(receiving.IsCompleted, "still waiting after 30 s for a receive of at most 1 s");
+        Assert.IsType<TimeoutException>(await receiving);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int gettid();
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int tgkill(int process, int thread, int signal);
 
     [Fact]
     public void Sending_a_closed_descriptor_fails_and_sends_nothing()
