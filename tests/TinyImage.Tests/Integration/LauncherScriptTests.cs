@@ -55,6 +55,7 @@ public sealed class LauncherScriptTests
 
         Assert.Equal(0, Run.Process(Path.Combine(repo, "tinyrun"), [], repo, environment).ExitCode);
         var first = Current();
+        Directory.SetLastWriteTimeUtc(first, DateTime.UtcNow.AddHours(-2)); // built long ago, replaced only now
         File.SetLastWriteTimeUtc(source, DateTime.UtcNow.AddSeconds(5));
         var second = Run.Process(Path.Combine(repo, "tinyrun"), [], repo, environment);
 
