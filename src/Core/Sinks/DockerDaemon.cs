@@ -13,13 +13,16 @@ namespace TinyImage.Core.Sinks;
 public sealed class DockerDaemon : IImageSink, IDisposable
 {
     /// <summary>How long a load may take, from the first byte sent to the engine's last word.</summary>
-    private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(10);
 
     private readonly Lazy<EngineContainers> _containers;
     private readonly EngineHttp _http;
 
     /// <summary>The answers to "which image does this name have?" asked before the image was built (<see cref="AskEarly"/>), by name.</summary>
     private readonly Dictionary<string, Task<string?>> _early = new(StringComparer.Ordinal);
+
+    /// <summary>The loads opened before the image was built (<see cref="AskEarly"/>), by name.</summary>
+    private readonly Dictionary<string, OpenedLoad> _opened = new(StringComparer.Ordinal);
 
     public DockerDaemon(string? endpoint = null)
     {
@@ -47,13 +50,27 @@ public sealed class DockerDaemon : IImageSink, IDisposable
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(reference);
         var id = image.ConfigDigest.ToString();
+        var name = reference.ToString();
         // Asked now, unless an early answer says the engine lacks it; an early yes is asked again, as the name may have
         // moved while the image was built.
-        var has = (!_early.Remove(reference.ToString(), out var early) || await early.ConfigureAwait(false) == id)
-                  && await ImageIdAsync(reference.ToString(), cancellationToken).ConfigureAwait(false) == id;
+        var has = (!_early.Remove(name, out var early) || await early.ConfigureAwait(false) == id)
+                  && await ImageIdAsync(name, cancellationToken).ConfigureAwait(false) == id;
+        var hasZstdLayers = image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd);
+        Task WriteArchive(Stream destination, CancellationToken token) => EngineArchive.WriteAsync(image, reference, destination, token);
+        // A load opened early (the engine had no image of this name) is finished; until here, Dispose ends it if a
+        // question above failed.
+        _opened.Remove(name, out var opened);
+        if (opened is not null && await opened.IsOpenAsync().ConfigureAwait(false))
+        {
+            if (!has)
+            {
+                await opened.FinishAsync(WriteArchive, hasZstdLayers).ConfigureAwait(false);
+                return $"loaded {reference} into the Docker engine at {Endpoint}";
+            }
+            await opened.FinishEmptyAsync().ConfigureAwait(false); // the name came to be this image meanwhile
+        }
         if (has) return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
-        await LoadAsync((destination, token) => EngineArchive.WriteAsync(image, reference, destination, token), reference.ToString(),
-            image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd), cancellationToken).ConfigureAwait(false);
+        await LoadAsync(WriteArchive, name, () => hasZstdLayers, cancellationToken).ConfigureAwait(false);
         return $"loaded {reference} into the Docker engine at {Endpoint}";
     }
 
@@ -63,21 +80,23 @@ public sealed class DockerDaemon : IImageSink, IDisposable
     {
         var archive = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
         await using (archive.ConfigureAwait(false))
-            return await LoadAsync((destination, token) => archive.CopyToAsync(destination, 256 * 1024, token), archivePath, hasZstdLayers, cancellationToken).ConfigureAwait(false);
+            return await LoadAsync((destination, token) => archive.CopyToAsync(destination, 256 * 1024, token), archivePath, () => hasZstdLayers, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Sends the archive <paramref name="writeArchive"/> writes to the engine's load endpoint; returns the engine's
     /// messages. The engine answers 200 and then reports a refusal inside its message stream: that is an error here too.
     /// </summary>
-    private async Task<IReadOnlyList<string>> LoadAsync(Func<Stream, CancellationToken, Task> writeArchive, string what, bool hasZstdLayers, CancellationToken cancellationToken)
+    /// <param name="hasZstdLayers">Asked after a refusal: whether to add that zstd layers need Docker 23 or newer.</param>
+    /// <param name="withDeadline">Whether the load may take at most <see cref="LoadTimeout"/>; without, the caller sees to it.</param>
+    internal async Task<IReadOnlyList<string>> LoadAsync(Func<Stream, CancellationToken, Task> writeArchive, string what, Func<bool> hasZstdLayers, CancellationToken cancellationToken, bool withDeadline = true)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int status;
         EngineAnswer answer;
         using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            deadline.CancelAfter(LoadTimeout);
+            if (withDeadline) deadline.CancelAfter(LoadTimeout);
             try
             {
                 (status, var body) = await _http.SendChunkedAsync("POST", "/images/load?quiet=1", writeArchive, "application/x-tar", deadline.Token).ConfigureAwait(false);
@@ -95,7 +114,7 @@ public sealed class DockerDaemon : IImageSink, IDisposable
         if (status is < 200 or > 299 || answer.Error is not null)
         {
             var error = answer.Error ?? $"HTTP {status}";
-            throw new TinyImageException($"the Docker engine at {Endpoint} refused {what}: {error}{(hasZstdLayers ? await ZstdAdviceAsync(cancellationToken).ConfigureAwait(false) : "")}");
+            throw new TinyImageException($"the Docker engine at {Endpoint} refused {what}: {error}{(hasZstdLayers() ? await ZstdAdviceAsync(cancellationToken).ConfigureAwait(false) : "")}");
         }
         return answer.Messages;
     }
@@ -123,13 +142,18 @@ public sealed class DockerDaemon : IImageSink, IDisposable
     /// <summary>
     /// Asks now, while the image is being built, which image the engine has under <paramref name="reference"/>: the one
     /// question a load of an unchanged image asks. Its answer (or failure) is taken by the load of that name; the
-    /// connection opens and the HTTP code the load uses starts on the other core meanwhile.
+    /// connection opens and the HTTP code the load uses starts on the other core meanwhile. When the engine has no
+    /// image of that name, the load itself is opened too (<see cref="OpenedLoad"/>): the engine starts unpacking it
+    /// while the image is built.
     /// </summary>
     public void AskEarly(ImageReference reference, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        if (!_early.ContainsKey(reference.ToString()))
-            _early[reference.ToString()] = Task.Run(() => ImageIdAsync(reference.ToString(), cancellationToken), CancellationToken.None);
+        var name = reference.ToString();
+        if (_early.ContainsKey(name)) return;
+        var engineImage = Task.Run(() => ImageIdAsync(name, cancellationToken), CancellationToken.None);
+        _early[name] = engineImage;
+        _opened[name] = new OpenedLoad(this, name, engineImage, cancellationToken);
     }
 
     /// <summary>The ID (config digest) of the image <paramref name="reference"/> names in the engine, or null when it has none.</summary>
@@ -198,6 +222,9 @@ public sealed class DockerDaemon : IImageSink, IDisposable
 
     public void Dispose()
     {
+        // A load opened for an image that was not built (the build failed) loads nothing; it is ended rather than cut off.
+        foreach (var opened in _opened.Values) opened.Abandon();
+        _opened.Clear();
         if (_containers.IsValueCreated) _containers.Value.Dispose();
     }
 

@@ -70,13 +70,14 @@ public sealed class EngineLoadTests
                      "write /var/lib/docker/tmp/x: no space left on device; the archive out/refused.tar was written but not loaded", line);
         Assert.DoesNotContain("   at ", result.Stderr);
         Assert.Equal(["GET /images/refused:1/json", "POST /images/load?quiet=1"], engine.Requests);
-        // The engine was sent the archive's image, made as it was sent: manifest.json, the config, and each layer as its
+        // The engine was sent the archive's image, made as it was sent: the empty directory that opened the load before
+        // the image was built (the engine had no image of that name), manifest.json, the config, and each layer as its
         // plain tar, named by its diff_id (the archive's config lists them).
         var archive = ImageArchive.Read(dir.Combine("out/refused.tar"));
         var sent = TarInspection.ReadEntries(engine.LoadedBody);
         var diffIds = archive.Config.GetProperty("rootfs").GetProperty("diff_ids").EnumerateArray().Select(d => "blobs/sha256/" + d.GetString()!["sha256:".Length..]);
-        Assert.Equal(["manifest.json", archive.DockerManifest.GetProperty("Config").GetString()!, .. diffIds], sent.Select(e => e.Entry.Name));
-        Assert.All(sent.Skip(1), e => Assert.Equal(e.Entry.Name["blobs/sha256/".Length..], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(e.Data))));
+        Assert.Equal(["tinyrun/", "manifest.json", archive.DockerManifest.GetProperty("Config").GetString()!, .. diffIds], sent.Select(e => e.Entry.Name));
+        Assert.All(sent.Skip(2), e => Assert.Equal(e.Entry.Name["blobs/sha256/".Length..], Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(e.Data))));
     }
 
     [Fact]
@@ -95,9 +96,58 @@ public sealed class EngineLoadTests
             build.Stderr.TrimEnd().Split('\n')[^1]);
     }
 
+    [Fact]
+    public void A_load_is_opened_while_the_recipe_is_evaluated_when_the_engine_has_no_image_of_that_name()
+    {
+        // Docker starts unpacking a load at its first bytes (a process of its own, ~45 ms), so the first entry goes
+        // before the image is built. The recipe waits for the engine to have received it: without the early opening it
+        // would wait in vain.
+        using var dir = new TempDirectory();
+        var opened = dir.Combine("opened");
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{\"stream\":\"Loaded image: early:1\\n\"}", onLoadBegun: () => File.WriteAllText(opened, ""));
+        dir.Write("r.tiny.csx", $$"""
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (!System.IO.File.Exists("{{opened}}") && DateTime.UtcNow < until) System.Threading.Thread.Sleep(10);
+            if (!System.IO.File.Exists("{{opened}}")) throw new Exception("the load was not opened before the image was built");
+            From.Scratch().AddText("/a", "a");
+            """);
+
+        var build = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["DOCKER_HOST"] = $"tcp://127.0.0.1:{engine.Port}" },
+            dir.Path, "r.tiny.csx", "--load", "--tag", "early:1");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("loaded early:1 into the Docker engine", build.Stderr + build.Stdout);
+        Assert.Equal(["tinyrun/", "manifest.json"], TarInspection.ReadEntries(engine.LoadedBody).Take(2).Select(e => e.Entry.Name));
+    }
+
+    [Fact]
+    public void A_load_opened_for_an_image_whose_build_fails_is_ended_as_an_archive_of_no_image()
+    {
+        // Not cut off in the middle (the engine would log an unexpected end), and nothing is loaded.
+        using var dir = new TempDirectory();
+        var opened = dir.Combine("opened");
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{}", onLoadBegun: () => File.WriteAllText(opened, ""));
+        dir.Write("r.tiny.csx", $$"""
+            var until = DateTime.UtcNow.AddSeconds(60);
+            while (!System.IO.File.Exists("{{opened}}") && DateTime.UtcNow < until) System.Threading.Thread.Sleep(10);
+            From.Scratch().AddFile("does-not-exist", "/a");
+            """);
+
+        var build = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["DOCKER_HOST"] = $"tcp://127.0.0.1:{engine.Port}" },
+            dir.Path, "r.tiny.csx", "--load", "--tag", "failed:1");
+
+        Assert.True(build.ExitCode == 1, build.ToString());
+        Assert.Contains("does-not-exist", build.Stderr);
+        Assert.True(File.Exists(opened), "the load was not opened");
+        var sent = TarInspection.ReadEntries(engine.LoadedBody);
+        Assert.Equal(["tinyrun/", "manifest.json"], sent.Select(e => e.Entry.Name));
+        Assert.Equal("[]", Encoding.UTF8.GetString(sent[1].Data));
+        Assert.Equal(["GET /images/failed:1/json", "POST /images/load?quiet=1"], engine.Requests);
+    }
+
     /// <summary>
     /// An engine on 127.0.0.1 that knows no image (404) and answers a load with <c>status</c> and <c>body</c>, after
-    /// reading the whole archive.
+    /// reading the whole archive; <c>onLoadBegun</c> runs when the first bytes of a load have come.
     /// </summary>
     private sealed class FakeEngine : IDisposable
     {
@@ -106,8 +156,11 @@ public sealed class EngineLoadTests
         private readonly Task _serving;
         private readonly List<string> _requests = [];
 
-        public FakeEngine(HttpStatusCode status, string body)
+        private readonly Action? _onLoadBegun;
+
+        public FakeEngine(HttpStatusCode status, string body, Action? onLoadBegun = null)
         {
+            _onLoadBegun = onLoadBegun;
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _serving = Task.Run(() => ServeAsync(status, body));
@@ -142,6 +195,7 @@ public sealed class EngineLoadTests
                             while (await ReadLineAsync(stream) is { } sizeLine && Convert.ToInt64(sizeLine, 16) is var size and > 0)
                             {
                                 if (!await CopyAsync(stream, received, size) || await ReadLineAsync(stream) != "") return;
+                                if (received.Length == size && requestLine.StartsWith("POST", StringComparison.Ordinal)) _onLoadBegun?.Invoke();
                             }
                             await ReadLineAsync(stream);
                         }

@@ -1,0 +1,148 @@
+using System.Formats.Tar;
+using System.Net.Sockets;
+
+namespace TinyImage.Core.Sinks;
+
+/// <summary>
+/// A load sent to the engine before its image is built, when the engine has no image of that name (so the image will
+/// be loaded whatever it turns out to be; an image of that name may be this one, and then a load would be wasted, so
+/// that load waits for the image, see <see cref="DockerDaemon.WriteAsync"/>). Docker starts a process of its own to unpack a load (dockerd
+/// re-executing itself: ~45 ms of a load on the development machine, bench/README.md) as soon as the first bytes of the
+/// archive arrive, and registers the layers only when the archive has ended. So the archive's first entry, an empty
+/// directory the engine ignores, goes at once, and the image follows when it is built (<see cref="FinishAsync"/>). A
+/// load whose image was not built (the build failed) ends as an archive of no image, which loads nothing, rather than
+/// being cut off.
+/// </summary>
+internal sealed class OpenedLoad
+{
+    /// <summary>How long the end of a load of no image is waited for when its build failed.</summary>
+    private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>The archive's first entry: the tar header of an empty directory, sent when the load is opened.</summary>
+    private static readonly byte[] Opening = OpeningEntry();
+
+    private readonly TaskCompletionSource<(Func<Stream, CancellationToken, Task> Write, bool HasZstdLayers)> _rest =
+        new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly TaskCompletionSource<bool> _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Cancels the load <see cref="DockerDaemon.LoadTimeout"/> after its image was given: the build before that may take long.</summary>
+    private readonly CancellationTokenSource _deadline;
+
+    private readonly Task<IReadOnlyList<string>?> _sent;
+
+    /// <summary>
+    /// Opens a load of <paramref name="name"/> on <paramref name="daemon"/>, and sends its first entry, once
+    /// <paramref name="engineImage"/> (the ID of the engine's image of that name) says there is none.
+    /// </summary>
+    public OpenedLoad(DockerDaemon daemon, string name, Task<string?> engineImage, CancellationToken cancellationToken)
+    {
+        _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _sent = SendAsync(daemon, name, engineImage, _deadline.Token);
+    }
+
+    /// <summary>Whether the load was opened: false when the engine has an image of that name, or could not say.</summary>
+    public Task<bool> IsOpenAsync() => _opened.Task;
+
+    /// <summary>Sends the rest of the archive, which <paramref name="writeArchive"/> writes, and returns the engine's messages.</summary>
+    public async Task<IReadOnlyList<string>> FinishAsync(Func<Stream, CancellationToken, Task> writeArchive, bool hasZstdLayers)
+    {
+        if (!await IsOpenAsync().ConfigureAwait(false)) throw new InvalidOperationException("the load was not opened");
+        Give((writeArchive, hasZstdLayers));
+        return (await _sent.ConfigureAwait(false))!;
+    }
+
+    /// <summary>Ends the archive with no image in it; what the engine says to that does not matter.</summary>
+    public async Task FinishEmptyAsync()
+    {
+        Give((WriteNoImageAsync, false));
+        try
+        {
+            await _sent.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TinyImageException or OperationCanceledException or IOException or SocketException)
+        {
+            // Nothing was to be loaded.
+        }
+    }
+
+    /// <summary><see cref="FinishEmptyAsync"/>, waited for a short while: for an image that was not built.</summary>
+    public void Abandon()
+    {
+        try
+        {
+            FinishEmptyAsync().Wait(AbandonWait);
+        }
+        catch (AggregateException)
+        {
+            // Nothing was to be loaded.
+        }
+    }
+
+    private void Give((Func<Stream, CancellationToken, Task> Write, bool HasZstdLayers) rest)
+    {
+        if (!_rest.TrySetResult(rest)) return;
+        try
+        {
+            _deadline.CancelAfter(DockerDaemon.LoadTimeout);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The load has ended already (it failed).
+        }
+    }
+
+    private async Task<IReadOnlyList<string>?> SendAsync(DockerDaemon daemon, string name, Task<string?> engineImage, CancellationToken cancellationToken)
+    {
+        var open = false;
+        try
+        {
+            open = await engineImage.ConfigureAwait(false) is null;
+        }
+        catch (Exception)
+        {
+            // Not opened: DockerDaemon.WriteAsync awaits the same answer, and says what failed.
+        }
+        _opened.SetResult(open);
+        try
+        {
+            if (!open) return null;
+            return await daemon.LoadAsync(WriteAsync, name, () => _rest.Task.IsCompletedSuccessfully && _rest.Task.Result.HasZstdLayers, cancellationToken, withDeadline: false)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            _deadline.Dispose();
+        }
+    }
+
+    private async Task WriteAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        await destination.WriteAsync(Opening, cancellationToken).ConfigureAwait(false);
+        await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var rest = await _rest.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await rest.Write(destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The rest of an archive of no image: a <c>manifest.json</c> that lists none (Docker loads nothing, and says so with <c>{}</c>).</summary>
+    private static async Task WriteNoImageAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        var tar = new TarWriter(destination, TarEntryFormat.Gnu, leaveOpen: true);
+        await using (tar.ConfigureAwait(false))
+        {
+            var entry = new GnuTarEntry(TarEntryType.RegularFile, "manifest.json")
+            {
+                Mode = (UnixFileMode)0x1A4, ModificationTime = DateTimeOffset.UnixEpoch, DataStream = new MemoryStream("[]"u8.ToArray()),
+            };
+            await tar.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static byte[] OpeningEntry()
+    {
+        var header = new MemoryStream();
+        using (var tar = new TarWriter(header, TarEntryFormat.Gnu, leaveOpen: true))
+            tar.WriteEntry(new GnuTarEntry(TarEntryType.Directory, "tinyrun/") { Mode = (UnixFileMode)0x1ED, ModificationTime = DateTimeOffset.UnixEpoch });
+        return header.GetBuffer()[..512]; // the header alone; the end of the archive comes with the rest
+    }
+}
