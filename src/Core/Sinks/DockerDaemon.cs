@@ -64,7 +64,7 @@ public sealed class DockerDaemon : IImageSink, IDisposable
         {
             if (!has)
             {
-                await opened.FinishAsync(WriteArchive, hasZstdLayers).ConfigureAwait(false);
+                await opened.FinishAsync(WriteArchive, hasZstdLayers, cancellationToken).ConfigureAwait(false);
                 return $"loaded {reference} into the Docker engine at {Endpoint}";
             }
             await opened.FinishEmptyAsync().ConfigureAwait(false); // the name came to be this image meanwhile

@@ -4,14 +4,14 @@ using System.Net.Sockets;
 namespace TinyImage.Core.Sinks;
 
 /// <summary>
-/// A load sent to the engine before its image is built, when the engine has no image of that name (so the image will
-/// be loaded whatever it turns out to be; an image of that name may be this one, and then a load would be wasted, so
-/// that load waits for the image, see <see cref="DockerDaemon.WriteAsync"/>). Docker starts a process of its own to unpack a load (dockerd
-/// re-executing itself: ~45 ms of a load on the development machine, bench/README.md) as soon as the first bytes of the
-/// archive arrive, and registers the layers only when the archive has ended. So the archive's first entry, an empty
-/// directory the engine ignores, goes at once, and the image follows when it is built (<see cref="FinishAsync"/>). A
-/// load whose image was not built (the build failed) ends as an archive of no image, which loads nothing, rather than
-/// being cut off.
+/// A load sent to the engine before its image is built, when the engine has no image of that name: the image will be
+/// loaded whatever it turns out to be. (An image of that name may be this one, and a load opened for it would be
+/// wasted, so such a load waits for the image: <see cref="DockerDaemon.WriteAsync"/>.) Docker unpacks a load in a
+/// process of its own (dockerd re-executing itself: ~45 ms of a load on the development machine, bench/README.md),
+/// started as soon as the first bytes of the archive arrive, and registers the layers only when the archive has ended.
+/// So the archive's first entry, an empty directory the engine ignores, goes at once, and the image follows when it is
+/// built (<see cref="FinishAsync"/>). A load whose image was not built (the build failed) ends as an archive of no
+/// image, which loads nothing, rather than being cut off.
 /// </summary>
 internal sealed class OpenedLoad
 {
@@ -44,12 +44,18 @@ internal sealed class OpenedLoad
     /// <summary>Whether the load was opened: false when the engine has an image of that name, or could not say.</summary>
     public Task<bool> IsOpenAsync() => _opened.Task;
 
-    /// <summary>Sends the rest of the archive, which <paramref name="writeArchive"/> writes, and returns the engine's messages.</summary>
-    public async Task<IReadOnlyList<string>> FinishAsync(Func<Stream, CancellationToken, Task> writeArchive, bool hasZstdLayers)
+    /// <summary>
+    /// Sends the rest of the archive, which <paramref name="writeArchive"/> writes, and returns the engine's messages;
+    /// <paramref name="cancellationToken"/> cancels the load, as the one it was opened with does.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> FinishAsync(Func<Stream, CancellationToken, Task> writeArchive, bool hasZstdLayers, CancellationToken cancellationToken)
     {
         if (!await IsOpenAsync().ConfigureAwait(false)) throw new InvalidOperationException("the load was not opened");
-        Give((writeArchive, hasZstdLayers));
-        return (await _sent.ConfigureAwait(false))!;
+        using (cancellationToken.Register(Cancel))
+        {
+            Give((writeArchive, hasZstdLayers));
+            return (await _sent.ConfigureAwait(false))!;
+        }
     }
 
     /// <summary>Ends the archive with no image in it; what the engine says to that does not matter.</summary>
@@ -76,6 +82,18 @@ internal sealed class OpenedLoad
         catch (AggregateException)
         {
             // Nothing was to be loaded.
+        }
+    }
+
+    private void Cancel()
+    {
+        try
+        {
+            _deadline.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The load has ended.
         }
     }
 

@@ -105,19 +105,33 @@ public sealed class EngineLoadTests
         using var dir = new TempDirectory();
         var opened = dir.Combine("opened");
         using var engine = new FakeEngine(HttpStatusCode.OK, "{\"stream\":\"Loaded image: early:1\\n\"}", onLoadBegun: () => File.WriteAllText(opened, ""));
-        dir.Write("r.tiny.csx", $$"""
-            var until = DateTime.UtcNow.AddSeconds(60);
-            while (!System.IO.File.Exists("{{opened}}") && DateTime.UtcNow < until) System.Threading.Thread.Sleep(10);
-            if (!System.IO.File.Exists("{{opened}}")) throw new Exception("the load was not opened before the image was built");
+        dir.Write("r.tiny.csx", WaitingFor(opened, """
+            if (!System.IO.File.Exists(opened)) throw new Exception("the load was not opened before the image was built");
             From.Scratch().AddText("/a", "a");
-            """);
+            """));
 
-        var build = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["DOCKER_HOST"] = $"tcp://127.0.0.1:{engine.Port}" },
-            dir.Path, "r.tiny.csx", "--load", "--tag", "early:1");
+        var build = LoadThrough(engine, dir, "early:1");
 
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Contains("loaded early:1 into the Docker engine", build.Stderr + build.Stdout);
         Assert.Equal(["tinyrun/", "manifest.json"], TarInspection.ReadEntries(engine.LoadedBody).Take(2).Select(e => e.Entry.Name));
+    }
+
+    [Fact]
+    public void A_load_is_not_opened_early_when_the_engine_has_an_image_of_that_name()
+    {
+        // That image may be the one being built, and a load opened for it would be wasted (~40 ms of a skipped load):
+        // the load waits for the image, and starts with manifest.json.
+        using var dir = new TempDirectory();
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{\"stream\":\"Loaded image: named:1\\n\"}",
+            imageId: "sha256:" + new string('0', 64));
+        dir.Write("r.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\");\n");
+
+        var build = LoadThrough(engine, dir, "named:1");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Equal("manifest.json", TarInspection.ReadEntries(engine.LoadedBody)[0].Entry.Name);
+        Assert.Equal(["GET /images/named:1/json", "POST /images/load?quiet=1"], engine.Requests);
     }
 
     [Fact]
@@ -127,14 +141,11 @@ public sealed class EngineLoadTests
         using var dir = new TempDirectory();
         var opened = dir.Combine("opened");
         using var engine = new FakeEngine(HttpStatusCode.OK, "{}", onLoadBegun: () => File.WriteAllText(opened, ""));
-        dir.Write("r.tiny.csx", $$"""
-            var until = DateTime.UtcNow.AddSeconds(60);
-            while (!System.IO.File.Exists("{{opened}}") && DateTime.UtcNow < until) System.Threading.Thread.Sleep(10);
+        dir.Write("r.tiny.csx", WaitingFor(opened, """
             From.Scratch().AddFile("does-not-exist", "/a");
-            """);
+            """));
 
-        var build = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["DOCKER_HOST"] = $"tcp://127.0.0.1:{engine.Port}" },
-            dir.Path, "r.tiny.csx", "--load", "--tag", "failed:1");
+        var build = LoadThrough(engine, dir, "failed:1");
 
         Assert.True(build.ExitCode == 1, build.ToString());
         Assert.Contains("does-not-exist", build.Stderr);
@@ -145,9 +156,23 @@ public sealed class EngineLoadTests
         Assert.Equal(["GET /images/failed:1/json", "POST /images/load?quiet=1"], engine.Requests);
     }
 
+    /// <summary>A recipe that waits (up to a minute) for the file <paramref name="path"/>, named <c>opened</c> in it, then goes on with <paramref name="rest"/>.</summary>
+    private static string WaitingFor(string path, string rest) => $$"""
+        var opened = "{{path}}";
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!System.IO.File.Exists(opened) && DateTime.UtcNow < until) System.Threading.Thread.Sleep(10);
+        {{rest}}
+        """;
+
+    /// <summary><c>tinyrun r.tiny.csx --load --tag <paramref name="tag"/></c> in <paramref name="dir"/>, against <paramref name="engine"/>.</summary>
+    private static ProcessResult LoadThrough(FakeEngine engine, TempDirectory dir, string tag) =>
+        Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache"), ["DOCKER_HOST"] = $"tcp://127.0.0.1:{engine.Port}" },
+            dir.Path, "r.tiny.csx", "--load", "--tag", tag);
+
     /// <summary>
-    /// An engine on 127.0.0.1 that knows no image (404) and answers a load with <c>status</c> and <c>body</c>, after
-    /// reading the whole archive; <c>onLoadBegun</c> runs when the first bytes of a load have come.
+    /// An engine on 127.0.0.1 that knows no image (404), or has <c>imageId</c> under every name, and answers a load with
+    /// <c>status</c> and <c>body</c>, after reading the whole archive; <c>onLoadBegun</c> runs when the first bytes of a
+    /// load have come.
     /// </summary>
     private sealed class FakeEngine : IDisposable
     {
@@ -157,10 +182,12 @@ public sealed class EngineLoadTests
         private readonly List<string> _requests = [];
 
         private readonly Action? _onLoadBegun;
+        private readonly string? _imageId;
 
-        public FakeEngine(HttpStatusCode status, string body, Action? onLoadBegun = null)
+        public FakeEngine(HttpStatusCode status, string body, Action? onLoadBegun = null, string? imageId = null)
         {
             _onLoadBegun = onLoadBegun;
+            _imageId = imageId;
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _serving = Task.Run(() => ServeAsync(status, body));
@@ -201,7 +228,9 @@ public sealed class EngineLoadTests
                         }
                         else if (!await CopyAsync(stream, received, length)) return;
                         if (requestLine.StartsWith("POST", StringComparison.Ordinal)) LoadedBody = received.ToArray();
-                        var (code, text) = requestLine.StartsWith("POST", StringComparison.Ordinal) ? (status, body) : (HttpStatusCode.NotFound, "{\"message\":\"No such image\"}");
+                        var (code, text) = requestLine.StartsWith("POST", StringComparison.Ordinal) ? (status, body)
+                            : _imageId is not null ? (HttpStatusCode.OK, $"{{\"Id\":\"{_imageId}\"}}")
+                            : (HttpStatusCode.NotFound, "{\"message\":\"No such image\"}");
                         var answer = Encoding.UTF8.GetBytes(text);
                         await stream.WriteAsync(Encoding.ASCII.GetBytes(
                             $"HTTP/1.1 {(int)code} {code}\r\nContent-Type: application/json\r\nContent-Length: {answer.Length}\r\n\r\n"));
