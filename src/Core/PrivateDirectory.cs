@@ -19,6 +19,7 @@ public static class PrivateDirectory
     /// <summary>
     /// Creates <paramref name="path"/> (0700) when it is missing, checks that only the current user can change it,
     /// and takes read access from others (harmless, as no one else could have written to it). Returns its full path.
+    /// Nothing is created inside a directory others could change: the directories above are checked first.
     /// </summary>
     /// <param name="description">What the directory is, starting the message: "the recipe cache".</param>
     /// <param name="otherwise">What else the user can do, ending the message: "set TINYRUN_CACHE to a directory of your own".</param>
@@ -28,8 +29,10 @@ public static class PrivateDirectory
         var full = Path.GetFullPath(path);
         try
         {
-            Directory.CreateDirectory(full, OwnerOnly);
             var me = HostFileStatus.CurrentUserId;
+            foreach (var above in Ancestors(full).Where(a => HostFileStatus.Of(a, followLinks: true) is { Kind: not HostFileKind.Missing }))
+                CheckAbove(above, full, me, description, otherwise);
+            Directory.CreateDirectory(full, OwnerOnly);
             var real = HostFileStatus.RealPath(full);
             var self = HostFileStatus.Of(real, followLinks: true) is { Kind: not HostFileKind.Missing } found ? found : throw new IOException("it was removed while it was checked");
             if (!self.IsDirectory)

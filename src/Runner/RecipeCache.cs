@@ -31,7 +31,7 @@ internal sealed class RecipeCache
 
     /// <summary>Opens (creating if needed) the user's cache directory; refuses one that others could write (see <see cref="PrivateDirectory"/>).</summary>
     public static RecipeCache Open() =>
-        new(PrivateDirectory.Ensure(CacheLocation.Root(), "the recipe cache", "set TINYRUN_CACHE to a directory of your own, or pass --no-cache"), Toolchain());
+        new(PrivateDirectory.Ensure(CacheLocation.Root(), "the recipe cache", "set TINYRUN_CACHE to a directory of your own"), Toolchain());
 
     public string Location => _directory;
 
