@@ -97,7 +97,7 @@ internal sealed class BuildService : IDisposable
                 LayerCacheDirectory = options.UseLayerCache ? defaults.LayerCacheDirectory : null,
                 Roots = Roots(recipePath, options.LockMode, reporter),
                 BaseImages = specs.Any(s => s.Base is not null || s.RootImage is not null)
-                    ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry)) : null,
+                    ? new BaseImageProvider(new BlobStore(), registry is null ? null : new RegistryBaseImages(registry), warn: Warn) : null,
                 SharedLayerCache = options.CacheRepository is { } repository ? SharedLayers(repository, registry!) : null,
                 WriteSbom = options.WriteSbom,
                 Hint = reporter.Hint,
@@ -110,6 +110,9 @@ internal sealed class BuildService : IDisposable
             throw;
         }
     }
+
+    /// <summary>A warning: one line on stderr, whatever the verbosity.</summary>
+    private static void Warn(string message) => Console.Error.WriteLine("tinyrun: warning: " + message);
 
     /// <summary>A registry client that speaks plain HTTP to loopback registries and to <paramref name="insecureRegistries"/>.</summary>
     public static RegistryClient NewRegistryClient(IReadOnlyList<string> insecureRegistries, Reporter reporter) =>
@@ -140,7 +143,7 @@ internal sealed class BuildService : IDisposable
     /// <summary>The layer cache shared through <paramref name="repository"/> (REGISTRY/REPO); its warnings go to stderr.</summary>
     private static RegistryLayerCache SharedLayers(string repository, RegistryClient registry) =>
         RegistryReference.TryParse(repository, out var parsed) && parsed.Digest is null
-            ? new RegistryLayerCache(registry, parsed, message => Console.Error.WriteLine("tinyrun: warning: " + message))
+            ? new RegistryLayerCache(registry, parsed, Warn)
             : throw new TinyImageException($"--cache-repo '{repository}': not a registry repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/tinyrun-cache");
 
     /// <summary>Gives every spec its reference: --tag, else its Tag, else the recipe's name (name-2, name-3... when several).</summary>

@@ -11,9 +11,10 @@ namespace TinyImage.Core.Images;
 /// <summary>
 /// Opens the base images recipes build on: from a registry (pulled once, by digest, into the <see cref="BlobStore"/>;
 /// offline, the last answer for a tag stands in), an image archive or an OCI layout. Every layer is verified by digest
-/// and checked once (<see cref="BaseLayerCheck"/>); its diff_id must be the one the config lists.
+/// and checked once (<see cref="BaseLayerCheck"/>); its diff_id must be the one the config lists. <paramref name="warn"/>
+/// is told when a tag's last answer stands in for the registry's.
 /// </summary>
-public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? registry = null, long? maxLayerSize = null)
+public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? registry = null, long? maxLayerSize = null, Action<string>? warn = null)
 {
     private const int MaxDocumentSize = 4 << 20;
 
@@ -61,6 +62,7 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
                                    && store.ReadDocument(cached, MaxDocumentSize) is { } bytes)
         {
             // Offline: the manifest this tag named when it was last pulled, whose blobs the store holds.
+            warn?.Invoke($"{image.Location}: the registry cannot be reached ({e.Message}); building on the image this tag named when it was last pulled ({cached})");
             return await FromStoreAsync(image, platform, bytes, $"the registry cannot be reached ({e.Message})", cancellationToken).ConfigureAwait(false);
         }
         return await ResolveAsync(image, platform, (manifest.Bytes, manifest.MediaType), async (blob, token) =>

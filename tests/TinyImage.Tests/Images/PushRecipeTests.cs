@@ -123,6 +123,9 @@ public sealed class PushRecipeTests
             var offline = Run.Tinyrun(environment, dir.Path, "hello.tiny.csx", "-o", dir.Combine("offline.tar"));
             Assert.True(offline.ExitCode == 0, offline.ToString());
             Assert.Contains(digest, offline.Stdout);
+            // Said at every verbosity: the image may be older than what the tag names now.
+            Assert.Contains($"tinyrun: warning: {registry.Address}/ls:1: the registry cannot be reached (", offline.Stderr);
+            Assert.Contains("building on the image this tag named when it was last pulled (sha256:", offline.Stderr);
             // By digest, the registry is not even asked: no retries, no warning.
             var pinned = Run.Tinyrun(environment, dir.Path, "pinned.tiny.csx", "-o", dir.Combine("pinned.tar"), "-v");
             Assert.True(pinned.ExitCode == 0, pinned.ToString());
