@@ -1,4 +1,5 @@
 using TinyImage.Core.Layers;
+using System.Text.Json;
 using System.CommandLine;
 using TinyImage.Core;
 using TinyImage.Core.Build;
@@ -51,16 +52,18 @@ internal static class VerifyCommand
                 checkedAny = true;
                 // The stored manifest's digest covers its layers' compression: rebuild with gzip, zstd, then gzip-fast, until one matches.
                 // And its platform: any of the recipe's.
-                BuiltImage rebuilt = null!;
+                var attempts = new List<(Platform? Platform, LayerCompression Compression, BuiltImage Image)>();
                 foreach (var platform in spec.Platforms.Length > 0 ? spec.Platforms.Select(p => (Platform?)p) : [null])
                     foreach (var compression in new[] { LayerCompression.Gzip, LayerCompression.Zstd, LayerCompression.GzipFast })
                     {
-                        if (rebuilt?.ManifestDigest == match[0].Manifest) break;
-                        rebuilt = await service.PipelineWith(compression).BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken, platform).ConfigureAwait(false);
+                        if (attempts.Count > 0 && attempts[^1].Image.ManifestDigest == match[0].Manifest) break;
+                        attempts.Add((platform, compression, await service.PipelineWith(compression)
+                            .BuildAsync(spec, reference, Path.Combine(temp, reference.ShortName + ".tar"), cancellationToken, platform).ConfigureAwait(false)));
                     }
+                var rebuilt = attempts[^1].Image;
                 if (rebuilt.ManifestDigest != match[0].Manifest)
                 {
-                    Console.Out.WriteLine($"{reference}  DIFFERS: {imagePath} has {match[0].Manifest}, the recipe now gives {rebuilt.ManifestDigest}");
+                    Console.Out.WriteLine($"{reference}  DIFFERS: {Differs(imagePath, match[0].Manifest, attempts)}");
                     return Program.ExitFailure;
                 }
                 Console.Out.WriteLine($"{reference}  {rebuilt.ManifestDigest}  verified");
@@ -75,5 +78,25 @@ internal static class VerifyCommand
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>
+    /// What differs, after "DIFFERS: ": the archive's digest, and that of the rebuild a normal build would give for it
+    /// (the compression its layers use, gzip at the default level for gzip; its architecture), not the last one tried.
+    /// When the two were created at different times (SOURCE_DATE_EPOCH set for one build only), that and what to do.
+    /// </summary>
+    private static string Differs(string imagePath, Digest expected, IReadOnlyList<(Platform? Platform, LayerCompression Compression, BuiltImage Image)> attempts)
+    {
+        var archived = ImageArchiveReader.Read(imagePath).FirstOrDefault(i => i.ManifestDigest == expected);
+        var compression = archived?.Layers.Any(l => l.MediaType.EndsWith("zstd", StringComparison.Ordinal)) == true ? LayerCompression.Zstd : LayerCompression.Gzip;
+        var architecture = archived?.Config.TryGetProperty("architecture", out var value) == true && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var rebuilt = attempts.Where(a => a.Compression == compression).OrderBy(a => a.Platform is null || a.Platform.Architecture == architecture ? 0 : 1)
+            .Select(a => a.Image).FirstOrDefault() ?? attempts[^1].Image;
+        var line = $"{imagePath} has {expected}, the recipe now gives {rebuilt.ManifestDigest}";
+        if (archived is null) return line;
+        var (was, now) = (ImageDocuments.CreatedOf(archived.ConfigBytes), ImageDocuments.CreatedOf(rebuilt.ConfigBytes));
+        if (was == now) return line;
+        var fix = was == DateTimeOffset.UnixEpoch ? "unset SOURCE_DATE_EPOCH" : $"set SOURCE_DATE_EPOCH={was.ToUnixTimeSeconds()}";
+        return $"{line}; the archive was created {ImageDocuments.FormatTime(was)} and this rebuild {ImageDocuments.FormatTime(now)}: {fix} and verify again";
     }
 }

@@ -43,13 +43,31 @@ public static class StartChecks
         return problems;
     }
 
-    /// <summary>What lets the image start but may still surprise, one hint line each: a non-root user's WorkDir that the engine will create owned by root.</summary>
+    /// <summary>
+    /// What lets the image start but may still surprise, one hint line each: a non-root user's WorkDir that is owned by
+    /// root because the engine will create it, or because the layer has it only as the parent of something below it.
+    /// </summary>
     public static IReadOnlyList<string> Notes(ImageConfig config, ImageView image)
     {
         if (WorkDir(config) is not { } workDir || image.Follow(workDir) is not null || ImagePath.Normalize(workDir) == "/") return [];
         var user = config.User is { Length: > 0 } given ? given.Split(':')[0] : "0";
-        return user is "0" or "root" ? []
-            : [$"hint: .WorkDir(\"{workDir}\") is not in the image: the engine creates it owned by root, so user {user} cannot write there; add .MkDir(\"{workDir}\", owner: \"{user}\") if it should"];
+        if (user is "0" or "root") return [];
+        var fix = $"so user {user} cannot write there; add .MkDir(\"{workDir}\", owner: \"{user}\") if it should";
+        return [EntryBelow(workDir, image) is { } below
+            ? $"hint: .WorkDir(\"{workDir}\") is a directory made for {below}, owned by root, {fix}"
+            : $"hint: .WorkDir(\"{workDir}\") is not in the image: the engine creates it owned by root, {fix}"];
+    }
+
+    /// <summary>
+    /// The first path the recipe added below <paramref name="directory"/>, which the image does not have itself: the
+    /// layer carries it as a parent directory made for that path (0755, root's); null when nothing is below it.
+    /// </summary>
+    private static string? EntryBelow(string directory, ImageView image)
+    {
+        string prefix;
+        try { prefix = image.Tree.ResolveParents(ImagePath.Normalize(directory)) + "/"; }
+        catch (TinyImageException) { return null; }
+        return image.Tree.Paths.FirstOrDefault(p => p.StartsWith(prefix, StringComparison.Ordinal));
     }
 
     /// <summary>The image's absolute WorkDir, or null.</summary>

@@ -83,6 +83,17 @@ public sealed class StartChecksTests
     }
 
     [Fact]
+    public async Task A_work_dir_made_only_as_the_parent_of_a_directory_below_it_gets_a_hint_that_says_so()
+    {
+        // From.Scratch().MkDir("/srv/x").WorkDir("/srv").User("1000"): /srv is in the image, root's, made for /srv/x.
+        using var dir = new TempDirectory();
+        var hints = new List<string>();
+        await Build(NoCommand with { WorkingDir = "/srv", User = "1000" }, dir.Combine("a.tar"), [new MkDirStep("/srv/x", 0x1ED)], hints.Add);
+        Assert.Equal(["hint: .WorkDir(\"/srv\") is a directory made for /srv/x, owned by root, so user 1000 cannot write there; add .MkDir(\"/srv\", owner: \"1000\") if it should"],
+            hints.Where(h => h.Contains("WorkDir", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_work_dir_that_is_a_file_in_the_image_is_refused()
     {
         var error = await BuildFails(NoCommand with { WorkingDir = "/usr/bin/true" }, new AddBinaryStep("/usr/bin/true", "/usr/bin/true"), new WithLibsStep());

@@ -91,4 +91,25 @@ public sealed class VerifyCommandTests
         Assert.True(verify.ExitCode == 0, verify.ToString());
         Assert.Contains("verified", verify.Stdout);
     }
+
+    [Fact]
+    public async Task Verify_of_an_image_built_with_SOURCE_DATE_EPOCH_reports_a_normal_builds_digest_and_the_epoch_to_set()
+    {
+        using var dir = new TempDirectory();
+        var recipe = dir.Write("e.tiny.csx", "From.Scratch().AddText(\"/e\", \"epoch\").Tag(\"verify-epoch:1\")\n");
+        var env = new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache") };
+        var dated = Run.Tinyrun(new Dictionary<string, string>(env) { ["SOURCE_DATE_EPOCH"] = "1700000000" }, dir.Path, recipe, "-o", dir.Combine("sde.tar"));
+        Assert.True(dated.ExitCode == 0, dated.ToString());
+        var plain = Run.Tinyrun(env, dir.Path, recipe, "-o", dir.Combine("plain.tar"));
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        var normal = (await TinyImage.Core.Sources.ImageArchiveReader.ReadManifestsAsync(dir.Combine("plain.tar"), CancellationToken.None)).Single().Manifest;
+
+        // Every compression is tried and none matches; the line names the gzip rebuild (not gzip-fast, tried last) and why.
+        var verify = Run.Tinyrun(env, dir.Path, "verify", recipe, dir.Combine("sde.tar"));
+        Assert.True(verify.ExitCode == 1, verify.ToString());
+        var line = Assert.Single(verify.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains($"DIFFERS: {dir.Combine("sde.tar")} has ", line);
+        Assert.Contains($", the recipe now gives {normal}", line); // not gzip-fast's, tried last
+        Assert.EndsWith($"{normal}; the archive was created 2023-11-14T22:13:20Z and this rebuild 1970-01-01T00:00:00Z: set SOURCE_DATE_EPOCH=1700000000 and verify again", line);
+    }
 }
