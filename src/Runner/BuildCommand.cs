@@ -46,8 +46,8 @@ internal static class BuildCommand
             Description = "Where to write the image archive (default out/<name>.tar); a directory when the recipe defines several images; - for stdout.",
         };
         var load = new Option<bool>("--load") { Description = "Also load the image into the Docker engine at DOCKER_HOST or /var/run/docker.sock." };
-        var tag = new Option<string?>("--tag", "-t") { Description = "Name the image NAME:TAG instead of the recipe's Tag (one image only)." };
-        var args = new Option<string[]>("--arg", "-a") { Description = "A recipe parameter NAME=VALUE, read in the recipe as Args[\"NAME\"]; repeatable.", AllowMultipleArgumentsPerToken = false };
+        var tag = CommandLineValues.Tag("Name the image NAME:TAG instead of the recipe's Tag (one image only).");
+        var args = CommandLineValues.Arguments("A recipe parameter NAME=VALUE, read in the recipe as Args[\"NAME\"]; repeatable.");
         var noCache = new Option<bool>("--no-cache") { Description = "Compile the recipe even if the compiled-recipe cache holds it." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only results and errors." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print details: cache use, files, layers." };
@@ -55,12 +55,12 @@ internal static class BuildCommand
         format.AcceptOnlyFromAmong("tar", "oci-dir");
         var compression = new Option<string>("--compression") { Description = "Layer compression: gzip (default; the same bytes on every machine), gzip-fast (the .NET runtime's zlib: faster, bytes may differ between runtimes) or zstd (needs Docker 23 or newer to load).", DefaultValueFactory = _ => "gzip" };
         compression.AcceptOnlyFromAmong("gzip", "gzip-fast", "zstd");
-        var platform = new Option<string?>("--platform") { Description = "Build for this platform, e.g. linux/arm64 (default: the recipe's only .Platforms, else the host's)." };
+        var platform = CommandLineValues.Platforms("Build for this platform, e.g. linux/arm64 (default: the recipe's only .Platforms, else the host's).");
         var locked = new Option<bool>("--locked") { Description = "Fail when the recipe's lock file (NAME.tiny.lock) lacks a package set or would change (for CI)." };
         var push = new Option<bool>("--push") { Description = "Also push every image to the registry its name gives (.Tag(\"registry:5000/team/app:1\") or --tag); prints NAME@sha256:... per image." };
-        var cacheRepo = new Option<string?>("--cache-repo") { Description = "Share compressed layers through this registry repository (REGISTRY/REPO; default TINYRUN_CACHE_REPO): looked up before compressing, stored after." };
+        var cacheRepo = CommandLineValues.CacheRepository("Share compressed layers through this registry repository (REGISTRY/REPO; default TINYRUN_CACHE_REPO): looked up before compressing, stored after.");
         var noSbom = new Option<bool>("--no-sbom") { Description = "Do not write the SBOMs (out/<name>.spdx.json, SPDX 2.3, and out/<name>.cdx.json, CycloneDX 1.5) beside the image." };
-        var insecure = new Option<string[]>("--insecure-registry") { Description = "Talk plain HTTP to this registry HOST[:PORT] (loopback registries always may); repeatable.", AllowMultipleArgumentsPerToken = false };
+        var insecure = CommandLineValues.RegistryHosts("Talk plain HTTP to this registry HOST[:PORT] (loopback registries always may); repeatable.");
         command.Arguments.Add(recipe);
         foreach (var option in new Option[] { output, load, tag, args, noCache, quiet, verbose, format, compression, platform, locked, push, insecure, cacheRepo, noSbom }) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
@@ -72,15 +72,15 @@ internal static class BuildCommand
                 return Program.ExitUsage;
             }
             var settings = new Settings(path, parse.GetValue(output), parse.GetValue(load), parse.GetValue(tag),
-                ParseArguments(parse.GetValue(args) ?? []), !parse.GetValue(noCache))
+                parse.GetValue(args)!, !parse.GetValue(noCache))
             {
                 Format = parse.GetValue(format) == "oci-dir" ? ImageFormat.OciDirectory : ImageFormat.Archive,
                 Compression = parse.GetValue(compression) switch { "zstd" => LayerCompression.Zstd, "gzip-fast" => LayerCompression.GzipFast, _ => LayerCompression.Gzip },
-                Platforms = parse.GetValue(platform) is { } p ? [.. p.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Platform.Parse).Distinct()] : [],
+                Platforms = parse.GetValue(platform)!,
                 LockMode = parse.GetValue(locked) ? LockMode.Locked : LockMode.Update,
                 Push = parse.GetValue(push),
                 Sbom = !parse.GetValue(noSbom),
-                InsecureRegistries = parse.GetValue(insecure) ?? [],
+                InsecureRegistries = parse.GetValue(insecure)!,
                 CacheRepository = parse.GetValue(cacheRepo) is { Length: > 0 } repo ? repo
                     : Environment.GetEnvironmentVariable("TINYRUN_CACHE_REPO") is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
             };
@@ -103,7 +103,7 @@ internal static class BuildCommand
         });
     }
 
-    internal sealed record Settings(string Recipe, string? Output, bool Load, string? Tag, IReadOnlyDictionary<string, string> Arguments, bool UseCache)
+    internal sealed record Settings(string Recipe, string? Output, bool Load, ImageReference? Tag, IReadOnlyDictionary<string, string> Arguments, bool UseCache)
     {
         public ImageFormat Format { get; init; } = ImageFormat.Archive;
         public LayerCompression Compression { get; init; } = LayerCompression.Gzip;
@@ -164,7 +164,7 @@ internal static class BuildCommand
         // does a load: which image the engine has under that name.
         using var registry = settings.Push ? BuildService.NewRegistryClient(settings.InsecureRegistries, reporter) : null;
         var push = registry is null ? null : new RegistryPush(registry);
-        if (settings.Tag is not null && ImageReference.TryParse(settings.Tag, out var tag, out _))
+        if (settings.Tag is { } tag)
         {
             if (push is not null && RegistryReference.TryParse(tag.ToString(), out _)) push.AskEarly(tag, cancellationToken);
             daemon?.AskEarly(tag, cancellationToken);
@@ -173,7 +173,7 @@ internal static class BuildCommand
         {
             Arguments = settings.Arguments,
             UseRecipeCache = settings.UseCache,
-            Tag = settings.Tag is null ? null : ImageReference.Parse(settings.Tag),
+            Tag = settings.Tag,
             Format = settings.Format,
             Compression = settings.Compression,
             LockMode = settings.LockMode,
@@ -344,19 +344,6 @@ internal static class BuildCommand
             Reporter.Result($"{destination.Name}@{digest}");
         }
         return [.. images.Select(i => (spec, i.Image))];
-    }
-
-    internal static Dictionary<string, string> ParseArguments(IEnumerable<string> values)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var value in values)
-        {
-            var equals = value.IndexOf('=');
-            if (equals <= 0)
-                throw new TinyImageException($"--arg '{value}': write NAME=VALUE, e.g. --arg version=1.2");
-            result[value[..equals]] = value[(equals + 1)..];
-        }
-        return result;
     }
 
     private static string OutputPath(string? output, ImageReference reference, int imageCount, string extension)

@@ -142,9 +142,7 @@ internal sealed class BuildService : IDisposable
 
     /// <summary>The layer cache shared through <paramref name="repository"/> (REGISTRY/REPO); its warnings go to stderr.</summary>
     private static RegistryLayerCache SharedLayers(string repository, RegistryClient registry) =>
-        RegistryReference.TryParse(repository, out var parsed) && parsed.Digest is null
-            ? new RegistryLayerCache(registry, parsed, Warn)
-            : throw new TinyImageException($"--cache-repo '{repository}': not a registry repository; write REGISTRY/REPO, e.g. 127.0.0.1:5000/tinyrun-cache");
+        new(registry, CommandLineValues.CacheRepositoryOf(repository), Warn);
 
     /// <summary>Gives every spec its reference: --tag, else its Tag, else the recipe's name (name-2, name-3... when several).</summary>
     internal static List<(ImageSpec Spec, ImageReference Reference)> Name(IReadOnlyList<ImageSpec> specs, string recipePath, ImageReference? overrideReference)

@@ -58,10 +58,20 @@ internal static class DepsCommand
     }
 
     /// <summary>The files an image of <paramref name="paths"/> with their libraries holds, assembled as a build does.</summary>
-    private static Task<FileTree> AssembleAsync(IReadOnlyList<string> paths, ResolverOptions options, CancellationToken cancellationToken)
+    private static Task<FileTree> AssembleAsync(IReadOnlyList<string> paths, ResolverOptions options, CancellationToken cancellationToken) =>
+        BuildService.ForFiles(options).AssembleAsync(ProgramsImage(options.Files, paths), platform: null, cancellationToken);
+
+    /// <summary>
+    /// An image of the programs at <paramref name="paths"/> (inside <paramref name="files"/>) and their libraries. A
+    /// regular file that is neither ELF nor a <c>#!</c> script is refused here, in deps' words (the build's are AddBinary's).
+    /// </summary>
+    internal static ImageSpec ProgramsImage(HostFiles files, IReadOnlyList<string> paths)
     {
-        var spec = new ImageSpec { Steps = [.. paths.Select(p => (BuildStep)new AddBinaryStep(options.Files.HostPath(p), p)), new WithLibsStep()], PackageMetadata = false };
-        return BuildService.ForFiles(options).AssembleAsync(spec, platform: null, cancellationToken);
+        foreach (var path in paths)
+            if (files.Resolve(path) is { RealPath: var real } && files.Status(real).IsFile
+                && !ElfReader.IsElf(files.HostPath(real)) && ShebangReader.ReadInterpreter(files.HostPath(real)) is null)
+                throw new TinyImageException($"{path}: not an ELF program or a #! script; deps reads programs");
+        return new ImageSpec { Steps = [.. paths.Select(p => (BuildStep)new AddBinaryStep(files.HostPath(p), p)), new WithLibsStep()], PackageMetadata = false };
     }
 
     private static void WriteReasons(FileTree tree)

@@ -11,11 +11,12 @@ internal static class EditorSupport
 {
     public const string PreludeName = "tinyrun.editor.csx";
 
-    /// <summary>Writes the files into <paramref name="directory"/>; returns their paths.</summary>
+    /// <summary>Writes the files into <paramref name="directory"/>, made (with its parents) when missing; returns their paths.</summary>
     public static IReadOnlyList<string> Write(string directory)
     {
-        if (!Directory.Exists(directory))
-            throw new TinyImageException($"{directory}: no such directory");
+        if (Path.Exists(directory) && !Directory.Exists(directory))
+            throw new TinyImageException($"{directory}: not a directory; give the directory of the recipes (made if missing)");
+        Directory.CreateDirectory(directory);
         var dsl = typeof(TinyImage.Dsl.Recipe).Assembly.Location;
         var core = typeof(TinyImageException).Assembly.Location;
         var prelude = Path.Combine(directory, PreludeName);

@@ -28,7 +28,7 @@ internal static class InspectCommand
     {
         var archive = new Argument<string>("archive") { Description = "An image archive (written by tinyrun, by `docker save`, or an OCI archive) or an OCI layout directory." };
         var noFiles = new Option<bool>("--no-files") { Description = "Show only the config and the layers (not the runtime needs nor the files)." };
-        var platform = new Option<string?>("--platform") { Description = "From an index of several platforms, show only this one's image, e.g. linux/arm64 (default: all)." };
+        var platform = CommandLineValues.Platform("From an index of several platforms, show only this one's image, e.g. linux/arm64 (default: all).");
         var command = new Command("inspect", """
             Show what an image archive holds: config, layers with sizes, the Debian packages it records
             (/var/lib/dpkg/status.d) with versions, what its ELF files need at run time beyond their libraries
@@ -42,7 +42,7 @@ internal static class InspectCommand
         command.SetAction(parse =>
         {
             using var output = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
-            foreach (var image in ImageArchiveReader.Read(parse.GetValue(archive)!, parse.GetValue(platform) is { } p ? Platform.Parse(p) : null))
+            foreach (var image in ImageArchiveReader.Read(parse.GetValue(archive)!, parse.GetValue(platform)))
                 Describe(image, showFiles: !parse.GetValue(noFiles), output);
             return Program.ExitOk;
         });

@@ -14,8 +14,8 @@ internal static class LockCommand
     public static Command Create()
     {
         var recipe = new Argument<string>("recipe") { Description = "The recipe, e.g. recipes/hello-deb.tiny.csx." };
-        var args = new Option<string[]>("--arg", "-a") { Description = "A recipe parameter NAME=VALUE, as given to the build; repeatable.", AllowMultipleArgumentsPerToken = false };
-        var platform = new Option<string?>("--platform") { Description = "Lock for this platform only when the recipe names none (default: the host's)." };
+        var args = CommandLineValues.Arguments("A recipe parameter NAME=VALUE, as given to the build; repeatable.");
+        var platform = CommandLineValues.Platform("Lock for this platform only when the recipe names none (default: the host's).");
         var command = new Command("lock", """
             Resolve the Debian packages a recipe installs (.Root(Debian.Release(...).Install(...))) for each of its
             platforms and write the lock file beside it (app.tiny.csx -> app.tiny.lock). Builds then use exactly
@@ -27,9 +27,9 @@ internal static class LockCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(recipe)!;
-            var requested = parse.GetValue(platform) is { } p ? Platform.Parse(p) : null;
+            var requested = parse.GetValue(platform);
             var specs = await new RecipeEvaluator(useCache: true, _ => { })
-                .EvaluateAsync(path, BuildCommand.ParseArguments(parse.GetValue(args) ?? []), cancellationToken).ConfigureAwait(false);
+                .EvaluateAsync(path, parse.GetValue(args)!, cancellationToken).ConfigureAwait(false);
             var roots = BuildService.Roots(path, LockMode.Refresh, new Reporter(quiet: false, verbose: false));
             var locked = 0;
             foreach (var spec in specs)

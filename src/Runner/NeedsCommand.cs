@@ -35,9 +35,8 @@ internal static class NeedsCommand
             return;
         }
         var paths = arguments.Select(p => rootDirectory is null ? Path.GetFullPath(p) : ImagePath.Normalize(p)).ToList();
-        var programs = new ImageSpec { Steps = [.. paths.Select(p => (BuildStep)new AddBinaryStep(host.HostPath(p), p)), new WithLibsStep()], PackageMetadata = false };
         var options = new ResolverOptions { Files = host };
-        Write(await BuildService.ForFiles(options).AssembleAsync(programs, platform: null, cancellationToken).ConfigureAwait(false), options, indent: "");
+        Write(await BuildService.ForFiles(options).AssembleAsync(DepsCommand.ProgramsImage(host, paths), platform: null, cancellationToken).ConfigureAwait(false), options, indent: "");
     }
 
     private static void Write(FileTree tree, ResolverOptions options, string indent)

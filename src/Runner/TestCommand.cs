@@ -15,7 +15,7 @@ internal static class TestCommand
     public static Command Create()
     {
         var recipe = new Argument<string>("recipe") { Description = "The recipe whose images to build and test." };
-        var args = new Option<string[]>("--arg", "-a") { Description = "A recipe parameter NAME=VALUE; repeatable." };
+        var args = CommandLineValues.Arguments("A recipe parameter NAME=VALUE; repeatable.");
         var noCache = new Option<bool>("--no-cache") { Description = "Compile the recipe even if the compiled-recipe cache holds it." };
         var command = new Command("test", """
             Build the recipe's images, load them into the Docker engine and run the tests the recipe
@@ -28,7 +28,7 @@ internal static class TestCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var settings = new BuildCommand.Settings(parse.GetValue(recipe)!, null, Load: true, null,
-                BuildCommand.ParseArguments(parse.GetValue(args) ?? []), !parse.GetValue(noCache));
+                parse.GetValue(args)!, !parse.GetValue(noCache));
             var built = await BuildCommand.BuildAsync(settings, new Reporter(quiet: false, verbose: false), cancellationToken).ConfigureAwait(false);
             return await RunTestsAsync(built, cancellationToken).ConfigureAwait(false);
         });

@@ -22,12 +22,12 @@ internal static class VerifyCommand
         var command = new Command("verify", "Rebuild a recipe and check that it gives the same manifest digests as an image it built before.");
         var recipe = new Argument<string>("recipe") { Description = "The recipe, e.g. recipes/bash-ls.tiny.csx." };
         var image = new Argument<string>("image") { Description = "The image tar or OCI layout directory to check, e.g. out/ls.tar." };
-        var args = new Option<string[]>("--arg", "-a") { Description = "A recipe parameter NAME=VALUE, as given to the build; repeatable.", AllowMultipleArgumentsPerToken = false };
+        var args = CommandLineValues.Arguments("A recipe parameter NAME=VALUE, as given to the build; repeatable.");
         command.Arguments.Add(recipe);
         command.Arguments.Add(image);
         command.Options.Add(args);
         command.SetAction(async (parse, cancellationToken) =>
-            await RunAsync(parse.GetValue(recipe)!, parse.GetValue(image)!, BuildCommand.ParseArguments(parse.GetValue(args) ?? []), cancellationToken)
+            await RunAsync(parse.GetValue(recipe)!, parse.GetValue(image)!, parse.GetValue(args)!, cancellationToken)
                 .ConfigureAwait(false));
         return command;
     }

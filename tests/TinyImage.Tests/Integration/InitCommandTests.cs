@@ -30,4 +30,20 @@ public sealed class InitCommandTests
         Assert.True(build.ExitCode == 0, build.ToString());
         Assert.Contains("init-test:1", build.Stdout);
     }
+
+    [Fact]
+    public void Init_makes_a_missing_directory_with_its_parents_and_refuses_a_file()
+    {
+        using var dir = new TempDirectory();
+        var init = Run.Tinyrun(dir.Path, "init", "new/recipes");
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.True(File.Exists(dir.Combine("new/recipes/tinyrun.editor.csx")), init.ToString());
+        Assert.True(File.Exists(dir.Combine("new/recipes/omnisharp.json")), init.ToString());
+
+        dir.Write("file", "kept\n");
+        var onFile = Run.Tinyrun(dir.Path, "init", "file");
+        Assert.Equal(1, onFile.ExitCode);
+        Assert.Equal("tinyrun: file: not a directory; give the directory of the recipes (made if missing)\n", onFile.Stderr);
+        Assert.Equal("kept\n", File.ReadAllText(dir.Combine("file")));
+    }
 }

@@ -152,7 +152,7 @@ public sealed class RecipeBuildTests
         Assert.Equal("greeter:2", image.DockerManifest.GetProperty("RepoTags")[0].GetString());
 
         var bad = Run.Tinyrun(Run.RepoRoot, "recipes/hello.tiny.csx", "--tag", "Not A Name", "--output", dir.Combine("bad.tar"));
-        Assert.Equal(1, bad.ExitCode);
+        Assert.Equal(2, bad.ExitCode); // a usage error: the name is malformed whatever the recipe
         Assert.Contains("'Not A Name': not a valid image name", bad.Stderr);
         Assert.False(File.Exists(dir.Combine("bad.tar")));
     }

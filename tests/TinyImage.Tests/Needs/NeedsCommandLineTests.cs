@@ -55,4 +55,22 @@ public sealed class NeedsCommandLineTests(NeedsProgram program) : IClassFixture<
         Assert.Contains("  /app/prog imports getpwnam: needs passwd and group entries; provided\n", recipe.Stdout);
         Assert.Contains("  /app/prog imports getaddrinfo: needs /etc/services, /etc/protocols and nsswitch.conf; missing: add .WithNss()\n", recipe.Stdout);
     }
+
+    [Fact]
+    public void Deps_refuses_a_file_that_is_not_a_program_in_its_own_words_and_AddBinary_in_its_own()
+    {
+        using var dir = new TempDirectory();
+        var data = dir.Write("out/x.tar", "not a program\n");
+        foreach (var mode in new[] { "--needs", "--why", "--json" })
+        {
+            var deps = Run.Tinyrun(dir.Path, "deps", mode, "out/x.tar");
+            Assert.Equal(1, deps.ExitCode);
+            Assert.Equal($"tinyrun: {data}: not an ELF program or a #! script; deps reads programs\n", deps.Stderr);
+        }
+
+        dir.Write("data.tiny.csx", "From.Scratch().AddBinary(\"out/x.tar\", \"/x\");\n");
+        var build = Run.Tinyrun(dir.Path, "data.tiny.csx");
+        Assert.Equal(1, build.ExitCode);
+        Assert.Contains("not an ELF executable or a #! script; add data files with AddFile", build.Stderr);
+    }
 }
