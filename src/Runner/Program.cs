@@ -59,8 +59,7 @@ internal static class Program
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var error in parsed.Errors) Console.Error.WriteLine($"tinyrun: {error.Message}");
-            Console.Error.WriteLine("Run 'tinyrun --help' for usage.");
+            Console.Error.WriteLine($"tinyrun: {UsageError(root, args, parsed)}; run 'tinyrun --help' for usage");
             return ExitUsage;
         }
         // Read by ImagePipelineOptions.FromEnvironment, which every command that builds starts from.
@@ -102,5 +101,32 @@ internal static class Program
         {
             lifetime.Finish();
         }
+    }
+
+    /// <summary>
+    /// A command line's errors on one line. An option no command has is named as such: the parser may take it for the
+    /// recipe and blame the word after it ("Unrecognized command or argument 'recipes/hello.tiny.csx'").
+    /// </summary>
+    private static string UsageError(RootCommand root, string[] args, ParseResult parsed)
+    {
+        var options = root.Options.Concat(root.Subcommands.SelectMany(c => c.Options)).ToList();
+        var names = options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+        var takingValues = options.Where(o => o.Arity.MaximumNumberOfValues > 0).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
+        bool Known(string token) =>
+            names.Contains(token.Split('=', ':')[0])
+            || (token.Length > 2 && token[1] != '-' && token[1..].All(letter => names.Contains("-" + letter))); // -qv
+        for (var i = 0; i < args.Length && args[i] != "--"; i++)
+        {
+            if (args[i].Length > 1 && args[i][0] == '-' && !Known(args[i]) && !(i > 0 && takingValues.Contains(args[i - 1])))
+                return $"unknown option '{args[i]}'";
+        }
+        return string.Join("; ", parsed.Errors.Select(e => OneLine(e.Message)));
+    }
+
+    /// <summary>A parser message on one line: "Must be one of:" and its list of values become "Must be one of: 'a', 'b'".</summary>
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length > 1 && lines[0].EndsWith(':') ? $"{lines[0]} {string.Join(", ", lines[1..])}" : string.Join(' ', lines);
     }
 }
