@@ -19,7 +19,7 @@ internal static partial class CacheCommand
     {
         var command = new Command("cache", """
             Show where tinyrun's caches are (TINYRUN_CACHE, else $XDG_CACHE_HOME/tinyrun, else ~/.cache/tinyrun) and
-            how much they hold: compressed layers, compiled recipes.
+            how much they hold: compressed layers, compiled recipes, Debian packages, base images, dpkg indexes.
 
             Examples:
               tinyrun cache
@@ -34,7 +34,19 @@ internal static partial class CacheCommand
             Reporter.Result($"cache: {root}  {Sizes.Format(total)}");
             Reporter.Result($"  layers: {layers.Directory}  {Count(usage.Layers)}, {Sizes.Format(usage.Bytes)}" +
                             (usage.TemporaryBytes > 0 ? $" (and {Sizes.Format(usage.TemporaryBytes)} of temporary files)" : ""));
-            Reporter.Result($"  compiled recipes and the rest: {Sizes.Format(Math.Max(0, total - usage.Bytes - usage.TemporaryBytes))}");
+            var recipes = RecipeCache.Measure(root);
+            Reporter.Result($"  compiled recipes: {root}  {Count(recipes.Recipes, "recipe")}, {Sizes.Format(recipes.Bytes)}" +
+                            (recipes.Unused > 0 ? $" (and {recipes.Unused} no longer used, {Sizes.Format(recipes.UnusedBytes)}: tinyrun cache prune removes them)" : ""));
+            var listed = usage.Bytes + usage.TemporaryBytes + recipes.Bytes + recipes.UnusedBytes;
+            foreach (var (name, what) in new[] { ("debian", "Debian packages"), ("blobs", "base images"), ("dpkg", "dpkg indexes") })
+            {
+                var directory = Path.Combine(root, name);
+                if (!Directory.Exists(directory)) continue;
+                var size = DirectorySize(directory);
+                listed += size;
+                Reporter.Result($"  {what}: {directory}  {Sizes.Format(size)} (kept; remove the directory when no build runs to free it)");
+            }
+            if (total > listed) Reporter.Result($"  the rest: {Sizes.Format(total - listed)}");
             return Program.ExitOk;
         });
         command.Subcommands.Add(CreatePrune());
@@ -47,8 +59,9 @@ internal static partial class CacheCommand
         var all = new Option<bool>("--all") { Description = "Remove every cached layer." };
         var command = new Command("prune", $"""
             Remove the least recently used layers from the layer cache until it holds at most --max-size
-            (default {DefaultMaxSize}), and the temporary files of killed builds. Waits for builds that are
-            using the cache; a build started meanwhile waits for the prune. Compiled recipes are kept.
+            (default {DefaultMaxSize}), the temporary files of killed builds, and the compiled recipes no longer
+            used (a recompile leaves the one before). Waits for builds that are using the cache; a build started
+            meanwhile waits for the prune. Current compiled recipes, Debian packages and base images are kept.
 
             Examples:
               tinyrun cache prune
@@ -71,8 +84,9 @@ internal static partial class CacheCommand
             var cache = new LayerCache(LayerCache.DefaultDirectory());
             var (removed, left) = await cache.PruneAsync(maxBytes,
                 () => Console.Error.WriteLine("tinyrun: waiting for running builds to stop using the layer cache..."), cancellationToken).ConfigureAwait(false);
-            Reporter.Result($"removed {Count(removed.Layers)} ({Sizes.Format(removed.Bytes)}) and {Sizes.Format(removed.TemporaryBytes)} of temporary files; " +
-                            $"{cache.Directory} holds {Count(left.Layers)}, {Sizes.Format(left.Bytes)}");
+            var recipes = RecipeCache.RemoveUnused(CacheLocation.Root());
+            Reporter.Result($"removed {Count(removed.Layers)} ({Sizes.Format(removed.Bytes)}), {Sizes.Format(removed.TemporaryBytes)} of temporary files " +
+                            $"and {Count(recipes.Removed, "unused compiled recipe")} ({Sizes.Format(recipes.Bytes)}); {cache.Directory} holds {Count(left.Layers)}, {Sizes.Format(left.Bytes)}");
             return Program.ExitOk;
         });
         return command;
@@ -97,7 +111,9 @@ internal static partial class CacheCommand
     [GeneratedRegex(@"^(\d{1,15}(?:\.\d{1,6})?)\s*([kKmMgGtT](?:i?[bB])?|[bB])?$")]
     private static partial Regex SizePattern();
 
-    private static string Count(int layers) => layers == 1 ? "1 layer" : $"{layers} layers";
+    private static string Count(int layers) => Count(layers, "layer");
+
+    private static string Count(int count, string what) => count == 1 ? $"1 {what}" : $"{count} {what}s";
 
     private static long DirectorySize(string directory)
     {

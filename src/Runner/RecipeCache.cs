@@ -75,6 +75,64 @@ internal sealed class RecipeCache
         }
     }
 
+    /// <summary>
+    /// What <paramref name="directory"/> holds of compiled recipes: the recipes (indexes), the bytes of the assemblies
+    /// they name, and the assemblies none names (a recompile, after the recipe or tinyrun changed, leaves the one before).
+    /// </summary>
+    public static (int Recipes, long Bytes, int Unused, long UnusedBytes) Measure(string directory)
+    {
+        var (indexes, named) = Indexes(directory);
+        var all = Assemblies(directory).ToList();
+        var unused = all.Where(a => !named.Contains(a.Name)).ToList();
+        return (indexes, all.Sum(a => a.Bytes) - unused.Sum(a => a.Bytes), unused.Count, unused.Sum(a => a.Bytes));
+    }
+
+    /// <summary>
+    /// Removes the compiled assemblies no index names, once they are a minute old (a build storing one writes its index
+    /// right after it); returns how many and their bytes.
+    /// </summary>
+    public static (int Removed, long Bytes) RemoveUnused(string directory)
+    {
+        var (_, named) = Indexes(directory);
+        var (removed, bytes) = (0, 0L);
+        foreach (var (name, size, files) in Assemblies(directory))
+        {
+            if (named.Contains(name) || files.Any(f => DateTime.UtcNow - f.LastWriteTimeUtc < TimeSpan.FromMinutes(1))) continue;
+            foreach (var file in files) file.Delete();
+            (removed, bytes) = (removed + 1, bytes + size);
+        }
+        return (removed, bytes);
+    }
+
+    /// <summary>How many recipe indexes <paramref name="directory"/> holds, and the assemblies they name.</summary>
+    private static (int Count, HashSet<string> Assemblies) Indexes(string directory)
+    {
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        var count = 0;
+        if (!Directory.Exists(directory)) return (0, named);
+        foreach (var index in new DirectoryInfo(directory).EnumerateFiles("*.json"))
+        {
+            if (index.Length > CacheIndex.MaxBytes || CacheIndex.TryParse(File.ReadAllBytes(index.FullName)) is not { } parsed) continue;
+            count++;
+            named.Add(parsed.Assembly);
+        }
+        return (count, named);
+    }
+
+    /// <summary>The compiled assemblies in <paramref name="directory"/>: name (the hash), bytes, and files (.dll, .pdb).</summary>
+    private static IEnumerable<(string Name, long Bytes, FileInfo[] Files)> Assemblies(string directory)
+    {
+        if (!Directory.Exists(directory)) yield break;
+        foreach (var dll in new DirectoryInfo(directory).EnumerateFiles("*.dll"))
+        {
+            var name = Path.GetFileNameWithoutExtension(dll.Name);
+            if (name.Length != 64 || !name.All(char.IsAsciiHexDigitLower)) continue;
+            var pdb = new FileInfo(Path.ChangeExtension(dll.FullName, ".pdb"));
+            FileInfo[] files = pdb.Exists ? [dll, pdb] : [dll];
+            yield return (name, files.Sum(f => f.Length), files);
+        }
+    }
+
     private string IndexPath(string fullPath) =>
         Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fullPath)))[..32] + ".json");
 

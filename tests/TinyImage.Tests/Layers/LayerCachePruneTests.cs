@@ -165,10 +165,36 @@ public sealed class LayerCachePruneTests
 
         Assert.True(shown.ExitCode == 0, shown.ToString());
         Assert.Matches($@"^cache: {System.Text.RegularExpressions.Regex.Escape(dir.Combine("cache"))}  \S+ \S+\n  layers: {System.Text.RegularExpressions.Regex.Escape(dir.Combine("cache/layers"))}  1 layer, \d+ B\n", shown.Stdout);
-        Assert.StartsWith("removed 0 layers (0 B) and 0 B of temporary files; ", kept.Stdout);
-        Assert.Matches(@"^removed 1 layer \(\d+ B\) and 0 B of temporary files; \S+ holds 0 layers, 0 B\n$", emptied.Stdout);
+        Assert.Contains($"\n  compiled recipes: {dir.Combine("cache")}  1 recipe, ", shown.Stdout);
+        Assert.StartsWith("removed 0 layers (0 B), 0 B of temporary files and 0 unused compiled recipes (0 B); ", kept.Stdout);
+        Assert.Matches(@"^removed 1 layer \(\d+ B\), 0 B of temporary files and 0 unused compiled recipes \(0 B\); \S+ holds 0 layers, 0 B\n$", emptied.Stdout);
         Assert.Equal(2, wrong.ExitCode);
         Assert.Equal("tinyrun: --max-size 'lots' is not a size; give e.g. 500MB, 2GB, 1GiB or 0\n", wrong.Stderr);
+    }
+
+    [Fact]
+    public void Prune_removes_the_compiled_recipes_a_recompile_left_and_keeps_the_current_one()
+    {
+        using var dir = new TempDirectory();
+        var recipe = dir.Write("p.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"prune:2\")\n");
+        var cache = dir.Combine("cache");
+        var env = new Dictionary<string, string> { ["TINYRUN_CACHE"] = cache };
+        Assert.Equal(0, Run.Tinyrun(env, dir.Path, recipe).ExitCode);
+        var first = Directory.GetFiles(cache, "*.dll").Concat(Directory.GetFiles(cache, "*.pdb")).ToList();
+        Assert.Equal(2, first.Count);
+        foreach (var file in first) File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-5)); // old enough to go
+        dir.Write("p.tiny.csx", "From.Scratch().AddText(\"/a\", \"b\").Tag(\"prune:2\")\n");
+        Assert.Equal(0, Run.Tinyrun(env, dir.Path, recipe).ExitCode); // compiled again: the first assembly is no longer named
+
+        var shown = Run.Tinyrun(env, dir.Path, "cache");
+        var pruned = Run.Tinyrun(env, dir.Path, "cache", "prune");
+        var again = Run.Tinyrun(env, dir.Path, recipe, "-v");
+
+        Assert.Matches(@"\n  compiled recipes: \S+  1 recipe, \S+ \S+ \(and 1 no longer used, \S+ \S+: tinyrun cache prune removes them\)\n", shown.Stdout);
+        Assert.Contains(" and 1 unused compiled recipe (", pruned.Stdout);
+        Assert.All(first, file => Assert.False(File.Exists(file), file));
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("recipe from the cache", again.Stderr); // the current one is kept
     }
 
     [Theory]
