@@ -40,6 +40,7 @@ internal static class BuildCommand
         {
             Description = "The recipe file, e.g. recipes/hello.tiny.csx.",
             Arity = asRoot ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
+            Hidden = asRoot,
         };
         var output = new Option<string?>("--output", "-o")
         {

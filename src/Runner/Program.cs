@@ -28,6 +28,9 @@ internal static class Program
         var root = new RootCommand("""
             TinyImage: build the smallest correct container images from C# recipes (*.tiny.csx).
 
+              tinyrun RECIPE [options]    build the images RECIPE defines, with the options below (tinyrun build RECIPE)
+              tinyrun COMMAND ...         one of the commands below (tinyrun COMMAND --help)
+
             Examples:
               tinyrun recipes/hello.tiny.csx                 write out/hello.tar (docker load -i out/hello.tar)
               tinyrun recipes/bash-ls.tiny.csx --load        also load it into the Docker engine

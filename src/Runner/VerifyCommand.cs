@@ -19,7 +19,14 @@ internal static class VerifyCommand
 {
     public static Command Create()
     {
-        var command = new Command("verify", "Rebuild a recipe and check that it gives the same manifest digests as an image it built before.");
+        var command = new Command("verify", """
+            Rebuild a recipe and check that it gives the same manifest digests as an image it built before (with the
+            same --arg values and SOURCE_DATE_EPOCH). Exits 1 when an image differs.
+
+            Examples:
+              tinyrun verify recipes/bash-ls.tiny.csx out/ls.tar
+              tinyrun verify app.tiny.csx app.tar --arg version=1.2
+            """);
         var recipe = new Argument<string>("recipe") { Description = "The recipe, e.g. recipes/bash-ls.tiny.csx." };
         var image = new Argument<string>("image") { Description = "The image tar or OCI layout directory to check, e.g. out/ls.tar." };
         var args = CommandLineValues.Arguments("A recipe parameter NAME=VALUE, as given to the build; repeatable.");
