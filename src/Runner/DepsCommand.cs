@@ -14,6 +14,12 @@ internal static class DepsCommand
     public static Command Create()
     {
         var files = new Argument<string[]>("files") { Description = "ELF executables or libraries.", Arity = ArgumentArity.OneOrMore };
+        // The parser takes an unknown option for a file; a file of that name is rare (./-x names it).
+        files.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens.Where(t => t.Value.Length > 1 && t.Value[0] == '-' && !File.Exists(t.Value)))
+                result.AddError($"unknown option '{token.Value}'");
+        });
         var json = new Option<bool>("--json") { Description = "Print, as JSON, every file an image of these programs needs (with symlinks and why each is there)." };
         var why = new Option<bool>("--why") { Description = "Print every file an image of these programs needs and why it is there." };
         var root = new Option<string?>("--root") { Description = "Resolve inside this root file system (a sysroot, an unpacked image); FILEs are paths inside it." };
