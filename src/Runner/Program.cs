@@ -112,7 +112,7 @@ internal static class Program
     /// </summary>
     private static string UsageError(RootCommand root, string[] args, ParseResult parsed)
     {
-        var options = root.Options.Concat(root.Subcommands.SelectMany(c => c.Options)).ToList();
+        var options = CommandsUnder(root).SelectMany(c => c.Options).ToList();
         var names = options.SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
         var takingValues = options.Where(o => o.Arity.MaximumNumberOfValues > 0).SelectMany(o => o.Aliases.Append(o.Name)).ToHashSet(StringComparer.Ordinal);
         bool Known(string token) =>
@@ -125,6 +125,9 @@ internal static class Program
         }
         return string.Join("; ", parsed.Errors.Select(e => OneLine(e.Message)));
     }
+
+    /// <summary><paramref name="command"/> and every command below it (cache prune is below cache).</summary>
+    private static IEnumerable<Command> CommandsUnder(Command command) => command.Subcommands.SelectMany(CommandsUnder).Prepend(command);
 
     /// <summary>A parser message on one line: "Must be one of:" and its list of values become "Must be one of: 'a', 'b'".</summary>
     private static string OneLine(string message)

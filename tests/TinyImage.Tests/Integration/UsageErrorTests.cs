@@ -21,6 +21,7 @@ public sealed class UsageErrorTests
     [InlineData("tinyrun: unknown option '--bogus'; run 'tinyrun --help' for usage", "--bogus", "r.tiny.csx")]
     [InlineData("tinyrun: unknown option '--bogus'; run 'tinyrun --help' for usage", "r.tiny.csx", "--bogus")]
     [InlineData("tinyrun: unknown option '-x'; run 'tinyrun --help' for usage", "deps", "-x", "/bin/ls")]
+    [InlineData("tinyrun: unknown option '--bogus'; run 'tinyrun --help' for usage", "cache", "prune", "--max-size", "5GB", "--bogus")]
     [InlineData("tinyrun: --arg 'x': write NAME=VALUE", "test", "r.tiny.csx", "-a", "a=1", "-a", "x")]
     [InlineData("tinyrun: --arg 'x': write NAME=VALUE", "verify", "r.tiny.csx", "image.tar", "--arg", "x")]
     [InlineData("tinyrun: --arg 'x': write NAME=VALUE", "lock", "r.tiny.csx", "--arg", "x")]
