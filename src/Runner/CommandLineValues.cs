@@ -18,7 +18,7 @@ internal static class CommandLineValues
     public static Option<IReadOnlyDictionary<string, string>> Arguments(string description) => new("--arg", "-a")
     {
         Description = description,
-        Arity = ArgumentArity.ZeroOrMore,
+        Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
         CustomParser = result => Parsed(result, ParseArguments),
         DefaultValueFactory = _ => new Dictionary<string, string>(),
@@ -58,7 +58,7 @@ internal static class CommandLineValues
     public static Option<IReadOnlyList<string>> RegistryHosts(string description) => new("--insecure-registry")
     {
         Description = description,
-        Arity = ArgumentArity.ZeroOrMore,
+        Arity = ArgumentArity.OneOrMore,
         AllowMultipleArgumentsPerToken = false,
         CustomParser = result => Parsed(result, values => (IReadOnlyList<string>)[.. values.Select(RegistryHost)]),
         DefaultValueFactory = _ => [],

@@ -129,10 +129,10 @@ internal static class Program
     /// <summary><paramref name="command"/> and every command below it (cache prune is below cache).</summary>
     private static IEnumerable<Command> CommandsUnder(Command command) => command.Subcommands.SelectMany(CommandsUnder).Prepend(command);
 
-    /// <summary>A parser message on one line: "Must be one of:" and its list of values become "Must be one of: 'a', 'b'".</summary>
+    /// <summary>A parser message on one line, without its final period: "Must be one of:" and its list of values become "Must be one of: 'a', 'b'".</summary>
     private static string OneLine(string message)
     {
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length > 1 && lines[0].EndsWith(':') ? $"{lines[0]} {string.Join(", ", lines[1..])}" : string.Join(' ', lines);
+        return (lines.Length > 1 && lines[0].EndsWith(':') ? $"{lines[0]} {string.Join(", ", lines[1..])}" : string.Join(' ', lines)).TrimEnd('.'); // '; ' follows
     }
 }

@@ -22,6 +22,8 @@ public sealed class UsageErrorTests
     [InlineData("tinyrun: unknown option '--bogus'; run 'tinyrun --help' for usage", "r.tiny.csx", "--bogus")]
     [InlineData("tinyrun: unknown option '-x'; run 'tinyrun --help' for usage", "deps", "-x", "/bin/ls")]
     [InlineData("tinyrun: unknown option '--bogus'; run 'tinyrun --help' for usage", "cache", "prune", "--max-size", "5GB", "--bogus")]
+    [InlineData("tinyrun: Required argument missing for option: '--arg'; run 'tinyrun --help' for usage", "r.tiny.csx", "--arg")]
+    [InlineData("tinyrun: Required argument missing for option: '--insecure-registry'; run 'tinyrun --help' for usage", "r.tiny.csx", "--insecure-registry")]
     [InlineData("tinyrun: --arg 'x': write NAME=VALUE", "test", "r.tiny.csx", "-a", "a=1", "-a", "x")]
     [InlineData("tinyrun: --arg 'x': write NAME=VALUE", "verify", "r.tiny.csx", "image.tar", "--arg", "x")]
     [InlineData("tinyrun: --arg 'x': write NAME=VALUE", "lock", "r.tiny.csx", "--arg", "x")]
