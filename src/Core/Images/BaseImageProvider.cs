@@ -18,6 +18,9 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
 {
     private const int MaxDocumentSize = 4 << 20;
 
+    /// <summary>The tags whose last pulled manifest stood in for an unreachable registry, so each is warned of once.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _warnedOffline = new(StringComparer.Ordinal);
+
     /// <summary>Opens <paramref name="image"/> for <paramref name="platform"/> (null: the only one it has, else the host's).</summary>
     public async Task<ResolvedBaseImage> OpenAsync(BaseImage image, Platform? platform, CancellationToken cancellationToken)
     {
@@ -62,7 +65,8 @@ public sealed class BaseImageProvider(BlobStore store, IBaseImageRegistry? regis
                                    && store.ReadDocument(cached, MaxDocumentSize) is { } bytes)
         {
             // Offline: the manifest this tag named when it was last pulled, whose blobs the store holds.
-            warn?.Invoke($"{image.Location}: the registry cannot be reached ({e.Message}); building on the image this tag named when it was last pulled ({cached})");
+            if (_warnedOffline.TryAdd(image.Location, true))
+                warn?.Invoke($"{image.Location}: the registry cannot be reached ({e.Message}); building on the image this tag named when it was last pulled ({cached})");
             return await FromStoreAsync(image, platform, bytes, $"the registry cannot be reached ({e.Message})", cancellationToken).ConfigureAwait(false);
         }
         return await ResolveAsync(image, platform, (manifest.Bytes, manifest.MediaType), async (blob, token) =>

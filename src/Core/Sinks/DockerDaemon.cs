@@ -57,17 +57,13 @@ public sealed class DockerDaemon : IImageSink, IDisposable
                   && await ImageIdAsync(name, cancellationToken).ConfigureAwait(false) == id;
         var hasZstdLayers = image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd);
         Task WriteArchive(Stream destination, CancellationToken token) => EngineArchive.WriteAsync(image, reference, destination, token);
-        // A load opened early (the engine had no image of this name) is finished; until here, Dispose ends it if a
-        // question above failed.
+        // A load opened early, because the engine had no image of this name when asked (so has is false), is finished;
+        // until here, Dispose ends it if a question above failed.
         _opened.Remove(name, out var opened);
         if (opened is not null && await opened.IsOpenAsync().ConfigureAwait(false))
         {
-            if (!has)
-            {
-                await opened.FinishAsync(WriteArchive, hasZstdLayers, cancellationToken).ConfigureAwait(false);
-                return $"loaded {reference} into the Docker engine at {Endpoint}";
-            }
-            await opened.FinishEmptyAsync().ConfigureAwait(false); // the name came to be this image meanwhile
+            await opened.FinishAsync(WriteArchive, hasZstdLayers, cancellationToken).ConfigureAwait(false);
+            return $"loaded {reference} into the Docker engine at {Endpoint}";
         }
         if (has) return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
         await LoadAsync(WriteArchive, name, () => hasZstdLayers, cancellationToken).ConfigureAwait(false);

@@ -59,7 +59,7 @@ internal sealed class OpenedLoad
     }
 
     /// <summary>Ends the archive with no image in it; what the engine says to that does not matter.</summary>
-    public async Task FinishEmptyAsync()
+    private async Task FinishEmptyAsync()
     {
         Give((WriteNoImageAsync, false));
         try

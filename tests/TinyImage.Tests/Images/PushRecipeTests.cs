@@ -126,6 +126,11 @@ public sealed class PushRecipeTests
             // Said at every verbosity: the image may be older than what the tag names now.
             Assert.Contains($"tinyrun: warning: {registry.Address}/ls:1: the registry cannot be reached (", offline.Stderr);
             Assert.Contains("building on the image this tag named when it was last pulled (sha256:", offline.Stderr);
+            // Once per tag, not once per image built on it.
+            dir.Write("twice.tiny.csx", $"From.Image(\"{baseReference}\").AddText(\"/1\", \"1\").Tag(\"one:1\");\nFrom.Image(\"{baseReference}\").AddText(\"/2\", \"2\").Tag(\"two:1\");\n");
+            var twice = Run.Tinyrun(environment, dir.Path, "twice.tiny.csx", "-o", dir.Combine("twice"));
+            Assert.True(twice.ExitCode == 0, twice.ToString());
+            Assert.Single(twice.Stderr.Split('\n'), l => l.StartsWith("tinyrun: warning:", StringComparison.Ordinal));
             // By digest, the registry is not even asked: no retries, no warning.
             var pinned = Run.Tinyrun(environment, dir.Path, "pinned.tiny.csx", "-o", dir.Combine("pinned.tar"), "-v");
             Assert.True(pinned.ExitCode == 0, pinned.ToString());
