@@ -60,7 +60,7 @@ internal static partial class CacheCommand
         var command = new Command("prune", $"""
             Remove the least recently used layers from the layer cache until it holds at most --max-size
             (default {DefaultMaxSize}), the temporary files of killed builds, and the compiled recipes no longer
-            used (a recompile leaves the one before). Waits for builds that are using the cache; a build started
+            used (a recompile leaves the one before; a recipe file that is gone leaves its own). Waits for builds that are using the cache; a build started
             meanwhile waits for the prune. Current compiled recipes, Debian packages and base images are kept.
 
             Examples:

@@ -88,11 +88,13 @@ internal sealed class RecipeCache
     }
 
     /// <summary>
-    /// Removes the compiled assemblies no index names, once they are a minute old (a build storing one writes its index
-    /// right after it); returns how many and their bytes.
+    /// Removes the indexes of recipes whose file is gone, then the compiled assemblies no index names, once they are a
+    /// minute old (a build storing one writes its index right after it); returns how many assemblies and their bytes.
     /// </summary>
     public static (int Removed, long Bytes) RemoveUnused(string directory)
     {
+        foreach (var (index, recipe) in RecipesOfIndexes(directory))
+            if (!File.Exists(recipe)) index.Delete();
         var (_, named) = Indexes(directory);
         var (removed, bytes) = (0, 0L);
         foreach (var (name, size, files) in Assemblies(directory))
@@ -102,6 +104,17 @@ internal sealed class RecipeCache
             (removed, bytes) = (removed + 1, bytes + size);
         }
         return (removed, bytes);
+    }
+
+    /// <summary>The recipe indexes in <paramref name="directory"/>, each with the recipe file it was compiled from (its first source).</summary>
+    private static IEnumerable<(FileInfo Index, string Recipe)> RecipesOfIndexes(string directory)
+    {
+        if (!Directory.Exists(directory)) yield break;
+        foreach (var index in new DirectoryInfo(directory).EnumerateFiles("*.json"))
+        {
+            if (index.Length <= CacheIndex.MaxBytes && CacheIndex.TryParse(File.ReadAllBytes(index.FullName)) is { } parsed)
+                yield return (index, parsed.Sources[0].Path);
+        }
     }
 
     /// <summary>How many recipe indexes <paramref name="directory"/> holds, and the assemblies they name.</summary>

@@ -197,6 +197,30 @@ public sealed class LayerCachePruneTests
         Assert.Contains("recipe from the cache", again.Stderr); // the current one is kept
     }
 
+    [Fact]
+    public void Prune_removes_the_compiled_recipe_of_a_recipe_file_that_is_gone()
+    {
+        using var dir = new TempDirectory();
+        var recipe = dir.Write("gone.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"prune:3\")\n");
+        var kept = dir.Write("kept.tiny.csx", "From.Scratch().AddText(\"/k\", \"k\").Tag(\"prune:4\")\n");
+        var cache = dir.Combine("cache");
+        var env = new Dictionary<string, string> { ["TINYRUN_CACHE"] = cache };
+        Assert.Equal(0, Run.Tinyrun(env, dir.Path, recipe).ExitCode);
+        Assert.Equal(0, Run.Tinyrun(env, dir.Path, kept).ExitCode);
+        foreach (var file in Directory.GetFiles(cache)) File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(-5));
+        File.Delete(recipe);
+
+        var pruned = Run.Tinyrun(env, dir.Path, "cache", "prune");
+        var shown = Run.Tinyrun(env, dir.Path, "cache");
+
+        Assert.Contains(" and 1 unused compiled recipe (", pruned.Stdout);
+        Assert.Single(Directory.GetFiles(cache, "*.json"));
+        Assert.Single(Directory.GetFiles(cache, "*.dll"));
+        Assert.Contains("  compiled recipes: ", shown.Stdout);
+        Assert.Contains(" 1 recipe, ", shown.Stdout);
+        Assert.Contains("recipe from the cache", Run.Tinyrun(env, dir.Path, kept, "-v").Stderr);
+    }
+
     [Theory]
     [InlineData("0", 0L)]
     [InlineData("1048576", 1048576L)]
