@@ -81,10 +81,11 @@ internal sealed class RecipeCache
     /// </summary>
     public static (int Recipes, long Bytes, int Unused, long UnusedBytes) Measure(string directory)
     {
-        var (indexes, named) = Indexes(directory);
+        var indexes = IndexesIn(directory).Select(i => i.Parsed).ToList();
+        var named = indexes.Select(i => i.Assembly).ToHashSet(StringComparer.Ordinal);
         var all = Assemblies(directory).ToList();
         var unused = all.Where(a => !named.Contains(a.Name)).ToList();
-        return (indexes, all.Sum(a => a.Bytes) - unused.Sum(a => a.Bytes), unused.Count, unused.Sum(a => a.Bytes));
+        return (indexes.Count, all.Sum(a => a.Bytes) - unused.Sum(a => a.Bytes), unused.Count, unused.Sum(a => a.Bytes));
     }
 
     /// <summary>
@@ -93,9 +94,12 @@ internal sealed class RecipeCache
     /// </summary>
     public static (int Removed, long Bytes) RemoveUnused(string directory)
     {
-        foreach (var (index, recipe) in RecipesOfIndexes(directory))
-            if (!File.Exists(recipe)) index.Delete();
-        var (_, named) = Indexes(directory);
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (index, parsed) in IndexesIn(directory))
+        {
+            if (File.Exists(parsed.Sources[0].Path)) named.Add(parsed.Assembly); // the first source is the recipe
+            else index.Delete();
+        }
         var (removed, bytes) = (0, 0L);
         foreach (var (name, size, files) in Assemblies(directory))
         {
@@ -106,30 +110,15 @@ internal sealed class RecipeCache
         return (removed, bytes);
     }
 
-    /// <summary>The recipe indexes in <paramref name="directory"/>, each with the recipe file it was compiled from (its first source).</summary>
-    private static IEnumerable<(FileInfo Index, string Recipe)> RecipesOfIndexes(string directory)
+    /// <summary>The recipe indexes in <paramref name="directory"/> that parse, each with what it says.</summary>
+    private static IEnumerable<(FileInfo Index, CacheIndex Parsed)> IndexesIn(string directory)
     {
         if (!Directory.Exists(directory)) yield break;
         foreach (var index in new DirectoryInfo(directory).EnumerateFiles("*.json"))
         {
             if (index.Length <= CacheIndex.MaxBytes && CacheIndex.TryParse(File.ReadAllBytes(index.FullName)) is { } parsed)
-                yield return (index, parsed.Sources[0].Path);
+                yield return (index, parsed);
         }
-    }
-
-    /// <summary>How many recipe indexes <paramref name="directory"/> holds, and the assemblies they name.</summary>
-    private static (int Count, HashSet<string> Assemblies) Indexes(string directory)
-    {
-        var named = new HashSet<string>(StringComparer.Ordinal);
-        var count = 0;
-        if (!Directory.Exists(directory)) return (0, named);
-        foreach (var index in new DirectoryInfo(directory).EnumerateFiles("*.json"))
-        {
-            if (index.Length > CacheIndex.MaxBytes || CacheIndex.TryParse(File.ReadAllBytes(index.FullName)) is not { } parsed) continue;
-            count++;
-            named.Add(parsed.Assembly);
-        }
-        return (count, named);
     }
 
     /// <summary>The compiled assemblies in <paramref name="directory"/>: name (the hash), bytes, and files (.dll, .pdb).</summary>
