@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TinyImage.Core;
+using TinyImage.Core.FileSystem;
 
 namespace TinyImage.Runner;
 
@@ -40,9 +41,7 @@ internal sealed class RecipeCache
     {
         try
         {
-            var indexPath = IndexPath(fullPath);
-            if (new FileInfo(indexPath) is not { Exists: true, Length: <= CacheIndex.MaxBytes }) return null;
-            var index = CacheIndex.TryParse(File.ReadAllBytes(indexPath));
+            var index = ReadIndex(new FileInfo(IndexPath(fullPath)));
             if (index is null || index.Format != FormatVersion || index.Toolchain != _toolchain) return null;
             var sources = index.Sources.Select(s => new RecipeSource(s.Path, s.Sha256)).ToList();
             if (!sources.All(s => s.IsUnchanged())) return null;
@@ -116,10 +115,18 @@ internal sealed class RecipeCache
         if (!Directory.Exists(directory)) yield break;
         foreach (var index in new DirectoryInfo(directory).EnumerateFiles("*.json"))
         {
-            if (index.Length <= CacheIndex.MaxBytes && CacheIndex.TryParse(File.ReadAllBytes(index.FullName)) is { } parsed)
-                yield return (index, parsed);
+            if (ReadIndex(index) is { } parsed) yield return (index, parsed);
         }
     }
+
+    /// <summary>
+    /// The index in <paramref name="file"/>; null when it is missing, too long, damaged, or not a regular file (a FIFO
+    /// would never end a read, a link could point anywhere).
+    /// </summary>
+    private static CacheIndex? ReadIndex(FileInfo file) =>
+        HostFileStatus.Of(file.FullName) is { Kind: HostFileKind.File } && file.Length <= CacheIndex.MaxBytes
+            ? CacheIndex.TryParse(File.ReadAllBytes(file.FullName))
+            : null;
 
     /// <summary>The compiled assemblies in <paramref name="directory"/>: name (the hash), bytes, and files (.dll, .pdb).</summary>
     private static IEnumerable<(string Name, long Bytes, FileInfo[] Files)> Assemblies(string directory)

@@ -19,6 +19,32 @@ public sealed class RecipeCacheIndexFuzzTests(ITestOutputHelper output)
     private const int DefaultIterations = 5000;
 
     [Fact]
+    public void An_index_that_is_a_fifo_is_a_miss_and_cache_and_prune_pass_it_by_instead_of_waiting_on_it()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("r.tiny.csx", "From.Scratch().AddText(\"/a\", \"a\").Tag(\"index:2\")\n");
+        var cache = dir.Combine("cache");
+        var env = new Dictionary<string, string> { ["TINYRUN_CACHE"] = cache };
+        Assert.Equal(0, Run.Tinyrun(env, dir.Path, "r.tiny.csx", "--quiet").ExitCode);
+        var index = Assert.Single(Directory.GetFiles(cache, "*.json"));
+        File.Delete(index);
+        Assert.Equal(0, Run.Process("mkfifo", [index]).ExitCode);
+
+        var timeout = TimeSpan.FromSeconds(60);
+        var rerun = Run.Process("dotnet", [Run.TinyrunDll, "r.tiny.csx", "--verbose"], dir.Path, env, timeout);
+        File.Delete(index);
+        Assert.Equal(0, Run.Process("mkfifo", [index]).ExitCode); // the rerun stored its index beside it, by rename
+        var shown = Run.Process("dotnet", [Run.TinyrunDll, "cache"], dir.Path, env, timeout);
+        var pruned = Run.Process("dotnet", [Run.TinyrunDll, "cache", "prune"], dir.Path, env, timeout);
+
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.Contains("compiling the recipe (not in the cache)", rerun.Stderr);
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Contains("  compiled recipes: ", shown.Stdout);
+        Assert.True(pruned.ExitCode == 0, pruned.ToString());
+    }
+
+    [Fact]
     public void Finding13_IndexWithNullSourcesIsAMissNotACrash()
     {
         using var dir = new TempDirectory();
