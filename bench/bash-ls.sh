@@ -42,13 +42,14 @@ export SOURCE_DATE_EPOCH=$(date +%s)
 ./tinyrun recipes/bash-ls.tiny.csx --output "$work/ls.tar" >/dev/null   # builds the runner, warms caches
 tinyrun=$PWD/.tinyrun-build/tinyrun
 
-# The same files as a rootfs directory, for the alternatives.
-mkdir -p "$work/rootfs" "$work/image"
+# The same files as a rootfs directory, for the alternatives; docker build's context holds it and the Dockerfile only
+# (the build sends its whole context to the engine: the scratch files of this run would be sent too).
+mkdir -p "$work/context/rootfs" "$work/image"
 tar -xf "$work/ls.tar" -C "$work/image"
 for layer in $(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))[0]["Layers"]))' "$work/image/manifest.json"); do
-  tar -xzf "$work/image/$layer" -C "$work/rootfs"
+  tar -xzf "$work/image/$layer" -C "$work/context/rootfs"
 done
-printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/bash"]\n' > "$work/Dockerfile"
+printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["/bin/bash"]\n' > "$work/context/Dockerfile"
 
 # A recipe whose application binary is a copy that changes every run (the library layers stay the same).
 mkdir -p "$work/app"
@@ -64,7 +65,7 @@ mkdir -p bench/results
 want files && hyperfine --warmup 1 --runs 7 --export-markdown bench/results/bash-ls.md --export-json bench/results/bash-ls.json \
   -n "tinyrun (file, warm layer cache)" --prepare "true" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
   -n "tinyrun (file, cold layer cache)" --prepare "rm -rf $work/cache/layers" "./tinyrun recipes/bash-ls.tiny.csx --output $work/out.tar" \
-  -n "tar | gzip -6" --prepare "true" "tar -C $work/rootfs -c . | gzip -6 > $work/x.tar.gz"
+  -n "tar | gzip -6" --prepare "true" "tar -C $work/context/rootfs -c . | gzip -6 > $work/x.tar.gz"
 # The engine, in ONE hyperfine run so that the ratios compare runs under the same machine load. The changed --load
 # has the image removed before each run (so the engine lacks it and it is really sent and loaded); the unchanged one
 # finds it in the engine under that name and ID and skips the load. tinyrun is the built program itself (what an
@@ -88,11 +89,11 @@ hyperfine --warmup 1 --runs 9 --export-markdown bench/results/load.md --export-j
   -n "tinyrun --load, application changed, build server" --prepare "printf x >> $work/app/ls; docker rmi -f $app_tag >/dev/null 2>&1 || true" \
     "env SOURCE_DATE_EPOCH=$app_epoch TINYRUN_SERVER=1 $tinyrun $work/app/app.tiny.csx --load --tag $app_tag --output $work/app.tar" \
   -n "docker build --no-cache" --prepare "true" \
-    "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none --label tinyimage-bench=$bench -t $build_tag $work" \
+    "DOCKER_BUILDKIT=0 docker build -q --no-cache --network none --label tinyimage-bench=$bench -t $build_tag $work/context" \
   -n "docker build (cached)" --prepare "true" \
-    "DOCKER_BUILDKIT=0 docker build -q --network none --label tinyimage-bench=$bench -t $build_tag $work" \
+    "DOCKER_BUILDKIT=0 docker build -q --network none --label tinyimage-bench=$bench -t $build_tag $work/context" \
   -n "tar | docker import" --prepare "true" \
-    "tar -C $work/rootfs -c . | docker import -c 'CMD [\"/bin/bash\"]' -c 'LABEL tinyimage-bench=$bench' - $import_tag" \
+    "tar -C $work/context/rootfs -c . | docker import -c 'CMD [\"/bin/bash\"]' -c 'LABEL tinyimage-bench=$bench' - $import_tag" \
   -n "docker load -i of the same archive, engine lacks the image" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
     "docker load -q -i $work/out.tar" \
   -n "tinyrun --help" --prepare "true" "$tinyrun --help"
