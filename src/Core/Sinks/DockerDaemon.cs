@@ -62,8 +62,17 @@ public sealed class DockerDaemon : IImageSink, IDisposable
         _opened.Remove(name, out var opened);
         if (opened is not null && await opened.IsOpenAsync().ConfigureAwait(false))
         {
-            await opened.FinishAsync(WriteArchive, hasZstdLayers, cancellationToken).ConfigureAwait(false);
-            return $"loaded {reference} into the Docker engine at {Endpoint}";
+            try
+            {
+                await opened.FinishAsync(WriteArchive, hasZstdLayers, cancellationToken).ConfigureAwait(false);
+                return $"loaded {reference} into the Docker engine at {Endpoint}";
+            }
+            catch (TinyImageException e) when (e.InnerException is IOException && !cancellationToken.IsCancellationRequested)
+            {
+                // The connection opened before the image was built broke while it waited (a proxy that drops idle
+                // connections, an engine restarted meanwhile): the image is sent again, in a load of its own, as it is
+                // when nothing was opened. A load gives the same image however often it is sent.
+            }
         }
         if (has) return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
         await LoadAsync(WriteArchive, name, () => hasZstdLayers, cancellationToken).ConfigureAwait(false);

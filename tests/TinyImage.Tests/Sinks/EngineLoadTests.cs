@@ -156,6 +156,30 @@ public sealed class EngineLoadTests
         Assert.Equal(["GET /images/failed:1/json", "POST /images/load?quiet=1"], engine.Requests);
     }
 
+    [Fact]
+    public void A_load_opened_early_whose_connection_is_dropped_while_the_image_is_built_is_sent_again()
+    {
+        // A proxy in front of a remote engine may close a connection that stays idle while a long build runs, and an
+        // engine may be restarted meanwhile: the image is then loaded in a load of its own, not given up.
+        using var dir = new TempDirectory();
+        var opened = dir.Combine("opened");
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{\"stream\":\"Loaded image: dropped:1\\n\"}",
+            onLoadBegun: () => File.WriteAllText(opened, ""), dropFirstLoad: true);
+        dir.Write("r.tiny.csx", WaitingFor(opened, """
+            System.Threading.Thread.Sleep(200); // the connection is closed by now
+            From.Scratch().AddText("/a", "a");
+            """));
+
+        var build = LoadThrough(engine, dir, "dropped:1");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("loaded dropped:1 into the Docker engine", build.Stderr + build.Stdout);
+        Assert.Equal(["GET /images/dropped:1/json", "POST /images/load?quiet=1", "POST /images/load?quiet=1"], engine.Requests);
+        var archive = ImageArchive.Read(dir.Combine("out/dropped.tar"));
+        var sent = TarInspection.ReadEntries(engine.LoadedBody);
+        Assert.Equal(["manifest.json", archive.DockerManifest.GetProperty("Config").GetString()!], sent.Take(2).Select(e => e.Entry.Name));
+    }
+
     /// <summary>A recipe that waits (up to a minute) for the file <paramref name="path"/>, named <c>opened</c> in it, then goes on with <paramref name="rest"/>.</summary>
     private static string WaitingFor(string path, string rest) => $$"""
         var opened = "{{path}}";
@@ -184,10 +208,14 @@ public sealed class EngineLoadTests
         private readonly Action? _onLoadBegun;
         private readonly string? _imageId;
 
-        public FakeEngine(HttpStatusCode status, string body, Action? onLoadBegun = null, string? imageId = null)
+        /// <summary>Whether the first load's connection is yet to be closed after its first bytes, as an idle proxy would.</summary>
+        private bool _dropFirstLoad;
+
+        public FakeEngine(HttpStatusCode status, string body, Action? onLoadBegun = null, string? imageId = null, bool dropFirstLoad = false)
         {
             _onLoadBegun = onLoadBegun;
             _imageId = imageId;
+            _dropFirstLoad = dropFirstLoad;
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
             _serving = Task.Run(() => ServeAsync(status, body));
@@ -207,38 +235,54 @@ public sealed class EngineLoadTests
                 while (true)
                 {
                     using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    var stream = client.GetStream();
-                    while (await ReadHeadAsync(stream) is { } head)
-                    {
-                        var requestLine = head.Split("\r\n")[0];
-                        lock (_requests) _requests.Add(requestLine[..requestLine.LastIndexOf(' ')]);
-                        var chunked = head.Contains("\r\nTransfer-Encoding: chunked\r\n", StringComparison.OrdinalIgnoreCase);
-                        var length = head.Split("\r\n").Where(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
-                            .Select(h => long.Parse(h["Content-Length:".Length..].Trim())).FirstOrDefault();
-                        var received = new MemoryStream();
-                        if (chunked)
-                        {
-                            // Chunks: a hex size line, the data, CRLF; a 0 size ends the body.
-                            while (await ReadLineAsync(stream) is { } sizeLine && Convert.ToInt64(sizeLine, 16) is var size and > 0)
-                            {
-                                if (!await CopyAsync(stream, received, size) || await ReadLineAsync(stream) != "") return;
-                                if (received.Length == size && requestLine.StartsWith("POST", StringComparison.Ordinal)) _onLoadBegun?.Invoke();
-                            }
-                            await ReadLineAsync(stream);
-                        }
-                        else if (!await CopyAsync(stream, received, length)) return;
-                        if (requestLine.StartsWith("POST", StringComparison.Ordinal)) LoadedBody = received.ToArray();
-                        var (code, text) = requestLine.StartsWith("POST", StringComparison.Ordinal) ? (status, body)
-                            : _imageId is not null ? (HttpStatusCode.OK, $"{{\"Id\":\"{_imageId}\"}}")
-                            : (HttpStatusCode.NotFound, "{\"message\":\"No such image\"}");
-                        var answer = Encoding.UTF8.GetBytes(text);
-                        await stream.WriteAsync(Encoding.ASCII.GetBytes(
-                            $"HTTP/1.1 {(int)code} {code}\r\nContent-Type: application/json\r\nContent-Length: {answer.Length}\r\n\r\n"));
-                        await stream.WriteAsync(answer);
-                    }
+                    await ServeClientAsync(client.GetStream(), status, body);
                 }
             }
             catch (OperationCanceledException) { }
+        }
+
+        /// <summary>Answers the requests of one connection until it ends (or is dropped).</summary>
+        private async Task ServeClientAsync(NetworkStream stream, HttpStatusCode status, string body)
+        {
+            try
+            {
+                while (await ReadHeadAsync(stream) is { } head)
+                {
+                    var requestLine = head.Split("\r\n")[0];
+                    lock (_requests) _requests.Add(requestLine[..requestLine.LastIndexOf(' ')]);
+                    var chunked = head.Contains("\r\nTransfer-Encoding: chunked\r\n", StringComparison.OrdinalIgnoreCase);
+                    var length = head.Split("\r\n").Where(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+                        .Select(h => long.Parse(h["Content-Length:".Length..].Trim())).FirstOrDefault();
+                    var received = new MemoryStream();
+                    if (chunked)
+                    {
+                        // Chunks: a hex size line, the data, CRLF; a 0 size ends the body.
+                        while (await ReadLineAsync(stream) is { } sizeLine && Convert.ToInt64(sizeLine, 16) is var size and > 0)
+                        {
+                            if (!await CopyAsync(stream, received, size) || await ReadLineAsync(stream) != "") return;
+                            if (received.Length == size && requestLine.StartsWith("POST", StringComparison.Ordinal))
+                            {
+                                _onLoadBegun?.Invoke();
+                                if (_dropFirstLoad)
+                                {
+                                    _dropFirstLoad = false;
+                                    return;
+                                }
+                            }
+                        }
+                        await ReadLineAsync(stream);
+                    }
+                    else if (!await CopyAsync(stream, received, length)) return;
+                    if (requestLine.StartsWith("POST", StringComparison.Ordinal)) LoadedBody = received.ToArray();
+                    var (code, text) = requestLine.StartsWith("POST", StringComparison.Ordinal) ? (status, body)
+                        : _imageId is not null ? (HttpStatusCode.OK, $"{{\"Id\":\"{_imageId}\"}}")
+                        : (HttpStatusCode.NotFound, "{\"message\":\"No such image\"}");
+                    var answer = Encoding.UTF8.GetBytes(text);
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                        $"HTTP/1.1 {(int)code} {code}\r\nContent-Type: application/json\r\nContent-Length: {answer.Length}\r\n\r\n"));
+                    await stream.WriteAsync(answer);
+                }
+            }
             catch (IOException) { }
         }
 
