@@ -160,6 +160,14 @@ internal static class BuildCommand
         var built = new List<(ImageSpec, BuiltImage)>();
         var recipePath = settings.Recipe;
         using var daemon = settings.Load ? new DockerDaemon() : null;
+        // What the last load of each image gave: a load is opened before the image is built also when the engine has an
+        // image of that name, if this build probably gives another (the recipe's files changed since, as they do in an
+        // edit-build-run loop).
+        var history = daemon is null ? null : LoadHistory.Open();
+        var fullRecipePath = Path.GetFullPath(recipePath);
+        var context = LoadHistory.Context(settings.Arguments, string.Join(",", settings.Platforms));
+        Func<string, bool>? LikelyChanged(int index, ImageReference reference) => history is null ? null
+            : engineImage => history.LikelyChanged(fullRecipePath, index, reference.ToString(), context, engineImage);
         // With --tag, a push knows its registry before the recipe is evaluated: the one question a push of an unchanged
         // image asks (which manifest the tag names), and the HTTP client's start, run on the other core meanwhile. So
         // does a load: which image the engine has under that name.
@@ -168,7 +176,7 @@ internal static class BuildCommand
         if (settings.Tag is { } tag)
         {
             if (push is not null && RegistryReference.TryParse(tag.ToString(), out _)) push.AskEarly(tag, cancellationToken);
-            daemon?.AskEarly(tag, cancellationToken);
+            daemon?.AskEarly(tag, cancellationToken, LikelyChanged(0, tag)); // a recipe given --tag defines one image
         }
         using var service = await BuildService.OpenAsync(recipePath, new BuildService.Options
         {
@@ -196,8 +204,9 @@ internal static class BuildCommand
         if (settings.Push)
             foreach (var (spec, reference) in named)
                 Located(spec, () => RegistryPush.Target(reference));
-        foreach (var (spec, reference) in named)
+        for (var index = 0; index < named.Count; index++)
         {
+            var (spec, reference) = named[index];
             var target = OutputPath(settings.Output, reference, named.Count, extension);
             var platforms = PlatformsOf(spec, settings.Platforms, several: settings.Push || settings.Format == ImageFormat.OciDirectory);
             if (platforms.Count > 1)
@@ -209,7 +218,7 @@ internal static class BuildCommand
             }
             var platform = platforms[0];
             push?.AskEarly(reference, cancellationToken);
-            daemon?.AskEarly(reference, cancellationToken);
+            daemon?.AskEarly(reference, cancellationToken, LikelyChanged(index, reference));
             reporter.Step($"building {reference}{(platform is null ? "" : $" for {platform}")}");
             reporter.Detail($"recipe evaluated; building {reference}");
             var notLoaded = archiveStream is null ? $"the archive {Path.GetRelativePath(Environment.CurrentDirectory, target)} was written but not loaded" : "nothing was loaded or written to stdout";
@@ -222,7 +231,11 @@ internal static class BuildCommand
             ], cancellationToken, platform).ConfigureAwait(false);
             foreach (var layer in image.Layers)
                 reporter.Detail($"layer {layer.Digest}: {layer.FileCount} files, {Sizes.Format(layer.ContentSize)} -> {Sizes.Format(layer.Size)} {settings.Compression.ToString().ToLowerInvariant()}");
-            if (daemon is not null) reporter.Step(image.WrittenTo[1]);
+            if (daemon is not null)
+            {
+                reporter.Step(image.WrittenTo[1]);
+                history?.Record(fullRecipePath, index, reference.ToString(), context, image.ConfigDigest.ToString(), image.Sources);
+            }
             if (archiveStream is not null)
             {
                 await using var archive = File.OpenRead(image.OutputPath);

@@ -42,6 +42,9 @@ public sealed record BuiltImage : IImage
     /// <summary>The largest files, largest first, each with what pulled it in (empty for images built from entries alone).</summary>
     public IReadOnlyList<LargeFile> Largest { get; init; } = [];
 
+    /// <summary>The host files the image's files were copied from (empty for images built from entries alone).</summary>
+    public IReadOnlyList<string> Sources { get; init; } = [];
+
     /// <summary>What each sink returned, in the order given: where the image is now (a path, <c>registry/repo@sha256:…</c>).</summary>
     public IReadOnlyList<string> WrittenTo { get; init; } = [];
 

@@ -119,7 +119,7 @@ public sealed class ImagePipeline
         if (sbom is not null && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
             await Sbom.SbomFiles.WriteBesideAsync(written, (await sbom.ConfigureAwait(false)) with { Digest = image.ManifestDigest.ToString() }, cancellationToken)
                 .ConfigureAwait(false);
-        return image with { Largest = LargestFiles.Of(entries, LargestShown) };
+        return image with { Largest = LargestFiles.Of(entries, LargestShown), Sources = [.. entries.Select(e => e.SourcePath).OfType<string>()] };
     }
 
     /// <summary>

@@ -62,6 +62,12 @@ public sealed class DockerDaemon : IImageSink, IDisposable
         _opened.Remove(name, out var opened);
         if (opened is not null && await opened.IsOpenAsync().ConfigureAwait(false))
         {
+            if (has)
+            {
+                // Opened on a guess that this build gives another image than the engine's (LoadHistory); it gave that one.
+                await opened.AbandonAsync().ConfigureAwait(false);
+                return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";
+            }
             try
             {
                 await opened.FinishAsync(WriteArchive, hasZstdLayers, cancellationToken).ConfigureAwait(false);
@@ -149,16 +155,17 @@ public sealed class DockerDaemon : IImageSink, IDisposable
     /// question a load of an unchanged image asks. Its answer (or failure) is taken by the load of that name; the
     /// connection opens and the HTTP code the load uses starts on the other core meanwhile. When the engine has no
     /// image of that name, the load itself is opened too (<see cref="OpenedLoad"/>): the engine starts unpacking it
-    /// while the image is built.
+    /// while the image is built. So it is when the engine has one and <paramref name="likelyChanged"/>, given its ID,
+    /// guesses that the image being built is another (<see cref="LoadHistory"/>).
     /// </summary>
-    public void AskEarly(ImageReference reference, CancellationToken cancellationToken)
+    public void AskEarly(ImageReference reference, CancellationToken cancellationToken, Func<string, bool>? likelyChanged = null)
     {
         ArgumentNullException.ThrowIfNull(reference);
         var name = reference.ToString();
         if (_early.ContainsKey(name)) return;
         var engineImage = Task.Run(() => ImageIdAsync(name, cancellationToken), CancellationToken.None);
         _early[name] = engineImage;
-        _opened[name] = new OpenedLoad(this, name, engineImage, cancellationToken);
+        _opened[name] = new OpenedLoad(this, name, engineImage, likelyChanged, cancellationToken);
     }
 
     /// <summary>The ID (config digest) of the image <paramref name="reference"/> names in the engine, or null when it has none.</summary>

@@ -11,7 +11,8 @@ namespace TinyImage.Core.Sinks;
 /// started as soon as the first bytes of the archive arrive, and registers the layers only when the archive has ended.
 /// So the archive's first entry, an empty directory the engine ignores, goes at once, and the image follows when it is
 /// built (<see cref="FinishAsync"/>). A load whose image was not built (the build failed) ends as an archive of no
-/// image, which loads nothing, rather than being cut off.
+/// image, which loads nothing, rather than being cut off. When the engine has an image of that name, a load is opened
+/// only on a guess that this build gives another one (<see cref="LoadHistory"/>), and ended the same way when it did not.
 /// </summary>
 internal sealed class OpenedLoad
 {
@@ -33,15 +34,16 @@ internal sealed class OpenedLoad
 
     /// <summary>
     /// Opens a load of <paramref name="name"/> on <paramref name="daemon"/>, and sends its first entry, once
-    /// <paramref name="engineImage"/> (the ID of the engine's image of that name) says there is none.
+    /// <paramref name="engineImage"/> (the ID of the engine's image of that name) says there is none, or
+    /// <paramref name="likelyChanged"/>, given that ID, guesses that the image being built is another.
     /// </summary>
-    public OpenedLoad(DockerDaemon daemon, string name, Task<string?> engineImage, CancellationToken cancellationToken)
+    public OpenedLoad(DockerDaemon daemon, string name, Task<string?> engineImage, Func<string, bool>? likelyChanged, CancellationToken cancellationToken)
     {
         _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _sent = SendAsync(daemon, name, engineImage, _deadline.Token);
+        _sent = SendAsync(daemon, name, engineImage, likelyChanged, _deadline.Token);
     }
 
-    /// <summary>Whether the load was opened: false when the engine has an image of that name, or could not say.</summary>
+    /// <summary>Whether the load was opened: false when the engine has an image of that name (and no guess says this one differs), or could not say.</summary>
     public Task<bool> IsOpenAsync() => _opened.Task;
 
     /// <summary>
@@ -85,6 +87,19 @@ internal sealed class OpenedLoad
         }
     }
 
+    /// <summary><see cref="Abandon"/>, awaited: for an image the engine turned out to have.</summary>
+    public async Task AbandonAsync()
+    {
+        try
+        {
+            await FinishEmptyAsync().WaitAsync(AbandonWait).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Nothing was to be loaded.
+        }
+    }
+
     private void Cancel()
     {
         try
@@ -110,12 +125,12 @@ internal sealed class OpenedLoad
         }
     }
 
-    private async Task<IReadOnlyList<string>?> SendAsync(DockerDaemon daemon, string name, Task<string?> engineImage, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>?> SendAsync(DockerDaemon daemon, string name, Task<string?> engineImage, Func<string, bool>? likelyChanged, CancellationToken cancellationToken)
     {
         var open = false;
         try
         {
-            open = await engineImage.ConfigureAwait(false) is null;
+            open = await engineImage.ConfigureAwait(false) is not { } id || likelyChanged?.Invoke(id) == true;
         }
         catch (Exception)
         {

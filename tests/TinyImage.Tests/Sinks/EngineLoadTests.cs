@@ -180,6 +180,78 @@ public sealed class EngineLoadTests
         Assert.Equal(["manifest.json", archive.DockerManifest.GetProperty("Config").GetString()!], sent.Take(2).Select(e => e.Entry.Name));
     }
 
+    [Fact]
+    public void A_load_is_opened_early_when_the_engine_has_the_last_build_of_the_image_and_a_file_of_it_changed()
+    {
+        // The edit-build-run loop: the engine has the image the last build loaded under the name, and the build gives
+        // another, as a file it copies changed since; the load is opened while the image is built, as for a new name.
+        using var dir = new TempDirectory();
+        dir.Write("app.txt", "version 1");
+        var lastId = LoadOnce(dir, "loop:1");
+        dir.Write("app.txt", "version 2, longer");
+        var opened = dir.Combine("opened");
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{\"stream\":\"Loaded image: loop:1\\n\"}", onLoadBegun: () => File.WriteAllText(opened, ""), imageId: lastId);
+        dir.Write("r.tiny.csx", WaitingFor(opened, AddsApp));
+
+        var build = LoadThrough(engine, dir, "loop:1");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("loaded loop:1 into the Docker engine", build.Stderr + build.Stdout);
+        Assert.Equal(["tinyrun/", "manifest.json"], TarInspection.ReadEntries(engine.LoadedBody).Take(2).Select(e => e.Entry.Name));
+        Assert.Equal(["GET /images/loop:1/json", "POST /images/load?quiet=1"], engine.Requests);
+    }
+
+    [Fact]
+    public void A_build_whose_files_are_as_its_last_load_left_them_opens_no_load_and_skips_it()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("app.txt", "version 1");
+        var lastId = LoadOnce(dir, "same:1");
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{}", imageId: lastId);
+
+        var build = LoadThrough(engine, dir, "same:1");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("same:1 is already in the Docker engine", build.Stderr + build.Stdout);
+        Assert.Equal(["GET /images/same:1/json", "GET /images/same:1/json"], engine.Requests);
+    }
+
+    [Fact]
+    public void A_load_opened_on_a_wrong_guess_is_ended_with_no_image_and_the_load_skipped()
+    {
+        // A file touched but not changed: its stamp says it changed, so the load is opened; the image is the engine's.
+        using var dir = new TempDirectory();
+        dir.Write("app.txt", "version 1");
+        var lastId = LoadOnce(dir, "touched:1");
+        File.SetLastWriteTimeUtc(dir.Combine("app.txt"), DateTime.UtcNow.AddMinutes(-5));
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{}", imageId: lastId);
+
+        var build = LoadThrough(engine, dir, "touched:1");
+
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Contains("touched:1 is already in the Docker engine", build.Stderr + build.Stdout);
+        var sent = TarInspection.ReadEntries(engine.LoadedBody);
+        Assert.Equal(["tinyrun/", "manifest.json"], sent.Select(e => e.Entry.Name));
+        Assert.Equal("[]", Encoding.UTF8.GetString(sent[1].Data));
+        Assert.Equal(["GET /images/touched:1/json", "GET /images/touched:1/json", "POST /images/load?quiet=1"], engine.Requests.Order(StringComparer.Ordinal));
+    }
+
+    private const string AddsApp = "From.Scratch().AddFile(\"app.txt\", \"/app.txt\");";
+
+    /// <summary>
+    /// Builds and loads a recipe copying app.txt in <paramref name="dir"/>, as <paramref name="tag"/>, into an engine
+    /// that had no image of that name; returns the image ID it loaded (the config digest).
+    /// </summary>
+    private static string LoadOnce(TempDirectory dir, string tag)
+    {
+        dir.Write("r.tiny.csx", AddsApp + "\n");
+        using var engine = new FakeEngine(HttpStatusCode.OK, "{}");
+        var build = LoadThrough(engine, dir, tag);
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var config = ImageArchive.Read(dir.Combine($"out/{tag.Split(':')[0]}.tar")).DockerManifest.GetProperty("Config").GetString()!;
+        return "sha256:" + config["blobs/sha256/".Length..];
+    }
+
     /// <summary>A recipe that waits (up to a minute) for the file <paramref name="path"/>, named <c>opened</c> in it, then goes on with <paramref name="rest"/>.</summary>
     private static string WaitingFor(string path, string rest) => $$"""
         var opened = "{{path}}";
@@ -234,8 +306,12 @@ public sealed class EngineLoadTests
             {
                 while (true)
                 {
-                    using var client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                    await ServeClientAsync(client.GetStream(), status, body);
+                    // Each connection on its own, as an engine serves a load opened early beside the questions after it.
+                    var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                    _ = Task.Run(async () =>
+                    {
+                        using (client) await ServeClientAsync(client.GetStream(), status, body);
+                    });
                 }
             }
             catch (OperationCanceledException) { }
