@@ -109,34 +109,41 @@ public sealed class LoadHistory
             TemporaryFiles.TryDelete(path);
             return;
         }
-        TemporaryFiles.TryReplace(path, text.ToString());
+        var record = text.ToString();
+        if (ReadText(path) != record) TemporaryFiles.TryReplace(path, record); // an unchanged image's record stays as it is
     }
 
     internal string RecordPath(string recipePath, int index) =>
         Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFullPath(recipePath)}\0{index}"))));
 
-    private sealed record Entry(string Name, string Image, string Context, IReadOnlyList<(string Stamp, string Path)> Sources);
-
-    /// <summary>The record at <paramref name="path"/>; null when it is missing, too long, damaged or not a regular file (a FIFO would never end a read).</summary>
-    private static Entry? Read(string path)
+    /// <summary>The text of the record at <paramref name="path"/>; null when it is missing, too long or not a regular file (a FIFO would never end a read).</summary>
+    private static string? ReadText(string path)
     {
         try
         {
-            if (HostFileStatus.StampOf(path) is not { } stamp || stamp.Size > MaxRecordBytes) return null;
-            var lines = File.ReadAllText(path).Split('\n');
-            if (lines.Length < 5 || lines[0] != Magic || lines[^1] != "") return null;
-            var sources = new List<(string, string)>();
-            foreach (var line in lines.AsSpan(4, lines.Length - 5))
-            {
-                var space = line.IndexOf(' ');
-                if (space <= 0 || !FileStamp.TryParse(line[..space], out _)) return null;
-                sources.Add((line[..space], line[(space + 1)..]));
-            }
-            return new Entry(lines[1], lines[2], lines[3], sources);
+            return HostFileStatus.StampOf(path) is { } stamp && stamp.Size <= MaxRecordBytes ? File.ReadAllText(path) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or TinyImageException)
         {
             return null;
         }
+    }
+
+    private sealed record Entry(string Name, string Image, string Context, IReadOnlyList<(string Stamp, string Path)> Sources);
+
+    /// <summary>The record at <paramref name="path"/>; null when it is missing, too long, damaged or not a regular file.</summary>
+    private static Entry? Read(string path)
+    {
+        if (ReadText(path) is not { } text) return null;
+        var lines = text.Split('\n');
+        if (lines.Length < 5 || lines[0] != Magic || lines[^1] != "") return null;
+        var sources = new List<(string, string)>();
+        foreach (var line in lines.AsSpan(4, lines.Length - 5))
+        {
+            var space = line.IndexOf(' ');
+            if (space <= 0 || !FileStamp.TryParse(line[..space], out _)) return null;
+            sources.Add((line[..space], line[(space + 1)..]));
+        }
+        return new Entry(lines[1], lines[2], lines[3], sources);
     }
 }

@@ -35,6 +35,20 @@ public sealed class LoadHistoryTests
     }
 
     [Fact]
+    public void Recording_the_same_image_again_leaves_its_record_as_it_is()
+    {
+        using var dir = new TempDirectory();
+        var history = LoadHistory.At(dir.Combine("loads"));
+        var recipe = dir.Write("r.tiny.csx", "From.Scratch();\n");
+        history.Record(recipe, 0, "app:1", "ctx", Id, []);
+        var before = TinyImage.Core.FileSystem.HostFileStatus.StampOf(history.RecordPath(recipe, 0));
+        history.Record(recipe, 0, "app:1", "ctx", Id, []);
+        Assert.Equal(before, TinyImage.Core.FileSystem.HostFileStatus.StampOf(history.RecordPath(recipe, 0)));
+        history.Record(recipe, 0, "app:1", "ctx", Id.Replace('1', '2'), []);
+        Assert.NotEqual(before, TinyImage.Core.FileSystem.HostFileStatus.StampOf(history.RecordPath(recipe, 0)));
+    }
+
+    [Fact]
     public void The_recipe_file_itself_is_one_of_the_files_a_record_watches()
     {
         using var dir = new TempDirectory();
