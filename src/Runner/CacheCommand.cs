@@ -19,7 +19,7 @@ internal static partial class CacheCommand
     {
         var command = new Command("cache", """
             Show where tinyrun's caches are (TINYRUN_CACHE, else $XDG_CACHE_HOME/tinyrun, else ~/.cache/tinyrun) and
-            how much they hold: compressed layers, compiled recipes, Debian packages, base images, dpkg indexes.
+            how much they hold: compressed layers, compiled recipes, Debian packages, base images, dpkg indexes, load history.
 
             Examples:
               tinyrun cache
@@ -38,7 +38,7 @@ internal static partial class CacheCommand
             Reporter.Result($"  compiled recipes: {root}  {Count(recipes.Recipes, "recipe")}, {Sizes.Format(recipes.Bytes)}" +
                             (recipes.Unused > 0 ? $" (and {recipes.Unused} no longer used, {Sizes.Format(recipes.UnusedBytes)}: tinyrun cache prune removes them)" : ""));
             var listed = usage.Bytes + usage.TemporaryBytes + recipes.Bytes + recipes.UnusedBytes;
-            foreach (var (name, what) in new[] { ("debian", "Debian packages"), ("blobs", "base images"), ("dpkg", "dpkg indexes") })
+            foreach (var (name, what) in new[] { ("debian", "Debian packages"), ("blobs", "base images"), ("dpkg", "dpkg indexes"), ("loads", "load history") })
             {
                 var directory = Path.Combine(root, name);
                 if (!Directory.Exists(directory)) continue;

@@ -236,6 +236,19 @@ public sealed class EngineLoadTests
         Assert.Equal(["GET /images/touched:1/json", "GET /images/touched:1/json", "POST /images/load?quiet=1"], engine.Requests.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void Tinyrun_cache_lists_the_load_history()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("app.txt", "version 1");
+        LoadOnce(dir, "listed:1");
+
+        var shown = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache") }, dir.Path, "cache");
+
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Contains($"\n  load history: {dir.Combine("cache/loads")}  ", shown.Stdout);
+    }
+
     private const string AddsApp = "From.Scratch().AddFile(\"app.txt\", \"/app.txt\");";
 
     /// <summary>
