@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using TinyImage.Core;
 using TinyImage.Core.Layers;
+using TinyImage.Core.Sinks;
 
 namespace TinyImage.Runner;
 
@@ -60,7 +61,8 @@ internal static partial class CacheCommand
         var command = new Command("prune", $"""
             Remove the least recently used layers from the layer cache until it holds at most --max-size
             (default {DefaultMaxSize}), the temporary files of killed builds, and the compiled recipes no longer
-            used (a recompile leaves the one before; a recipe file that is gone leaves its own). Waits for builds that are using the cache; a build started
+            used (a recompile leaves the one before; a recipe file that is gone leaves its own), and the load history of
+            recipe files that are gone. Waits for builds that are using the cache; a build started
             meanwhile waits for the prune. Current compiled recipes, Debian packages and base images are kept.
 
             Examples:
@@ -85,8 +87,10 @@ internal static partial class CacheCommand
             var (removed, left) = await cache.PruneAsync(maxBytes,
                 () => Console.Error.WriteLine("tinyrun: waiting for running builds to stop using the layer cache..."), cancellationToken).ConfigureAwait(false);
             var recipes = RecipeCache.RemoveUnused(CacheLocation.Root());
+            var loads = LoadHistory.Prune(CacheLocation.Root());
             Reporter.Result($"removed {Count(removed.Layers)} ({Sizes.Format(removed.Bytes)}), {Sizes.Format(removed.TemporaryBytes)} of temporary files " +
                             $"and {Count(recipes.Removed, "unused compiled recipe")} ({Sizes.Format(recipes.Bytes)}); {cache.Directory} holds {Count(left.Layers)}, {Sizes.Format(left.Bytes)}");
+            if (loads.Bytes > 0) Reporter.Result($"removed {Count(loads.Records, "load record")} of recipes that are gone ({Sizes.Format(loads.Bytes)})");
             return Program.ExitOk;
         });
         return command;

@@ -57,8 +57,9 @@ public sealed class DockerDaemon : IImageSink, IDisposable
                   && await ImageIdAsync(name, cancellationToken).ConfigureAwait(false) == id;
         var hasZstdLayers = image.Layers.Any(l => l.MediaType == MediaTypes.LayerZstd);
         Task WriteArchive(Stream destination, CancellationToken token) => EngineArchive.WriteAsync(image, reference, destination, token);
-        // A load opened early, because the engine had no image of this name when asked (so has is false), is finished;
-        // until here, Dispose ends it if a question above failed.
+        // A load opened early (the engine had no image of this name when asked, or a guess said this build gives another)
+        // is finished, or ended with no image when the engine has this one after all; until here, Dispose ends it if a
+        // question above failed.
         _opened.Remove(name, out var opened);
         if (opened is not null && await opened.IsOpenAsync().ConfigureAwait(false))
         {
@@ -73,11 +74,11 @@ public sealed class DockerDaemon : IImageSink, IDisposable
                 await opened.FinishAsync(WriteArchive, hasZstdLayers, cancellationToken).ConfigureAwait(false);
                 return $"loaded {reference} into the Docker engine at {Endpoint}";
             }
-            catch (TinyImageException e) when (e.InnerException is IOException && !cancellationToken.IsCancellationRequested)
+            catch (TinyImageException e) when (e.InnerException is IOException or SocketException && !cancellationToken.IsCancellationRequested)
             {
                 // The connection opened before the image was built broke while it waited (a proxy that drops idle
-                // connections, an engine restarted meanwhile): the image is sent again, in a load of its own, as it is
-                // when nothing was opened. A load gives the same image however often it is sent.
+                // connections, an engine restarted meanwhile), or could not be made: the image is sent again, in a load
+                // of its own, as it is when nothing was opened. A load gives the same image however often it is sent.
             }
         }
         if (has) return $"{reference} is already in the Docker engine at {Endpoint} ({image.ConfigDigest})";

@@ -21,6 +21,8 @@ public sealed class LoadHistory
 
     private const long MaxRecordBytes = 8 << 20;
 
+    private const string DirectoryName = "loads";
+
     private readonly string _directory;
 
     private LoadHistory(string directory) => _directory = directory;
@@ -36,7 +38,7 @@ public sealed class LoadHistory
     {
         try
         {
-            return new LoadHistory(PrivateDirectory.Ensure(Path.Combine(CacheLocation.Root(), "loads"), "the load history", "set TINYRUN_CACHE to a directory of your own"));
+            return new LoadHistory(PrivateDirectory.Ensure(Path.Combine(CacheLocation.Root(), DirectoryName), "the load history", "set TINYRUN_CACHE to a directory of your own"));
         }
         catch (TinyImageException)
         {
@@ -111,6 +113,31 @@ public sealed class LoadHistory
         }
         var record = text.ToString();
         if (ReadText(path) != record) TemporaryFiles.TryReplace(path, record); // an unchanged image's record stays as it is
+    }
+
+    /// <summary>
+    /// Removes from the history in <paramref name="cacheDirectory"/> the records of recipe files that are gone, damaged
+    /// ones, and the temporary files of writes killed more than a minute ago; returns how many records went and the
+    /// bytes freed. A build reading a record meanwhile only loses its guess.
+    /// </summary>
+    public static (int Records, long Bytes) Prune(string cacheDirectory)
+    {
+        var directory = new DirectoryInfo(Path.Combine(cacheDirectory, DirectoryName));
+        var (records, bytes) = (0, 0L);
+        if (!directory.Exists) return (records, bytes);
+        foreach (var file in directory.EnumerateFiles())
+        {
+            var temporary = file.Name.StartsWith('.') && file.Name.EndsWith(".tmp", StringComparison.Ordinal);
+            var gone = temporary
+                ? file.LastWriteTimeUtc < DateTime.UtcNow - TimeSpan.FromMinutes(1)
+                : Read(file.FullName) is not { Sources: [var (_, recipe), ..] } || !File.Exists(recipe);
+            if (!gone) continue;
+            TemporaryFiles.TryDelete(file.FullName);
+            if (File.Exists(file.FullName)) continue;
+            bytes += file.Length;
+            if (!temporary) records++;
+        }
+        return (records, bytes);
     }
 
     internal string RecordPath(string recipePath, int index) =>

@@ -6,7 +6,7 @@ namespace TinyImage.Core.Sinks;
 /// <summary>
 /// A load sent to the engine before its image is built, when the engine has no image of that name: the image will be
 /// loaded whatever it turns out to be. (An image of that name may be this one, and a load opened for it would be
-/// wasted, so such a load waits for the image: <see cref="DockerDaemon.WriteAsync"/>.) Docker unpacks a load in a
+/// wasted, so such a load waits for the image, unless a guess says otherwise: see the end.) Docker unpacks a load in a
 /// process of its own (dockerd re-executing itself: ~45 ms of a load on the development machine, bench/README.md),
 /// started as soon as the first bytes of the archive arrive, and registers the layers only when the archive has ended.
 /// So the archive's first entry, an empty directory the engine ignores, goes at once, and the image follows when it is
@@ -16,8 +16,14 @@ namespace TinyImage.Core.Sinks;
 /// </summary>
 internal sealed class OpenedLoad
 {
-    /// <summary>How long the end of a load of no image is waited for when its build failed.</summary>
+    /// <summary>How long the end of a load of no image is waited for when its build failed; then the connection is closed.</summary>
     private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long a guess that the image changed may take (it examines the files the last build was made from, which may be
+    /// on a slow or vanished file system); past that, nothing is guessed and the load waits for the image.
+    /// </summary>
+    private static readonly TimeSpan GuessTime = TimeSpan.FromSeconds(1);
 
     /// <summary>The archive's first entry: the tar header of an empty directory, sent when the load is opened.</summary>
     private static readonly byte[] Opening = OpeningEntry();
@@ -74,12 +80,15 @@ internal sealed class OpenedLoad
         }
     }
 
-    /// <summary><see cref="FinishEmptyAsync"/>, waited for a short while: for an image that was not built.</summary>
+    /// <summary>
+    /// <see cref="FinishEmptyAsync"/>, waited for a short while (then the connection is closed, so that a hung engine
+    /// holds nothing of a build server's): for an image that was not built.
+    /// </summary>
     public void Abandon()
     {
         try
         {
-            FinishEmptyAsync().Wait(AbandonWait);
+            if (!FinishEmptyAsync().Wait(AbandonWait)) Cancel();
         }
         catch (AggregateException)
         {
@@ -96,7 +105,7 @@ internal sealed class OpenedLoad
         }
         catch (TimeoutException)
         {
-            // Nothing was to be loaded.
+            Cancel();
         }
     }
 
@@ -130,7 +139,7 @@ internal sealed class OpenedLoad
         var open = false;
         try
         {
-            open = await engineImage.ConfigureAwait(false) is not { } id || likelyChanged?.Invoke(id) == true;
+            open = await engineImage.ConfigureAwait(false) is not { } id || likelyChanged is not null && await GuessAsync(likelyChanged, id).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -146,6 +155,19 @@ internal sealed class OpenedLoad
         finally
         {
             _deadline.Dispose();
+        }
+    }
+
+    /// <summary><paramref name="likelyChanged"/> of <paramref name="engineImage"/>, or false when it takes longer than <see cref="GuessTime"/>.</summary>
+    private static async Task<bool> GuessAsync(Func<string, bool> likelyChanged, string engineImage)
+    {
+        try
+        {
+            return await Task.Run(() => likelyChanged(engineImage)).WaitAsync(GuessTime).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

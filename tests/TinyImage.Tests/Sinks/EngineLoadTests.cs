@@ -187,11 +187,12 @@ public sealed class EngineLoadTests
         // another, as a file it copies changed since; the load is opened while the image is built, as for a new name.
         using var dir = new TempDirectory();
         dir.Write("app.txt", "version 1");
-        var lastId = LoadOnce(dir, "loop:1");
-        dir.Write("app.txt", "version 2, longer");
         var opened = dir.Combine("opened");
+        File.WriteAllText(opened, ""); // the first build need not wait; the recipe stays as it is, so only app.txt changes
+        var lastId = LoadOnce(dir, "loop:1", WaitingFor(opened, AddsApp));
+        File.Delete(opened);
+        dir.Write("app.txt", "version 2, longer");
         using var engine = new FakeEngine(HttpStatusCode.OK, "{\"stream\":\"Loaded image: loop:1\\n\"}", onLoadBegun: () => File.WriteAllText(opened, ""), imageId: lastId);
-        dir.Write("r.tiny.csx", WaitingFor(opened, AddsApp));
 
         var build = LoadThrough(engine, dir, "loop:1");
 
@@ -237,7 +238,7 @@ public sealed class EngineLoadTests
     }
 
     [Fact]
-    public void Tinyrun_cache_lists_the_load_history()
+    public void Tinyrun_cache_lists_the_load_history_and_prune_removes_that_of_recipes_that_are_gone()
     {
         using var dir = new TempDirectory();
         dir.Write("app.txt", "version 1");
@@ -247,17 +248,23 @@ public sealed class EngineLoadTests
 
         Assert.True(shown.ExitCode == 0, shown.ToString());
         Assert.Contains($"\n  load history: {dir.Combine("cache/loads")}  ", shown.Stdout);
+
+        File.Delete(dir.Combine("r.tiny.csx"));
+        var pruned = Run.Tinyrun(new Dictionary<string, string> { ["TINYRUN_CACHE"] = dir.Combine("cache") }, dir.Path, "cache", "prune");
+        Assert.True(pruned.ExitCode == 0, pruned.ToString());
+        Assert.Contains("\nremoved 1 load record of recipes that are gone (", pruned.Stdout);
+        Assert.Empty(Directory.GetFiles(dir.Combine("cache/loads")));
     }
 
     private const string AddsApp = "From.Scratch().AddFile(\"app.txt\", \"/app.txt\");";
 
     /// <summary>
-    /// Builds and loads a recipe copying app.txt in <paramref name="dir"/>, as <paramref name="tag"/>, into an engine
+    /// Builds and loads <paramref name="recipe"/> (by default, one copying app.txt) in <paramref name="dir"/>, as <paramref name="tag"/>, into an engine
     /// that had no image of that name; returns the image ID it loaded (the config digest).
     /// </summary>
-    private static string LoadOnce(TempDirectory dir, string tag)
+    private static string LoadOnce(TempDirectory dir, string tag, string recipe = AddsApp + "\n")
     {
-        dir.Write("r.tiny.csx", AddsApp + "\n");
+        dir.Write("r.tiny.csx", recipe);
         using var engine = new FakeEngine(HttpStatusCode.OK, "{}");
         var build = LoadThrough(engine, dir, tag);
         Assert.True(build.ExitCode == 0, build.ToString());
