@@ -19,7 +19,7 @@ public sealed class LoadHistory
     /// <summary>The most host files a record keeps; an image made of more is not guessed about (its stamps would cost more than the guess saves).</summary>
     internal const int MaxSources = 5_000;
 
-    private const long MaxRecordBytes = 8 << 20;
+    private const int MaxRecordBytes = 8 << 20;
 
     private const string DirectoryName = "loads";
 
@@ -143,12 +143,15 @@ public sealed class LoadHistory
     internal string RecordPath(string recipePath, int index) =>
         Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Path.GetFullPath(recipePath)}\0{index}"))));
 
-    /// <summary>The text of the record at <paramref name="path"/>; null when it is missing, too long or not a regular file (a FIFO would never end a read).</summary>
+    /// <summary>
+    /// The text of the record at <paramref name="path"/>; null when it is missing, too long or not a regular file (opened
+    /// as <see cref="RegularFile"/> opens: never through a link, and a FIFO is refused, not waited on).
+    /// </summary>
     private static string? ReadText(string path)
     {
         try
         {
-            return HostFileStatus.StampOf(path) is { } stamp && stamp.Size <= MaxRecordBytes ? File.ReadAllText(path) : null;
+            return Encoding.UTF8.GetString(RegularFile.ReadAllBytes(path, MaxRecordBytes));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or TinyImageException)
         {

@@ -15,8 +15,7 @@ public sealed class LoadHistoryTests
     public void A_recorded_image_is_guessed_changed_when_a_file_it_was_made_from_or_its_context_changes()
     {
         using var dir = new TempDirectory();
-        var history = LoadHistory.At(dir.Combine("loads"));
-        var recipe = dir.Write("r.tiny.csx", "From.Scratch();\n");
+        var (history, recipe) = NewHistory(dir);
         var app = dir.Write("app", "1");
         history.Record(recipe, 0, "app:1", "ctx", Id, [app]);
 
@@ -38,8 +37,7 @@ public sealed class LoadHistoryTests
     public void Recording_the_same_image_again_leaves_its_record_as_it_is()
     {
         using var dir = new TempDirectory();
-        var history = LoadHistory.At(dir.Combine("loads"));
-        var recipe = dir.Write("r.tiny.csx", "From.Scratch();\n");
+        var (history, recipe) = NewHistory(dir);
         history.Record(recipe, 0, "app:1", "ctx", Id, []);
         var before = TinyImage.Core.FileSystem.HostFileStatus.StampOf(history.RecordPath(recipe, 0));
         history.Record(recipe, 0, "app:1", "ctx", Id, []);
@@ -52,8 +50,7 @@ public sealed class LoadHistoryTests
     public void The_recipe_file_itself_is_one_of_the_files_a_record_watches()
     {
         using var dir = new TempDirectory();
-        var history = LoadHistory.At(dir.Combine("loads"));
-        var recipe = dir.Write("r.tiny.csx", "From.Scratch();\n");
+        var (history, recipe) = NewHistory(dir);
         history.Record(recipe, 0, "app:1", "ctx", Id, []);
         File.AppendAllText(recipe, "// edited\n");
         Assert.True(history.LikelyChanged(recipe, 0, "app:1", "ctx", Id));
@@ -63,9 +60,7 @@ public sealed class LoadHistoryTests
     public async Task A_fifo_or_a_link_at_a_record_is_never_read_and_gives_no_guess()
     {
         using var dir = new TempDirectory();
-        var history = LoadHistory.At(dir.Combine("loads"));
-        var recipe = dir.Write("r.tiny.csx", "From.Scratch();\n");
-        Directory.CreateDirectory(dir.Combine("loads"));
+        var (history, recipe) = NewHistory(dir);
         var record = history.RecordPath(recipe, 0);
         Assert.Equal(0, Run.Process("mkfifo", [record]).ExitCode);
 
@@ -88,9 +83,7 @@ public sealed class LoadHistoryTests
     public void A_damaged_record_gives_no_guess(string text)
     {
         using var dir = new TempDirectory();
-        var history = LoadHistory.At(dir.Combine("loads"));
-        var recipe = dir.Write("r.tiny.csx", "From.Scratch();\n");
-        Directory.CreateDirectory(dir.Combine("loads"));
+        var (history, recipe) = NewHistory(dir);
         File.WriteAllText(history.RecordPath(recipe, 0), text);
         Assert.False(history.LikelyChanged(recipe, 0, "app:1", "ctx", Id));
     }
@@ -99,9 +92,7 @@ public sealed class LoadHistoryTests
     public async Task Random_bytes_in_a_record_give_no_guess_and_no_exception()
     {
         using var dir = new TempDirectory();
-        var history = LoadHistory.At(dir.Combine("loads"));
-        var recipe = dir.Write("r.tiny.csx", "From.Scratch();\n");
-        Directory.CreateDirectory(dir.Combine("loads"));
+        var (history, recipe) = NewHistory(dir);
         var random = new Random(10);
         var header = "tinyrun-load-history-1\napp:1\n"u8.ToArray();
         for (var i = 0; i < 300; i++)
@@ -154,5 +145,12 @@ public sealed class LoadHistoryTests
         Assert.Equal(one, LoadHistory.Context(new Dictionary<string, string> { ["b"] = "2", ["a"] = "1" }, ""));
         Assert.NotEqual(one, LoadHistory.Context(new Dictionary<string, string> { ["a"] = "1", ["b"] = "3" }, ""));
         Assert.NotEqual(one, LoadHistory.Context(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }, "linux/arm64"));
+    }
+
+    /// <summary>An empty history in <paramref name="dir"/>/loads, and a recipe r.tiny.csx for its records.</summary>
+    private static (LoadHistory History, string Recipe) NewHistory(TempDirectory dir)
+    {
+        Directory.CreateDirectory(dir.Combine("loads"));
+        return (LoadHistory.At(dir.Combine("loads")), dir.Write("r.tiny.csx", "From.Scratch();\n"));
     }
 }
