@@ -165,9 +165,10 @@ internal static class BuildCommand
         // edit-build-run loop).
         var history = daemon is null ? null : LoadHistory.Open();
         var fullRecipePath = Path.GetFullPath(recipePath);
-        var context = LoadHistory.Context(settings.Arguments, string.Join(",", settings.Platforms));
+        // Made when first needed, off the path of a build that loads nothing: it reads this build's module ID.
+        var context = new Lazy<string>(() => LoadHistory.Context(settings.Arguments, string.Join(",", settings.Platforms)));
         Func<string, bool>? LikelyChanged(int index, ImageReference reference) => history is null ? null
-            : engineImage => history.LikelyChanged(fullRecipePath, index, reference.ToString(), context, engineImage);
+            : engineImage => history.LikelyChanged(fullRecipePath, index, reference.ToString(), context.Value, engineImage);
         // With --tag, a push knows its registry before the recipe is evaluated: the one question a push of an unchanged
         // image asks (which manifest the tag names), and the HTTP client's start, run on the other core meanwhile. So
         // does a load: which image the engine has under that name.
@@ -193,6 +194,7 @@ internal static class BuildCommand
             WriteSbom = settings.Sbom && archiveStream is null,
         }, reporter, cancellationToken).ConfigureAwait(false);
         var named = service.Images;
+        Marks.At("recipe evaluated");
         if (archiveStream is not null && named.Count > 1)
             throw new TinyImageException($"{recipePath}: -o - writes one archive to stdout but the recipe defines {named.Count} images; give a directory with -o DIR");
         var extension = settings.Format == ImageFormat.OciDirectory ? "" : ".tar";
@@ -234,7 +236,7 @@ internal static class BuildCommand
             if (daemon is not null)
             {
                 reporter.Step(image.WrittenTo[1]);
-                history?.Record(fullRecipePath, index, reference.ToString(), context, image.ConfigDigest.ToString(), image.Sources);
+                history?.Record(fullRecipePath, index, reference.ToString(), context.Value, image.ConfigDigest.ToString(), image.Sources);
             }
             if (archiveStream is not null)
             {
@@ -257,6 +259,7 @@ internal static class BuildCommand
             }
             built.Add((spec, image));
         }
+        Marks.At("built");
         if (Invocation.InServer) reporter.Detail($"built in the build server (process {Environment.ProcessId})");
         reporter.Detail(AppDomain.CurrentDomain.GetAssemblies().Any(a => a.GetName().Name?.StartsWith("Microsoft.CodeAnalysis", StringComparison.Ordinal) == true)
             ? "roslyn: loaded" : "roslyn: not loaded");

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using TinyImage.Core;
 using TinyImage.Core.Layers;
+using TinyImage.Core.Packages;
 using TinyImage.Core.Sinks;
 
 namespace TinyImage.Runner;
@@ -62,7 +63,7 @@ internal static partial class CacheCommand
             Remove the least recently used layers from the layer cache until it holds at most --max-size
             (default {DefaultMaxSize}), the temporary files of killed builds, and the compiled recipes no longer
             used (a recompile leaves the one before; a recipe file that is gone leaves its own), and the load history of
-            recipe files that are gone. Waits for builds that are using the cache; a build started
+            recipe files that are gone, and what earlier builds found in dpkg databases that changed since. Waits for builds that are using the cache; a build started
             meanwhile waits for the prune. Current compiled recipes, Debian packages and base images are kept.
 
             Examples:
@@ -91,6 +92,8 @@ internal static partial class CacheCommand
             Reporter.Result($"removed {Count(removed.Layers)} ({Sizes.Format(removed.Bytes)}), {Sizes.Format(removed.TemporaryBytes)} of temporary files " +
                             $"and {Count(recipes.Removed, "unused compiled recipe")} ({Sizes.Format(recipes.Bytes)}); {cache.Directory} holds {Count(left.Layers)}, {Sizes.Format(left.Bytes)}");
             if (loads.Bytes > 0) Reporter.Result($"removed {Count(loads.Records, "load record")} of recipes that are gone ({Sizes.Format(loads.Bytes)})");
+            var owners = DpkgOwnersMemo.Prune(Path.Combine(CacheLocation.Root(), "dpkg"));
+            if (owners.Bytes > 0) Reporter.Result($"removed {Count(owners.Records, "record")} of dpkg databases that changed since ({Sizes.Format(owners.Bytes)})");
             return Program.ExitOk;
         });
         return command;

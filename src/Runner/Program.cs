@@ -13,6 +13,7 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        Marks.At("main");
         if (args is [BuildServer.ServeArgument, var socketPath]) return await BuildServer.ServeAsync(socketPath).ConfigureAwait(false);
         Invocation.Start(stderrIsTerminal: !Console.IsErrorRedirected);
         if (BuildServerClient.GoesToServer(args) && await BuildServerClient.TryRunAsync(args).ConfigureAwait(false) is { } exitCode) return exitCode;
@@ -60,6 +61,7 @@ internal static class Program
         foreach (var command in root.Subcommands.Where(c => c.Name is "build" or "test" or "verify")) command.Options.Add(strict);
 
         var parsed = root.Parse(args);
+        Marks.At("parsed");
         if (parsed.Errors.Count > 0)
         {
             Console.Error.WriteLine($"tinyrun: {UsageError(root, args, parsed)}; run 'tinyrun --help' for usage");

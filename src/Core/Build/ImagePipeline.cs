@@ -42,6 +42,7 @@ public sealed class ImagePipeline
     {
         ArgumentNullException.ThrowIfNull(spec);
         platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
+        Marks.At("pipeline start");
         var files = await OpenFilesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
         ResolvedBaseImage? baseImage = null;
         if (spec.Base is { } based)
@@ -58,6 +59,7 @@ public sealed class ImagePipeline
             }
         }
         var assembled = Assemble(spec, files, platform);
+        Marks.At("assembled");
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
         var pipeline = assembled.Layers.Count == 0 ? this
@@ -75,7 +77,8 @@ public sealed class ImagePipeline
         {
             try
             {
-                Needs.ImageReview.Review(spec, assembled.Tree, _options.Resolver with { Files = files }, hints.Add, _options.Strict || spec.Strict);
+                Needs.ImageReview.Review(spec, assembled.Tree, _options.Resolver with { Files = files }, hints.Add, _options.Strict || spec.Strict, HashMemo());
+                Marks.At("reviewed");
             }
             catch
             {
@@ -116,9 +119,11 @@ public sealed class ImagePipeline
             await Reviewed().ConfigureAwait(false);
             throw;
         }
+        Marks.At("sinks done");
         if (sbom is not null && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
             await Sbom.SbomFiles.WriteBesideAsync(written, (await sbom.ConfigureAwait(false)) with { Digest = image.ManifestDigest.ToString() }, cancellationToken)
                 .ConfigureAwait(false);
+        Marks.At("sbom written");
         return image with { Largest = LargestFiles.Of(entries, LargestShown), Sources = [.. entries.Select(e => e.SourcePath).OfType<string>()] };
     }
 
@@ -138,7 +143,9 @@ public sealed class ImagePipeline
     private TreeAssembler.Result Assemble(ImageSpec spec, HostFiles files, Platform platform)
     {
         var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform, hint: _options.Hint).Assemble(spec);
+        Marks.At("tree");
         var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files), _options.PackageIndexDirectory);
+        Marks.At("attributed");
         if (spec.PackageMetadata) Packages.PackageMetadata.Add(assembled.Tree, files, owners, HashMemo());
         return assembled;
     }
@@ -258,6 +265,7 @@ public sealed class ImagePipeline
                 await beforeSinks().ConfigureAwait(false);
                 throw;
             }
+            Marks.At("layers");
             if (beforeSinks is not null) await beforeSinks().ConfigureAwait(false);
 
             var created = _options.Layers.ModificationTime;

@@ -62,7 +62,16 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
     /// regular file; null when it is anything else or missing.
     /// </summary>
     /// <exception cref="TinyImageException">The path cannot be examined (permission denied, I/O error).</exception>
-    public static FileStamp? StampOf(string hostPath)
+    public static FileStamp? StampOf(string hostPath) => StampOf(hostPath, SIfReg);
+
+    /// <summary>
+    /// The identity and change times of the directory <paramref name="hostPath"/> (never through a final symlink): its
+    /// times change whenever an entry is added, removed or renamed in it; null when it is anything else or missing.
+    /// </summary>
+    /// <exception cref="TinyImageException">The path cannot be examined (permission denied, I/O error).</exception>
+    public static FileStamp? DirectoryStampOf(string hostPath) => StampOf(hostPath, SIfDir);
+
+    private static FileStamp? StampOf(string hostPath, int kind)
     {
         Span<byte> buffer = stackalloc byte[256];
         if (statx(AtFdCwd, hostPath, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
@@ -71,7 +80,7 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
             if (errno is Enoent or Enotdir) return null;
             throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}; check its permissions");
         }
-        if ((MemoryMarshal.Read<ushort>(buffer[28..]) & SIfMt) != SIfReg) return null;
+        if ((MemoryMarshal.Read<ushort>(buffer[28..]) & SIfMt) != kind) return null;
         // stx_ino at 32, stx_ctime at 96 and stx_mtime at 112 (each s64 seconds, u32 nanoseconds), stx_dev_major/minor at 136/140.
         static long Nanoseconds(ReadOnlySpan<byte> timestamp) =>
             MemoryMarshal.Read<long>(timestamp) * 1_000_000_000L + MemoryMarshal.Read<uint>(timestamp[8..]);

@@ -13,8 +13,9 @@ public static class ImageReview
 {
     /// <param name="hint">Where hints and notes go, a line each (stderr in tinyrun).</param>
     /// <param name="strict">Unmet needs are an error (<c>--strict</c>, <c>.Strict()</c>).</param>
+    /// <param name="strings">Where files' string constants are remembered between builds (see <see cref="RuntimeNeedScanner"/>); null: none.</param>
     /// <exception cref="TinyImageException">The image cannot start, or has unmet needs and is strict.</exception>
-    public static void Review(ImageSpec spec, FileTree tree, ResolverOptions resolver, Action<string> hint, bool strict)
+    public static void Review(ImageSpec spec, FileTree tree, ResolverOptions resolver, Action<string> hint, bool strict, FileHashMemo? strings = null)
     {
         if (spec.Base is not null) return;
         var image = new ImageView(tree);
@@ -29,7 +30,7 @@ public static class ImageReview
             throw new TinyImageException(SourceLocation.Prefix(spec.Origin, string.Join("; ", problems)));
         foreach (var note in StartChecks.Notes(spec.Config, image)) hint(note);
 
-        var unmet = RuntimeNeeds.Unmet(image, new RuntimeNeedScanner(resolver).Scan(elfFiles.Select(e => (e.ImagePath, e.HostPath))));
+        var unmet = RuntimeNeeds.Unmet(image, new RuntimeNeedScanner(resolver, strings).Scan(elfFiles.Select(e => (e.ImagePath, e.HostPath))));
         if (strict && unmet.Count > 0)
             throw new TinyImageException(SourceLocation.Prefix(spec.Origin,
                 $"unmet runtime needs (strict): {string.Join("; ", unmet)}; add these calls, or .WithRuntimeNeeds() for all"));

@@ -13,10 +13,17 @@ namespace TinyImage.Core.Needs;
 /// configuration), "/bin/sh" in a file that imports an exec function. Only programs' dlopen and iconv_open count. Files it cannot read are left out: the build
 /// already took them as they are.
 /// </summary>
-public sealed partial class RuntimeNeedScanner(ResolverOptions options)
+/// <param name="strings">Where the string constants a file may name a need with are remembered between builds, under
+/// its stamp (<see cref="FileHashMemo"/>); null: every file is read each time.</param>
+public sealed partial class RuntimeNeedScanner(ResolverOptions options, FileHashMemo? strings = null)
 {
     private const int MaxStringsPerFile = 64;
     private const int MaxCharsets = 8;
+
+    /// <summary>The most string constants of a file remembered; a file with more is read each time (the first 64 a scan keeps are among them).</summary>
+    private const int MaxRemembered = 4096;
+
+    private const string RememberedKind = "tinyimage-elf-need-strings-1";
 
     private readonly LibraryLocator _locator = new(options);
     private readonly Dictionary<string, GconvModules?> _gconv = new(StringComparer.Ordinal);
@@ -106,17 +113,54 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options)
     private static RuntimeNeed Need(RuntimeNeedKind kind, string file, string symbol, string? detail) =>
         new(kind, file, symbol, detail, RuntimeNeedTable.Rule(kind).Call(detail));
 
-    private static List<string> ReadStrings(string hostPath, Func<string, bool> keep)
+    /// <summary>
+    /// The first <see cref="MaxStringsPerFile"/> string constants of <paramref name="hostPath"/> that <paramref name="keep"/>
+    /// accepts. Every string any scan keeps is a <see cref="MayName"/> one: those are remembered under the file's stamp,
+    /// in the file's order, and <paramref name="keep"/> (which looks at the root's gconv configuration) picks from them.
+    /// </summary>
+    private List<string> ReadStrings(string hostPath, Func<string, bool> keep)
     {
-        try { return [.. ElfReader.ReadStrings(hostPath, keep, MaxStringsPerFile)]; }
-        catch (TinyImageException) { return []; }
+        try
+        {
+            if (strings is not null && Remembered(hostPath) is { } remembered)
+            {
+                var kept = new List<string>();
+                foreach (var text in remembered)
+                    if (keep(text) && kept.Count < MaxStringsPerFile) kept.Add(text);
+                return kept;
+            }
+            return [.. ElfReader.ReadStrings(hostPath, keep, MaxStringsPerFile)];
+        }
+        catch (TinyImageException)
+        {
+            return [];
+        }
     }
 
-    /// <summary>A character set the root's gconv configuration converts with a module (not one built into libc).</summary>
-    private static bool IsCharset(GconvModules gconv, string text) =>
+    /// <summary>
+    /// Every <see cref="MayName"/> string of <paramref name="hostPath"/>, remembered or read now (as <c>COUNT</c> and a
+    /// line each: they are printable ASCII); null when there are too many to remember.
+    /// </summary>
+    private string[]? Remembered(string hostPath)
+    {
+        var text = strings!.Remember(hostPath, RememberedKind, () =>
+        {
+            var found = ElfReader.ReadStrings(hostPath, MayName, MaxRemembered + 1);
+            return found.Count > MaxRemembered ? "-" : string.Join('\n', found.Prepend(found.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }, t => t == "-" || (int.TryParse(t.AsSpan(0, t.IndexOf('\n') is var end and >= 0 ? end : t.Length), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var count) && count == t.Count(c => c == '\n')));
+        return text == "-" ? null : text.Split('\n')[1..];
+    }
+
+    /// <summary>What a string must be for any scan to keep it: the shell's path, a library's name, or what a character set's name looks like.</summary>
+    private static bool MayName(string text) => text == RuntimeNeedTable.ShellPath || LibraryName().IsMatch(text) || LooksLikeCharset(text);
+
+    private static bool LooksLikeCharset(string text) =>
         text.Length is >= 3 and <= 40 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':') &&
-        (text.Any(char.IsAsciiDigit) || text.Contains('-') || text.All(c => !char.IsAsciiLetterLower(c))) &&
-        gconv.ModulesFor(text) is { Count: > 0 };
+        (text.Any(char.IsAsciiDigit) || text.Contains('-') || text.All(c => !char.IsAsciiLetterLower(c)));
+
+    /// <summary>A character set the root's gconv configuration converts with a module (not one built into libc).</summary>
+    private static bool IsCharset(GconvModules gconv, string text) => LooksLikeCharset(text) && gconv.ModulesFor(text) is { Count: > 0 };
 
     /// <summary>The root's gconv configuration for <paramref name="program"/>'s machine, or null when the root has none.</summary>
     private GconvModules? GconvOf(ElfInfo program)

@@ -25,14 +25,22 @@ public sealed class DpkgDatabase
     /// merged-/usr twins); null when the root has no dpkg database.
     /// </summary>
     /// <param name="indexDirectory">Where to keep an index of the lists (<see cref="DpkgOwnerIndex"/>), so the next build reads none; null: read them all.</param>
-    public static DpkgDatabase? Read(HostFiles root, IEnumerable<string> paths, string? indexDirectory = null)
+    public static DpkgDatabase? Read(HostFiles root, IEnumerable<string> paths, string? indexDirectory = null) =>
+        Read(root, paths, indexDirectory, DateTimeOffset.UtcNow);
+
+    /// <param name="now">The time that says whether the database has settled enough to remember what it gave (<see cref="DpkgOwnersMemo"/>); tests move it on.</param>
+    internal static DpkgDatabase? Read(HostFiles root, IEnumerable<string> paths, string? indexDirectory, DateTimeOffset now)
     {
         var statusPath = root.HostPath("/var/lib/dpkg/status");
         if (!HostFileStatus.Of(statusPath).IsFile) return null;
+        var pathList = paths.ToList();
         var wanted = new Dictionary<string, string>(StringComparer.Ordinal); // a listed spelling -> the image path
-        foreach (var path in paths)
+        foreach (var path in pathList)
             foreach (var spelling in Spellings(path))
                 wanted.TryAdd(spelling, path);
+        // What an earlier build found for the same paths in the same database (an unchanged rebuild): nothing to read.
+        var memo = indexDirectory is null ? null : DpkgOwnersMemo.For(root, indexDirectory, pathList, now);
+        if (memo?.TryRead() is { } remembered) return new DpkgDatabase(remembered);
         // The status file of a desktop holds thousands of packages: each stanza is looked at by its first fields only, and
         // parsed whole only when the package owns a wanted path. Lists are read as text and their lines looked up as spans.
         var status = Encoding.UTF8.GetString(RegularFile.ReadAllBytes(statusPath, MaxStatusSize));
@@ -60,6 +68,7 @@ public sealed class DpkgDatabase
                 owners[imagePath] = installed;
             }
         }
+        memo?.Write(owners);
         return new DpkgDatabase(owners);
     }
 

@@ -26,7 +26,8 @@ internal sealed class OpenedLoad
     private static readonly TimeSpan GuessTime = TimeSpan.FromSeconds(1);
 
     /// <summary>The archive's first entry: the tar header of an empty directory, sent when the load is opened.</summary>
-    private static readonly byte[] Opening = OpeningEntry();
+    /// <summary>The first entry of every load: made when a load is first opened (a tar writer's first use costs milliseconds), not when one is set up.</summary>
+    private static readonly Lazy<byte[]> Opening = new(OpeningEntry);
 
     private readonly TaskCompletionSource<(Func<Stream, CancellationToken, Task> Write, bool HasZstdLayers)> _rest =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -173,7 +174,7 @@ internal sealed class OpenedLoad
 
     private async Task WriteAsync(Stream destination, CancellationToken cancellationToken)
     {
-        await destination.WriteAsync(Opening, cancellationToken).ConfigureAwait(false);
+        await destination.WriteAsync(Opening.Value, cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
         var rest = await _rest.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         await rest.Write(destination, cancellationToken).ConfigureAwait(false);

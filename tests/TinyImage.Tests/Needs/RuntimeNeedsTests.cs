@@ -32,6 +32,28 @@ public sealed class RuntimeNeedsTests(NeedsProgram program) : IClassFixture<Need
     }
 
     [Fact]
+    public void The_scanner_gives_the_same_needs_from_the_strings_it_remembered_and_reads_them_from_there()
+    {
+        using var dir = new TempDirectory();
+        var memo = new FileHashMemo(dir.Combine("memo")) { Time = new Layers.MinuteLater() }; // the program, just built, has settled
+        IReadOnlyList<string> Scan() => [.. new RuntimeNeedScanner(new ResolverOptions(), memo).Scan([("/prog", program.Path)]).Select(n => n.ToString())];
+        var expected = ExpectedHints.Select(h => string.Format(h, "/prog")).ToList();
+
+        Assert.Equal(expected, Scan()); // read from the file, and remembered
+        var entry = Assert.Single(Directory.GetFiles(dir.Combine("memo")));
+        Assert.Equal(expected, Scan()); // from what was remembered
+
+        // Remembered under the file's stamp, the strings are not read from the file again: another library named there is
+        // the one hinted at. An entry whose count does not match its lines is not believed.
+        var remembered = File.ReadAllText(entry);
+        File.WriteAllText(entry, remembered.Replace("\nlibz.so.1\n", "\nlibm.so.6\n", StringComparison.Ordinal));
+        Assert.Contains("/prog imports dlopen and names libm.so.6: add .AddLibrary(\"libm.so.6\")", Scan());
+        var firstLine = remembered.IndexOf('\n', StringComparison.Ordinal);
+        File.WriteAllText(entry, (int.Parse(remembered[..firstLine], System.Globalization.CultureInfo.InvariantCulture) + 1) + remembered[firstLine..]);
+        Assert.Equal(expected, Scan());
+    }
+
+    [Fact]
     public async Task A_build_hints_each_unmet_need_once_and_the_hints_do_not_change_the_image()
     {
         using var dir = new TempDirectory();
