@@ -58,13 +58,13 @@ internal static partial class CacheCommand
     private static Command CreatePrune()
     {
         var maxSize = new Option<string?>("--max-size") { Description = $"Keep at most this much of the most recently used layers, e.g. 500MB, 2GB, 1GiB (default {DefaultMaxSize})." };
-        var all = new Option<bool>("--all") { Description = "Remove every cached layer." };
+        var all = new Option<bool>("--all") { Description = "Remove every cached layer, and every record of what builds found in dpkg databases." };
         var command = new Command("prune", $"""
             Remove the least recently used layers from the layer cache until it holds at most --max-size
             (default {DefaultMaxSize}), the temporary files of killed builds, and the compiled recipes no longer
-            used (a recompile leaves the one before; a recipe file that is gone leaves its own), and the load history of
-            recipe files that are gone, and what earlier builds found in dpkg databases that changed since. Waits for builds that are using the cache; a build started
-            meanwhile waits for the prune. Current compiled recipes, Debian packages and base images are kept.
+            used (a recompile leaves the one before; a recipe file that is gone leaves its own), the load history of
+            recipe files that are gone, and what builds found in dpkg databases that changed since or over 30 days
+            ago. Waits for builds that are using the cache; a build started meanwhile waits for the prune. Current compiled recipes, Debian packages and base images are kept.
 
             Examples:
               tinyrun cache prune
@@ -92,7 +92,7 @@ internal static partial class CacheCommand
             Reporter.Result($"removed {Count(removed.Layers)} ({Sizes.Format(removed.Bytes)}), {Sizes.Format(removed.TemporaryBytes)} of temporary files " +
                             $"and {Count(recipes.Removed, "unused compiled recipe")} ({Sizes.Format(recipes.Bytes)}); {cache.Directory} holds {Count(left.Layers)}, {Sizes.Format(left.Bytes)}");
             if (loads.Bytes > 0) Reporter.Result($"removed {Count(loads.Records, "load record")} of recipes that are gone ({Sizes.Format(loads.Bytes)})");
-            var owners = DpkgOwnersMemo.Prune(Path.Combine(CacheLocation.Root(), "dpkg"));
+            var owners = DpkgOwnersMemo.Prune(Path.Combine(CacheLocation.Root(), "dpkg"), all: parse.GetValue(all));
             if (owners.Bytes > 0) Reporter.Result($"removed {Count(owners.Records, "record")} of dpkg databases that changed since ({Sizes.Format(owners.Bytes)})");
             return Program.ExitOk;
         });

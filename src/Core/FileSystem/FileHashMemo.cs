@@ -5,16 +5,19 @@ namespace TinyImage.Core.FileSystem;
 
 /// <summary>
 /// Remembers a host file's SHA-256 and SHA-1 (what an SBOM lists for every file), its MD5 (what a package's md5sums
-/// lists) and other one-line facts about its content under its path and <see cref="FileStamp"/>, so that a rebuild does
-/// not read an unchanged file again; a file changed too recently to trust its stamp (<see cref="FileStamp.IsSettled"/>)
-/// is always read. Entries are <c>DIR/KEYHEX</c> holding the line (e.g. <c>SHA256HEX SHA1HEX</c>), written to a
-/// temporary name and renamed; one that does not parse is a miss.
+/// lists) and other short facts about its content (a line, or a few lines) under its path and <see cref="FileStamp"/>, so
+/// that a rebuild does not read an unchanged file again; a file changed too recently to trust its stamp
+/// (<see cref="FileStamp.IsSettled"/>) is always read. Entries are <c>DIR/KEYHEX</c> holding the text (e.g.
+/// <c>SHA256HEX SHA1HEX</c>), written to a temporary name and renamed; one that does not parse is a miss.
 /// </summary>
 /// <param name="directory">Where the entries go (the layer cache's <c>measured</c> directory, which a prune empties).</param>
 public sealed class FileHashMemo(string directory)
 {
     /// <summary>The clock that says whether a file's stamp has settled; tests move it on.</summary>
     internal TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Whether <paramref name="hostPath"/> is a regular file whose facts would be remembered now: one that has not changed for a while.</summary>
+    public bool IsSettled(string hostPath) => HostFileStatus.StampOf(hostPath) is { } stamp && stamp.IsSettled(Time.GetUtcNow());
 
     /// <summary>The SHA-256 and SHA-1 (lowercase hex) of <paramref name="hostPath"/>, remembered or made by <paramref name="hash"/>.</summary>
     public (string Sha256, string Sha1) Of(string hostPath, Func<(string Sha256, string Sha1)> hash)
@@ -35,7 +38,7 @@ public sealed class FileHashMemo(string directory)
         Remember(hostPath, "tinyimage-file-md5", hash, t => t.Length == 32 && t.All(char.IsAsciiHexDigitLower));
 
     /// <summary>
-    /// The one-line <paramref name="kind"/> of text about <paramref name="hostPath"/>'s content (a hash, a check's result)
+    /// The <paramref name="kind"/> of text about <paramref name="hostPath"/>'s content (a hash, a check's result)
     /// remembered under its stamp, or made by <paramref name="make"/> and remembered when <paramref name="isValid"/>
     /// accepts it and the file did not change while it was made.
     /// </summary>

@@ -20,8 +20,11 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options, FileHash
     private const int MaxStringsPerFile = 64;
     private const int MaxCharsets = 8;
 
-    /// <summary>The most string constants of a file remembered; a file with more is read each time (the first 64 a scan keeps are among them).</summary>
-    private const int MaxRemembered = 4096;
+    /// <summary>The most string constants of a file remembered (python3 has some 15,000); a file with more is read each time.</summary>
+    private const int MaxRemembered = 32_768;
+
+    /// <summary>The longest string constant <see cref="ElfReader.ReadStrings"/> gives.</summary>
+    private const int MaxStringLength = 255;
 
     private const string RememberedKind = "tinyimage-elf-need-strings-1";
 
@@ -122,13 +125,21 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options, FileHash
     {
         try
         {
-            if (strings is not null && Remembered(hostPath) is { } remembered)
+            // A file that changed in the last seconds is not remembered: read as before, up to its 64th kept string only.
+            if (strings is not null && strings.IsSettled(hostPath) && Remembered(hostPath) is { } remembered)
             {
                 var kept = new List<string>();
                 foreach (var text in remembered)
                     if (keep(text) && kept.Count < MaxStringsPerFile) kept.Add(text);
                 return kept;
             }
+        }
+        catch (TinyImageException)
+        {
+            // Reading all of them failed (a segment past the end of the file, say) where the first 64 may not: read as before.
+        }
+        try
+        {
             return [.. ElfReader.ReadStrings(hostPath, keep, MaxStringsPerFile)];
         }
         catch (TinyImageException)
@@ -147,9 +158,18 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options, FileHash
         {
             var found = ElfReader.ReadStrings(hostPath, MayName, MaxRemembered + 1);
             return found.Count > MaxRemembered ? "-" : string.Join('\n', found.Prepend(found.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        }, t => t == "-" || (int.TryParse(t.AsSpan(0, t.IndexOf('\n') is var end and >= 0 ? end : t.Length), System.Globalization.NumberStyles.None,
-                System.Globalization.CultureInfo.InvariantCulture, out var count) && count == t.Count(c => c == '\n')));
+        }, IsRemembered);
         return text == "-" ? null : text.Split('\n')[1..];
+    }
+
+    /// <summary>Whether <paramref name="text"/> is what <see cref="Remembered"/> keeps: its count, then as many <see cref="MayName"/> strings, a line each.</summary>
+    private static bool IsRemembered(string text)
+    {
+        if (text == "-") return true;
+        var lines = text.Split('\n');
+        return int.TryParse(lines[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count)
+               && count <= MaxRemembered && count == lines.Length - 1
+               && lines.Skip(1).All(line => line.Length <= MaxStringLength && line.All(c => c is >= ' ' and <= '~') && MayName(line));
     }
 
     /// <summary>What a string must be for any scan to keep it: the shell's path, a library's name, or what a character set's name looks like.</summary>

@@ -10,16 +10,19 @@ namespace TinyImage.Core.Packages;
 /// (<c>owners/KEY</c>), keyed by the root, the stamps of its status file and <c>info</c> directory, and the paths; so
 /// a rebuild of an unchanged image on an unchanged database reads neither the status file (1 MB on a desktop) nor
 /// the index of the lists (up to 12 MB), and parses no stanza. dpkg replaces the status file and renames list files
-/// into the info directory on every run, which changes those stamps (<see cref="FileStamp"/>); the index of the lists
-/// trusts the same. A record is made only from a database that had settled, and kept only when it did not change while
-/// it was read. A record that does not parse or whose checksum fails is a miss; records of databases that changed
-/// since are removed by <see cref="Prune"/>.
+/// into the info directory on every run, which changes those stamps (<see cref="FileStamp"/>: device, inode, size and
+/// times, of which the index of the lists trusts the size and the times alone). A record is made only from a database
+/// that had settled, and kept only when it did not change while it was read. A record that does not parse or whose
+/// checksum fails is a miss; <see cref="Prune"/> removes records of databases that changed since and old ones.
 /// </summary>
 public sealed class DpkgOwnersMemo
 {
     private const string Magic = "tinyrun-dpkg-owners-1";
     private const string DirectoryName = "owners";
     private const int MaxBytes = 16 << 20;
+
+    /// <summary>How long a record is kept by <see cref="Prune"/> even when its database has not changed: one per image's paths, they would add up.</summary>
+    private static readonly TimeSpan MaxAge = TimeSpan.FromDays(30);
 
     private readonly string _file;
     private readonly string _statusPath;
@@ -86,7 +89,7 @@ public sealed class DpkgOwnersMemo
         {
             return Parse(body);
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
         {
             return null;
         }
@@ -115,7 +118,9 @@ public sealed class DpkgOwnersMemo
                 .Append(package.Control.Length.ToString(CultureInfo.InvariantCulture)).Append('\n').Append(package.Control).Append('\n');
         var all = head.Append(body).ToString();
         if (Header(_statusPath, _infoPath, now: null) != _header) return; // changed while it was read: remember nothing
-        TemporaryFiles.TryReplace(_file, _header + Checksum(all) + "\n" + all);
+        var record = _header + Checksum(all) + "\n" + all;
+        if (Encoding.UTF8.GetByteCount(record) > MaxBytes) return; // it would never be read
+        TemporaryFiles.TryReplace(_file, record);
     }
 
     private static Dictionary<string, InstalledPackage> Parse(string body)
@@ -132,14 +137,16 @@ public sealed class DpkgOwnersMemo
             switch (fields)
             {
                 case ["P", var name, var version, var architecture, var source, var length]:
-                    var count = int.Parse(length, NumberStyles.None, CultureInfo.InvariantCulture);
-                    if (count > body.Length - at - 1 || body[at + count] != '\n') throw new FormatException("a control text of another length");
+                    if (!int.TryParse(length, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > body.Length - at - 1 || body[at + count] != '\n')
+                        throw new FormatException("a control text of another length");
                     packages.Add(new InstalledPackage(name, version, architecture, source == "-" ? null : source.StartsWith('=') ? source[1..] : throw new FormatException("a source"),
                         body.Substring(at, count)));
                     at += count + 1;
                     break;
                 case ["O", var path, var number]:
-                    owners[path] = packages[int.Parse(number, NumberStyles.None, CultureInfo.InvariantCulture)];
+                    if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= packages.Count)
+                        throw new FormatException("an owner of no package");
+                    owners[path] = packages[index];
                     break;
                 default:
                     throw new FormatException("an unknown line");
@@ -151,10 +158,12 @@ public sealed class DpkgOwnersMemo
     private static string Checksum(string body) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
 
     /// <summary>
-    /// Removes from <paramref name="cacheDirectory"/> the records of databases that changed since (or are gone) and the
-    /// temporary files of writes killed more than a minute ago; returns how many records went and the bytes freed.
+    /// Removes from <paramref name="cacheDirectory"/> the records of databases that changed since (or are gone), those
+    /// older than <see cref="MaxAge"/> (all with <paramref name="all"/>), and the temporary files of writes killed more
+    /// than a minute ago; returns how many records went and the bytes freed. A build reading a record meanwhile only
+    /// reads its database instead.
     /// </summary>
-    public static (int Records, long Bytes) Prune(string cacheDirectory)
+    public static (int Records, long Bytes) Prune(string cacheDirectory, bool all = false)
     {
         var directory = new DirectoryInfo(Path.Combine(cacheDirectory, DirectoryName));
         var (records, bytes) = (0, 0L);
@@ -162,7 +171,9 @@ public sealed class DpkgOwnersMemo
         foreach (var file in directory.EnumerateFiles())
         {
             var temporary = file.Name.StartsWith('.') && file.Name.EndsWith(".tmp", StringComparison.Ordinal);
-            if (temporary ? file.LastWriteTimeUtc >= DateTime.UtcNow - TimeSpan.FromMinutes(1) : IsCurrent(file.FullName)) continue;
+            var keep = temporary ? file.LastWriteTimeUtc >= DateTime.UtcNow - TimeSpan.FromMinutes(1)
+                : !all && file.LastWriteTimeUtc >= DateTime.UtcNow - MaxAge && IsCurrent(file.FullName);
+            if (keep) continue;
             TemporaryFiles.TryDelete(file.FullName);
             if (File.Exists(file.FullName)) continue;
             bytes += file.Length;

@@ -25,8 +25,10 @@ internal sealed class OpenedLoad
     /// </summary>
     private static readonly TimeSpan GuessTime = TimeSpan.FromSeconds(1);
 
-    /// <summary>The archive's first entry: the tar header of an empty directory, sent when the load is opened.</summary>
-    /// <summary>The first entry of every load: made when a load is first opened (a tar writer's first use costs milliseconds), not when one is set up.</summary>
+    /// <summary>
+    /// The archive's first entry: the tar header of an empty directory, sent when the load is opened; made when a load is
+    /// first opened (a tar writer's first use costs milliseconds), not when one is set up.
+    /// </summary>
     private static readonly Lazy<byte[]> Opening = new(OpeningEntry);
 
     private readonly TaskCompletionSource<(Func<Stream, CancellationToken, Task> Write, bool HasZstdLayers)> _rest =

@@ -45,11 +45,13 @@ public sealed class RuntimeNeedsTests(NeedsProgram program) : IClassFixture<Need
 
         // Remembered under the file's stamp, the strings are not read from the file again: another library named there is
         // the one hinted at. An entry whose count does not match its lines is not believed.
-        var remembered = File.ReadAllText(entry);
-        File.WriteAllText(entry, remembered.Replace("\nlibz.so.1\n", "\nlibm.so.6\n", StringComparison.Ordinal));
+        var otherLibrary = File.ReadAllText(entry).Replace("\nlibz.so.1\n", "\nlibm.so.6\n", StringComparison.Ordinal);
+        File.WriteAllText(entry, otherLibrary);
         Assert.Contains("/prog imports dlopen and names libm.so.6: add .AddLibrary(\"libm.so.6\")", Scan());
-        var firstLine = remembered.IndexOf('\n', StringComparison.Ordinal);
-        File.WriteAllText(entry, (int.Parse(remembered[..firstLine], System.Globalization.CultureInfo.InvariantCulture) + 1) + remembered[firstLine..]);
+        var firstLine = otherLibrary.IndexOf('\n', StringComparison.Ordinal);
+        File.WriteAllText(entry, (int.Parse(otherLibrary[..firstLine], System.Globalization.CultureInfo.InvariantCulture) + 1) + otherLibrary[firstLine..]);
+        Assert.Equal(expected, Scan());
+        File.WriteAllText(entry, otherLibrary.Replace("\nlibm.so.6\n", "\nnot a name\n", StringComparison.Ordinal)); // no string a scan keeps
         Assert.Equal(expected, Scan());
     }
 

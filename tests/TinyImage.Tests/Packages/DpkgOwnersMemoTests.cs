@@ -68,8 +68,10 @@ public sealed class DpkgOwnersMemoTests
 
         var read = DpkgDatabase.Read(host, paths)!;
         DpkgDatabase.Read(host, paths, dir.Combine("cache"), Later);
+        foreach (var index in Directory.GetFiles(dir.Combine("cache"))) File.Delete(index);
         var remembered = DpkgDatabase.Read(host, paths, dir.Combine("cache"), Later)!;
 
+        Assert.Empty(Directory.GetFiles(dir.Combine("cache"))); // read from the memo alone
         Assert.Single(Memos(dir));
         Assert.Contains(paths, p => remembered.Owner(p) is not null);
         AssertSameOwners(read, remembered, paths);
@@ -142,7 +144,8 @@ public sealed class DpkgOwnersMemoTests
             case "empty": File.WriteAllBytes(memo, []); break;
             case "fifo": Assert.Equal(0, Run.Process("mkfifo", [memo]).ExitCode); break;
             case "symlink":
-                File.WriteAllBytes(dir.Combine("elsewhere"), bytes);
+                // To a well-formed record (its checksum made again) that gives /usr/bin/tool to libx: never followed.
+                File.WriteAllText(dir.Combine("elsewhere"), WithChecksum(Encoding.UTF8.GetString(bytes).Replace("/usr/bin/tool\t0", "/usr/bin/tool\t1", StringComparison.Ordinal)));
                 File.CreateSymbolicLink(memo, dir.Combine("elsewhere"));
                 break;
         }
@@ -151,6 +154,27 @@ public sealed class DpkgOwnersMemoTests
 
         Assert.Equal("tool", owners.Owner("/usr/bin/tool")!.Name);
         Assert.Equal("libx", owners.Owner("/usr/lib/libx.so.1")!.Name);
+    }
+
+    [Fact]
+    public void A_well_formed_memo_is_believed_while_its_database_is_unchanged()
+    {
+        using var dir = new TempDirectory();
+        var root = Root(dir, ("tool", ["/usr/bin/tool"]), ("libx", ["/usr/lib/libx.so.1"]));
+        DpkgDatabase.Read(root, Paths, dir.Combine("cache"), Later);
+        var memo = Assert.Single(Memos(dir));
+        File.WriteAllText(memo, WithChecksum(File.ReadAllText(memo).Replace("/usr/bin/tool\t0", "/usr/bin/tool\t1", StringComparison.Ordinal)));
+
+        // What the symlink and checksum cases above would give, were they believed.
+        Assert.Equal("libx", DpkgDatabase.Read(root, Paths, dir.Combine("cache"), Later)!.Owner("/usr/bin/tool")!.Name);
+    }
+
+    /// <summary>A record with its checksum line (the fourth) made again for its body.</summary>
+    private static string WithChecksum(string record)
+    {
+        var lines = record.Split('\n', 5);
+        lines[3] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(lines[4])));
+        return string.Join('\n', lines);
     }
 
     [Fact]
@@ -174,5 +198,12 @@ public sealed class DpkgOwnersMemoTests
         Assert.True(bytes > 4);
         Assert.Single(Memos(dir));
         Assert.Equal("tool", DpkgDatabase.Read(kept, Paths, dir.Combine("cache"), Later)!.Owner("/usr/bin/tool")!.Name);
+
+        // A month old, it goes; with --all, every one goes.
+        File.SetLastWriteTimeUtc(Memos(dir)[0], DateTime.UtcNow - TimeSpan.FromDays(31));
+        Assert.Equal(1, DpkgOwnersMemo.Prune(dir.Combine("cache")).Records);
+        DpkgDatabase.Read(kept, Paths, dir.Combine("cache"), Later);
+        Assert.Equal(1, DpkgOwnersMemo.Prune(dir.Combine("cache"), all: true).Records);
+        Assert.Empty(Memos(dir));
     }
 }
