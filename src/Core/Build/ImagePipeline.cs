@@ -176,8 +176,7 @@ public sealed class ImagePipeline
 
     /// <summary>The sink of the pipeline's <see cref="ImagePipelineOptions.Format"/> at <paramref name="outputPath"/>.</summary>
     public IImageSink OutputSink(string outputPath, byte[]? explanation = null) =>
-        _options.Format == ImageFormat.OciDirectory ? new OciDirectoryWriter(outputPath)
-        : new ImageArchiveWriter(outputPath, explanation, _options.LayerCacheDirectory is { } layerCache ? Path.Combine(layerCache, LayerCache.MeasurementsName) : null);
+        _options.Format == ImageFormat.OciDirectory ? new OciDirectoryWriter(outputPath) : new ImageArchiveWriter(outputPath, explanation);
 
     /// <summary>Why each entry is in the image, as JSON: <c>[{"path":"/usr/bin/bash","reason":"AddBinary at ..."}]</c>.</summary>
     public static byte[] Explain(IReadOnlyList<FileEntry> entries)

@@ -8,17 +8,14 @@ namespace TinyImage.Core.Oci;
 /// Writes an image as ONE tar that is at the same time an OCI image layout (<c>oci-layout</c>, <c>index.json</c>,
 /// <c>blobs/sha256/…</c>) and a <c>docker load</c> archive (<c>manifest.json</c> pointing into <c>blobs/</c>), as
 /// <c>docker save</c> does since Docker 25. The output is written to a temporary file beside it and renamed into
-/// place when complete: a failed or cancelled write leaves any previous output untouched. With a record directory, an
-/// archive that is already there, byte for byte, is not written again (see <see cref="ArchiveRecord"/>); its
-/// modification time is set, as a write would have.
+/// place when complete: a failed or cancelled write leaves any previous output untouched.
 /// </summary>
 /// <param name="outputPath">Where the archive goes.</param>
 /// <param name="explanation">
 /// Optional JSON stored beside the image as <see cref="ExplanationMember"/>: why each file is in it. It is not part of
 /// the image (no digest covers it); <c>docker load</c> and OCI readers ignore it, <c>tinyrun inspect</c> shows it.
 /// </param>
-/// <param name="recordDirectory">Where what was written to each output is recorded between builds; null: always write.</param>
-public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = null, string? recordDirectory = null) : IImageSink
+public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = null) : IImageSink
 {
     private const int FileBufferSize = 128 * 1024;
     private const UnixFileMode FileMode644 = (UnixFileMode)0x1A4;
@@ -45,25 +42,15 @@ public sealed class ImageArchiveWriter(string outputPath, byte[]? explanation = 
             // the tar writer's async path, which JIT-compiles some 60 methods at every start (issue 10).
             await Task.Factory.StartNew(() =>
             {
-                var record = recordDirectory is null ? null : new ArchiveRecord(recordDirectory, OutputPath, ArchiveRecord.Identity(image, reference, explanation));
-                if (record?.IsWritten() == true)
-                {
-                    ArchiveRecord.Touch(OutputPath);
-                    return;
-                }
-                string hash;
                 using (var file = OpenOutput(temp, OutputPath))
-                using (var hashing = new Layers.HashingStream(file))
                 {
-                    WriteTar(image, reference, hashing, explanation, cancellationToken);
+                    WriteTar(image, reference, file, explanation, cancellationToken);
                     // No fsync: the rename keeps a killed or failed build from leaving a partial archive, and the
                     // kernel writes the data out; syncing would cost more than the rest of a small build.
-                    hashing.Flush();
-                    hash = hashing.GetDigest().Hex;
+                    file.Flush();
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 File.Move(temp, OutputPath, overwrite: true);
-                record?.Remember(hash);
             }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         catch
