@@ -47,7 +47,10 @@ public sealed class BuildMemoryTests
         File.WriteAllText(dir.Combine("big.tiny.csx"), Recipe);
         Generate(dir.Combine("small-data"), bigFiles: 1, bigSize: 5L << 20, smallFiles: 40);     // 10 MiB
         Generate(dir.Combine("big-data"), bigFiles: 4, bigSize: 224L << 20, smallFiles: 1024);   // 1 GiB
-        Build(dir, dir.Combine("small-data"), dir.Combine("warm-up.tar")); // compiles the recipe into the cache
+        // Compiles the recipe into the cache, from files of its own: were it built from either measured set, that build
+        // would find its layers, and what it found in the dpkg database for its paths, in the caches; the other would not.
+        Generate(dir.Combine("warm-up-data"), bigFiles: 1, bigSize: 64L << 10, smallFiles: 1);
+        Build(dir, dir.Combine("warm-up-data"), dir.Combine("warm-up.tar"));
 
         var (small, _) = Build(dir, dir.Combine("small-data"), dir.Combine("small.tar"));
         var (big, seconds) = Build(dir, dir.Combine("big-data"), dir.Combine("big.tar"));
