@@ -26,6 +26,7 @@ public sealed partial class RuntimeNeedScanner(ResolverOptions options, FileHash
     /// <summary>The longest string constant <see cref="ElfReader.ReadStrings"/> gives.</summary>
     private const int MaxStringLength = 255;
 
+    /// <summary>Part of every entry's key: change it whenever <see cref="MayName"/> or what a scan may keep changes, or entries made before are believed.</summary>
     private const string RememberedKind = "tinyimage-elf-need-strings-1";
 
     private readonly LibraryLocator _locator = new(options);

@@ -17,6 +17,7 @@ namespace TinyImage.Core.Packages;
 /// </summary>
 public sealed class DpkgOwnersMemo
 {
+    /// <summary>Part of every key: change it whenever what <see cref="DpkgDatabase.Read"/> gives for the same database changes (a field kept, a spelling looked up), or records made before are believed.</summary>
     private const string Magic = "tinyrun-dpkg-owners-1";
     private const string DirectoryName = "owners";
     private const int MaxBytes = 16 << 20;
