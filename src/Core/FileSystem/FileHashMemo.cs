@@ -13,6 +13,9 @@ namespace TinyImage.Core.FileSystem;
 /// <param name="directory">Where the entries go (the layer cache's <c>measured</c> directory, which a prune empties).</param>
 public sealed class FileHashMemo(string directory)
 {
+    /// <summary>The longest entry read: the review's remembered strings, the largest kind, stay well under it.</summary>
+    private const int MaxEntryBytes = 16 << 20;
+
     /// <summary>The clock that says whether a file's stamp has settled; tests move it on.</summary>
     internal TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -51,10 +54,11 @@ public sealed class FileHashMemo(string directory)
         var path = Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}\0{hostPath}\0{before}"))));
         try
         {
-            if (File.Exists(path) && File.ReadAllText(path).TrimEnd('\n') is var remembered && isValid(remembered))
+            // Read as RegularFile reads: never through a link, a FIFO refused rather than waited on, and bounded.
+            if (Encoding.UTF8.GetString(RegularFile.ReadAllBytes(path, MaxEntryBytes)).TrimEnd('\n') is var remembered && isValid(remembered))
                 return remembered;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TinyImageException) { }
         var text = make();
         if (!isValid(text) || HostFileStatus.StampOf(hostPath) != before) return text; // changed while it was read: remember nothing
         TemporaryFiles.TryReplace(path, text + "\n");

@@ -30,6 +30,30 @@ public sealed class FileHashMemoTests
         Assert.Equal(2, calls);
     }
 
+    [Theory]
+    [InlineData("fifo")]
+    [InlineData("symlink")]
+    public async Task An_entry_that_is_not_a_regular_file_is_never_read_through(string kind)
+    {
+        using var dir = new TestDirectory();
+        var file = dir.Write("f", "abc"u8.ToArray());
+        var memo = new FileHashMemo(dir.File("memo")) { Time = new MinuteLater() };
+        memo.Of(file, () => Known);
+        var entry = Assert.Single(Directory.GetFiles(dir.File("memo")));
+        File.Delete(entry);
+        if (kind == "fifo") Assert.Equal(0, Integration.Run.Process("mkfifo", [entry]).ExitCode);
+        else
+        {
+            // To an entry with other hashes: were the link followed, they would come back.
+            var elsewhere = dir.Write("elsewhere", System.Text.Encoding.UTF8.GetBytes($"{new string('c', 64)} {new string('d', 40)}\n"));
+            File.CreateSymbolicLink(entry, elsewhere);
+        }
+
+        var again = await Task.Run(() => memo.Of(file, () => Known)).WaitAsync(TimeSpan.FromSeconds(20)); // a FIFO must not be waited on
+
+        Assert.Equal(Known, again);
+    }
+
     [Fact]
     public void AFileChangedJustNow_IsHashedEveryTime_AndNothingIsKept()
     {
