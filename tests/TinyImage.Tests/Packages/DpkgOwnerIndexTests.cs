@@ -10,12 +10,15 @@ namespace TinyImage.Tests.Packages;
 /// </summary>
 public sealed class DpkgOwnerIndexTests
 {
-    /// <summary>A root whose database has the packages <paramref name="lists"/> (name, paths), installed in that order.</summary>
-    private static HostFiles Root(TempDirectory dir, params (string Name, string[] Paths)[] lists)
+    /// <summary>
+    /// A root whose database has the packages <paramref name="lists"/> (name, paths), installed in that order, each with
+    /// a Source field (<c>NAME-src (2)</c>) and a description of two lines.
+    /// </summary>
+    internal static HostFiles Root(TempDirectory dir, params (string Name, string[] Paths)[] lists)
     {
         Directory.CreateDirectory(dir.Combine("root/var/lib/dpkg/info"));
         File.WriteAllText(dir.Combine("root/var/lib/dpkg/status"), string.Concat(lists.Select(l =>
-            $"Package: {l.Name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nDescription: {l.Name}\n\n")));
+            $"Package: {l.Name}\nStatus: install ok installed\nArchitecture: amd64\nSource: {l.Name}-src (2)\nVersion: 1.0\nDescription: {l.Name}\n more\n\n")));
         foreach (var (name, paths) in lists)
             File.WriteAllText(dir.Combine($"root/var/lib/dpkg/info/{name}:amd64.list"), string.Concat(paths.Select(p => p + "\n")));
         return new HostFiles(dir.Combine("root"));

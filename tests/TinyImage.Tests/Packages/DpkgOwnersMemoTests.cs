@@ -16,16 +16,7 @@ public sealed class DpkgOwnersMemoTests
 
     private static readonly string[] Paths = ["/usr/bin/tool", "/usr/lib/libx.so.1", "/nowhere"];
 
-    /// <summary>A root whose database has the packages <paramref name="lists"/> (name, paths), installed in that order.</summary>
-    private static HostFiles Root(TempDirectory dir, params (string Name, string[] Paths)[] lists)
-    {
-        Directory.CreateDirectory(dir.Combine("root/var/lib/dpkg/info"));
-        File.WriteAllText(dir.Combine("root/var/lib/dpkg/status"), string.Concat(lists.Select(l =>
-            $"Package: {l.Name}\nStatus: install ok installed\nArchitecture: amd64\nSource: {l.Name}-src (2)\nVersion: 1.0\nDescription: {l.Name}\n more\n\n")));
-        foreach (var (name, paths) in lists)
-            File.WriteAllText(dir.Combine($"root/var/lib/dpkg/info/{name}:amd64.list"), string.Concat(paths.Select(p => p + "\n")));
-        return new HostFiles(dir.Combine("root"));
-    }
+    private static HostFiles Root(TempDirectory dir, params (string Name, string[] Paths)[] lists) => DpkgOwnerIndexTests.Root(dir, lists);
 
     private static string[] Memos(TempDirectory dir) =>
         Directory.Exists(dir.Combine("cache/owners")) ? Directory.GetFiles(dir.Combine("cache/owners")) : [];
