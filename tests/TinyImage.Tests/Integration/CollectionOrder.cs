@@ -13,6 +13,6 @@ namespace TinyImage.Tests.Integration;
 public sealed class DockerCollectionFirst : ITestCollectionOrderer
 {
     public IEnumerable<ITestCollection> OrderTestCollections(IEnumerable<ITestCollection> testCollections) =>
-        new DefaultTestCollectionOrderer(new NullMessageSink()).OrderTestCollections(testCollections)
+        new DefaultTestCollectionOrderer().OrderTestCollections(testCollections)
             .OrderBy(c => c.DisplayName == DockerCollection.Name ? 0 : 1); // a stable sort: the others keep their order
 }
