@@ -3,7 +3,8 @@
 #   files: tinyrun to a file (warm layer cache, and cold: the layer cache emptied before each run) against
 #     `tar | gzip -6` of the same files (the cost of just reading and compressing them);
 #   engine, in one hyperfine run (9 runs): tinyrun --load when the engine lacks the image (it is removed before each
-#     run, so it is really loaded) and when it already has it (the load is skipped), each also through the build
+#     run, so it is really loaded) and when it already has it (the load is skipped), each also with the build's record
+#     removed (the recipe is built, from the layer cache, instead of skipped as unchanged), each also through the build
 #     server (TINYRUN_SERVER=1; its warm-up run starts it), `docker load -i` of the same
 #     archive (the engine's share), `tinyrun --help` (start-up), against `docker build` (classic builder, FROM scratch
 #     + COPY of the same files; --no-cache, and cached) and `tar -c rootfs | docker import -`; the ratios against
@@ -83,6 +84,10 @@ hyperfine --warmup 1 --runs 9 --export-markdown bench/results/load.md --export-j
     "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
   -n "tinyrun --load, unchanged (load skipped)" --prepare "true" \
     "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
+  -n "tinyrun --load, changed, build not skipped (its record removed)" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true; rm -rf $work/cache/layers/builds" \
+    "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
+  -n "tinyrun --load, unchanged, build not skipped (its record removed)" --prepare "rm -rf $work/cache/layers/builds" \
+    "$tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
   -n "tinyrun --load, changed, build server" --prepare "docker rmi -f $ls_tag >/dev/null 2>&1 || true" \
     "env TINYRUN_SERVER=1 $tinyrun recipes/bash-ls.tiny.csx --load --tag $ls_tag --output $work/out.tar" \
   -n "tinyrun --load, unchanged, build server" --prepare "true" \
@@ -112,6 +117,8 @@ def row(what, ratio, target): print(f"{what:60} {ratio:5.2f}x (target <= {target
 row("changed --load / docker build --no-cache", changed / nocache, 0.75)
 row("changed --load / tar | docker import", changed / imp, 2.5)
 row("unchanged --load / docker build (cached)", unchanged / cached, 2)
+row("changed --load, build not skipped / docker build --no-cache", runs["tinyrun --load, changed, build not skipped (its record removed)"] / nocache, 0.75)
+row("unchanged --load, build not skipped / docker build (cached)", runs["tinyrun --load, unchanged, build not skipped (its record removed)"] / cached, 2)
 app, served_app = runs["tinyrun --load, application changed (its libraries' layers in the engine)"], runs["tinyrun --load, application changed, build server"]
 row("application changed --load / docker build --no-cache", app / nocache, 0.75)
 row("application changed --load, build server / docker build --no-cache", served_app / nocache, 0.75)

@@ -65,7 +65,7 @@ public sealed class GconvModules
         if (HostFileStatus.Of(main).IsFile) lines.AddRange(RegularFile.ReadAllLines(main, MaxFileBytes));
         var extra = Path.Combine(hostDirectory, "gconv-modules.d");
         if (HostFileStatus.Of(extra).IsDirectory)
-            foreach (var conf in Directory.GetFiles(extra, "*.conf").Order(StringComparer.Ordinal))
+            foreach (var conf in Directory.GetFiles(InputRecorder.Observe(extra), "*.conf").Order(StringComparer.Ordinal))
                 if (HostFileStatus.Of(conf).IsFile) lines.AddRange(RegularFile.ReadAllLines(conf, MaxFileBytes));
         return Parse(lines, directory);
     }

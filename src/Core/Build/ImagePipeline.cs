@@ -43,6 +43,24 @@ public sealed class ImagePipeline
         ArgumentNullException.ThrowIfNull(spec);
         platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
         Marks.At("pipeline start");
+        // A build of host files whose every input is as the last build of the same key found it makes the same image:
+        // its record gives the image, and only sinks that are not its archive are given it.
+        var unchanged = _options.LayerCacheDirectory is { } layerCacheDirectory && UnchangedBuilds.KeyOf(spec, reference, platform, _options) is { } key
+            ? (Records: new UnchangedBuilds(Path.Combine(layerCacheDirectory, UnchangedBuilds.DirectoryName)), Key: key, Cache: layerCacheDirectory)
+            : default;
+        Marks.At("keyed");
+        if (unchanged.Key is not null && await ReuseAsync(unchanged.Records, unchanged.Key, unchanged.Cache, reference, sinks, cancellationToken).ConfigureAwait(false) is { } reused)
+            return reused;
+        // The caches a build reads are not its inputs: what it takes from them is checked, or made from files it records.
+        var recorder = unchanged.Key is null ? null
+            : new InputRecorder([unchanged.Cache, .. _options.PackageIndexDirectory is { } index ? [index] : Array.Empty<string>()], DateTimeOffset.UtcNow);
+        InputRecorder.Current = recorder; // this method's flow, and the tasks it starts, from here on
+        var hintsGiven = new List<string>();
+        void Hint(string message)
+        {
+            lock (hintsGiven) hintsGiven.Add(message);
+            _options.Hint(message);
+        }
         var files = await OpenFilesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
         ResolvedBaseImage? baseImage = null;
         if (spec.Base is { } based)
@@ -58,7 +76,7 @@ public sealed class ImagePipeline
                 throw new TinyImageException(SourceLocation.Prefix(origin, e.Message), e);
             }
         }
-        var assembled = Assemble(spec, files, platform);
+        var assembled = Assemble(spec, files, platform, Hint);
         Marks.At("assembled");
         var architecture = platform.Architecture;
         var entries = assembled.Tree.Entries();
@@ -103,7 +121,7 @@ public sealed class ImagePipeline
             }
             finally
             {
-                foreach (var hint in hints) _options.Hint(hint);
+                foreach (var hint in hints) Hint(hint);
                 hints.Clear();
             }
         }
@@ -120,11 +138,77 @@ public sealed class ImagePipeline
             throw;
         }
         Marks.At("sinks done");
-        if (sbom is not null && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
-            await Sbom.SbomFiles.WriteBesideAsync(written, (await sbom.ConfigureAwait(false)) with { Digest = image.ManifestDigest.ToString() }, cancellationToken)
-                .ConfigureAwait(false);
+        InputRecorder.Current = null; // what is written from here on is output
+        var outputs = new List<string>();
+        if (imageSinks.Count > 0 && imageSinks[0] is ImageArchiveWriter && image.WrittenTo is [var written, ..] && Path.IsPathRooted(written))
+        {
+            outputs.Add(written);
+            if (sbom is not null)
+            {
+                var (spdx, cycloneDx) = await Sbom.SbomFiles.WriteBesideAsync(written, (await sbom.ConfigureAwait(false)) with { Digest = image.ManifestDigest.ToString() },
+                    cancellationToken).ConfigureAwait(false);
+                outputs.AddRange([spdx, cycloneDx]);
+            }
+        }
         Marks.At("sbom written");
-        return image with { Largest = LargestFiles.Of(entries, LargestShown), Sources = [.. entries.Select(e => e.SourcePath).OfType<string>()] };
+        image = image with { Largest = LargestFiles.Of(entries, LargestShown), Sources = [.. entries.Select(e => e.SourcePath).OfType<string>()] };
+        // The layers' blobs are outputs too: as this build wrote or checked them.
+        if (recorder is { IsUsable: true } && (outputs.Count > 0 || imageSinks.Count == 0 || imageSinks[0] is not ImageArchiveWriter))
+            unchanged.Records.Write(unchanged.Key!, new UnchangedBuilds.Made(recorder.Seen(),
+                [.. outputs.Concat(image.Layers.Select(l => l.BlobPath)).Select(o => (o, HostFileStatus.IdentityOf(o, followLinks: false)))],
+                image.ConfigBytes.ToArray(), image.ManifestBytes.ToArray(), image.Layers, [.. hintsGiven], image.Largest, image.Sources));
+        return image;
+    }
+
+    /// <summary>
+    /// The image the record under <paramref name="key"/> gives, handed to the sinks <paramref name="sinks"/> makes but
+    /// the archive (which is as that build left it), when every input and output is as it was and the cache still holds
+    /// every layer; else null, and the image is built.
+    /// </summary>
+    private async Task<BuiltImage?> ReuseAsync(UnchangedBuilds records, string key, string cacheDirectory, ImageReference reference, Func<byte[], IReadOnlyList<IImageSink>> sinks,
+        CancellationToken cancellationToken)
+    {
+        if (records.Read(key) is not { } made) return null;
+        Marks.At("record read");
+        if (!InputRecorder.Unchanged(made.Inputs)) return null;
+        Marks.At("inputs checked");
+        var imageSinks = sinks([]);
+        var archive = imageSinks.Count > 0 && imageSinks[0] is ImageArchiveWriter writer ? writer.OutputPath : null;
+        if (imageSinks.Skip(archive is null ? 0 : 1).Any(s => s is ImageArchiveWriter or OciDirectoryWriter)) return null;
+        // The archive and the SBOMs beside it, exactly as that build wrote them; a build without an archive has none.
+        var blobs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var layer in made.Layers) blobs[layer.BlobPath] = "";
+        var files = made.Outputs.Where(o => !blobs.ContainsKey(o.Path)).ToList();
+        if (archive is null ? files.Count > 0 : files.Count == 0 || files[0].Path != archive) return null;
+        if (!InputRecorder.Unchanged(files.Select(o => (o.Path, false, o.Identity)))) return null;
+        if (archive is not null && _options.WriteSbom != (files.Count == 3)) return null;
+        foreach (var (path, identity) in made.Outputs) if (blobs.ContainsKey(path)) blobs[path] = identity;
+        using var lease = await new LayerCache(cacheDirectory).LeaseAsync(cancellationToken).ConfigureAwait(false);
+        // Each blob as that build wrote or checked it, or as the cache takes it without reading it (checked against its
+        // digest since it last changed).
+        foreach (var layer in made.Layers)
+            if (!InputRecorder.Unchanged([(layer.BlobPath, false, blobs[layer.BlobPath])]) && !LayerCache.IsChecked(layer.BlobPath, layer.Digest, layer.Size))
+                return null;
+        foreach (var layer in made.Layers) LayerCache.TouchAccessTime(layer.BlobPath);
+        Marks.At("unchanged");
+        foreach (var hint in made.Hints) _options.Hint(hint);
+        var image = new BuiltImage
+        {
+            Reference = reference,
+            ManifestBytes = made.Manifest,
+            ManifestDigest = Digest.Compute(made.Manifest),
+            ConfigBytes = made.Config,
+            ConfigDigest = Digest.Compute(made.Config),
+            Layers = made.Layers,
+            Largest = made.Largest,
+            Sources = made.Sources,
+        };
+        var written = await Task.WhenAll(imageSinks.Select(sink => sink == imageSinks[0] && archive is not null
+            ? Task.FromResult(archive) : sink.WriteAsync(image, reference, cancellationToken))).ConfigureAwait(false);
+        // What killed builds left, as a build removes it.
+        if (archive is not null) SweepStaleTemporaryFiles(Path.GetDirectoryName(archive)!, Path.GetFileName(archive));
+        new LayerCache(cacheDirectory).SweepStaleTemporaryFiles();
+        return image with { WrittenTo = written };
     }
 
     /// <summary>
@@ -136,13 +220,13 @@ public sealed class ImagePipeline
         ArgumentNullException.ThrowIfNull(spec);
         platform ??= spec.Platforms.Length == 1 ? spec.Platforms[0] : Platform.Host();
         var files = await OpenFilesAsync(spec, platform, cancellationToken).ConfigureAwait(false);
-        return Assemble(spec, files, platform).Tree;
+        return Assemble(spec, files, platform, _options.Hint).Tree;
     }
 
     /// <summary>The file tree from <paramref name="files"/>, each file attributed to its package, with the package metadata the spec asks for.</summary>
-    private TreeAssembler.Result Assemble(ImageSpec spec, HostFiles files, Platform platform)
+    private TreeAssembler.Result Assemble(ImageSpec spec, HostFiles files, Platform platform, Action<string> hint)
     {
-        var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform, hint: _options.Hint).Assemble(spec);
+        var assembled = new TreeAssembler(_options.Resolver with { Files = files }, platform: platform, hint: hint).Assemble(spec);
         Marks.At("tree");
         var owners = Packages.PackageMetadata.Attribute(assembled.Tree, files, _options.Roots?.PackagesOf(files), _options.PackageIndexDirectory);
         Marks.At("attributed");
@@ -220,6 +304,7 @@ public sealed class ImagePipeline
         CancellationToken cancellationToken, IReadOnlyList<Layer>? baseLayers, Func<Task>? beforeSinks)
     {
         var started = DateTime.UtcNow;
+        InputRecorder.Current = null; // writing layers and sinks: nothing here decides what the image is
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(sinks);
         var groups = LayerPlan.Split(entries, _options.LayerAssignments);

@@ -66,7 +66,12 @@ public static partial class ElfReader
     /// </summary>
     internal static SafeFileHandle? Open(string hostPath)
     {
-        var target = HostFileStatus.Of(hostPath) is { Kind: HostFileKind.Symlink } ? File.ResolveLinkTarget(hostPath, returnFinalTarget: true)?.FullName ?? hostPath : hostPath;
+        var target = hostPath;
+        if (HostFileStatus.Of(hostPath) is { Kind: HostFileKind.Symlink })
+        {
+            InputRecorder.Observe(hostPath, followLinks: true); // what the links lead to now
+            target = File.ResolveLinkTarget(hostPath, returnFinalTarget: true)?.FullName ?? hostPath;
+        }
         var status = HostFileStatus.Of(target);
         if (status.Kind == HostFileKind.Missing) throw new TinyImageException($"{hostPath}: no such file");
         if (status.IsDirectory) throw new TinyImageException($"{hostPath}: is a directory, not an ELF file");

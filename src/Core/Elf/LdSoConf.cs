@@ -79,6 +79,7 @@ internal static class LdSoConf
                 }
                 var real = TryResolve(files, directory);
                 if (real is null || !Directory.Exists(files.HostPath(real))) continue;
+                InputRecorder.Observe(files.HostPath(real));
                 foreach (var entry in Directory.EnumerateFileSystemEntries(files.HostPath(real)))
                 {
                     var name = Path.GetFileName(entry);

@@ -33,11 +33,42 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
         if (statx(AtFdCwd, hostPath, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno is Enoent or Enotdir) return MissingStatus;
+            if (errno is Enoent or Enotdir)
+            {
+                InputRecorder.Current?.Saw(hostPath, followLinks, MissingIdentity);
+                return MissingStatus;
+            }
             throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}; check its permissions");
         }
+        if (InputRecorder.Current is { } recorder) recorder.Saw(hostPath, followLinks, IdentityOf(buffer));
         return FromBuffer(buffer);
     }
+
+    /// <summary>What <see cref="IdentityOf(string, bool)"/> gives for a path that does not exist.</summary>
+    internal const string MissingIdentity = "-";
+
+    /// <summary>
+    /// Everything statx says about <paramref name="hostPath"/> (or with <paramref name="followLinks"/>, what its links
+    /// lead to) that changes when it does, as one word: type and mode, owner, device, inode, size, modification and
+    /// status-change times; <see cref="MissingIdentity"/> when it does not exist. A directory's changes when an entry is
+    /// added, removed or renamed in it; a file's when its content or metadata changes (see <see cref="FileStamp"/>).
+    /// </summary>
+    /// <exception cref="TinyImageException">The path cannot be examined (permission denied, I/O error).</exception>
+    internal static string IdentityOf(string hostPath, bool followLinks)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        if (statx(AtFdCwd, hostPath, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) == 0) return IdentityOf(buffer);
+        var errno = Marshal.GetLastPInvokeError();
+        return errno is Enoent or Enotdir ? MissingIdentity
+            : throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}; check its permissions");
+    }
+
+    // stx_gid at 24, stx_ino at 32, stx_ctime at 96 and stx_mtime at 112 (s64 seconds, u32 nanoseconds), stx_dev_major/minor at 136/140.
+    private static string IdentityOf(ReadOnlySpan<byte> buffer) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{MemoryMarshal.Read<ushort>(buffer[28..]):x}:{MemoryMarshal.Read<uint>(buffer[20..])}:{MemoryMarshal.Read<uint>(buffer[24..])}:" +
+        $"{MemoryMarshal.Read<uint>(buffer[136..])}.{MemoryMarshal.Read<uint>(buffer[140..])}:{MemoryMarshal.Read<ulong>(buffer[32..])}:" +
+        $"{MemoryMarshal.Read<ulong>(buffer[40..])}:{MemoryMarshal.Read<long>(buffer[112..])}.{MemoryMarshal.Read<uint>(buffer[120..]):D9}:" +
+        $"{MemoryMarshal.Read<long>(buffer[96..])}.{MemoryMarshal.Read<uint>(buffer[104..]):D9}");
 
     /// <summary>The status of an open file.</summary>
     internal static HostFileStatus Of(SafeFileHandle handle, string hostPath)
@@ -77,9 +108,14 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
         if (statx(AtFdCwd, hostPath, AtSymlinkNoFollow, StatxBasicStats, ref MemoryMarshal.GetReference(buffer)) != 0)
         {
             var errno = Marshal.GetLastPInvokeError();
-            if (errno is Enoent or Enotdir) return null;
+            if (errno is Enoent or Enotdir)
+            {
+                InputRecorder.Current?.Saw(hostPath, followLinks: false, MissingIdentity);
+                return null;
+            }
             throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}; check its permissions");
         }
+        InputRecorder.Current?.Saw(hostPath, followLinks: false, IdentityOf(buffer));
         if ((MemoryMarshal.Read<ushort>(buffer[28..]) & SIfMt) != kind) return null;
         // stx_ino at 32, stx_ctime at 96 and stx_mtime at 112 (each s64 seconds, u32 nanoseconds), stx_dev_major/minor at 136/140.
         static long Nanoseconds(ReadOnlySpan<byte> timestamp) =>

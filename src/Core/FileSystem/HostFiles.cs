@@ -143,6 +143,7 @@ public sealed class HostFiles
             IEnumerable<string> names;
             try
             {
+                InputRecorder.Observe(directory);
                 names = System.IO.Directory.EnumerateFileSystemEntries(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -25,6 +25,7 @@ public static class RegularFile
     /// <exception cref="TinyImageException">It is missing, a symlink, a directory, a FIFO, socket or device, or unreadable.</exception>
     public static SafeFileHandle OpenHandle(string hostPath, bool followFinalLink = false)
     {
+        InputRecorder.Observe(hostPath, followFinalLink);
         var fd = open(hostPath, ORdOnly | ONonBlock | OCloExec | (followFinalLink ? 0 : ONoFollow));
         if (fd < 0)
         {

@@ -226,11 +226,37 @@ public sealed class LayerCache
     }
 
     /// <summary>
+    /// Whether the blob at <paramref name="blobPath"/> is the entry <paramref name="digest"/> of <paramref name="size"/>
+    /// bytes, checked since its last change: what a lookup takes without reading it (see <see cref="TryReadAsync"/>).
+    /// </summary>
+    internal static bool IsChecked(string blobPath, Digest digest, long size)
+    {
+        try
+        {
+            var parts = RegularFile.ReadAllLines(blobPath + DigestSuffix, 4096) is [var line, ""] ? line.Split(' ') : [];
+            return parts.Length == 3 && parts[0] == digest.ToString() && parts[1] == size.ToString(CultureInfo.InvariantCulture)
+                && FileStamp.TryParse(parts[2], out var recorded) && recorded.Size == size && HostFileStatus.StampOf(blobPath) == recorded;
+        }
+        catch (TinyImageException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes the records of builds (<see cref="Build.UnchangedBuilds"/>): each names blobs of this cache.</summary>
+    private void ClearBuildRecords()
+    {
+        var records = Path.Combine(Directory, Build.UnchangedBuilds.DirectoryName);
+        if (!System.IO.Directory.Exists(records)) return;
+        foreach (var file in System.IO.Directory.EnumerateFiles(records)) TemporaryFiles.TryDelete(file);
+    }
+
+    /// <summary>
     /// Marks a blob as just used (its access time), for least-recently-used eviction, unless it was marked in the last
     /// <see cref="UseResolution"/>: setting a time changes the blob's status-change time, hence its stamp, which would
     /// make the next build read and check it again. Best effort.
     /// </summary>
-    private static void TouchAccessTime(string blobPath)
+    internal static void TouchAccessTime(string blobPath)
     {
         try
         {
@@ -275,6 +301,7 @@ public sealed class LayerCache
         foreach (var compressor in CompressorDirectories())
             removedTemporary += StaleTemporaryFiles.SweepFiles(compressor, TemporaryPrefix, TemporarySuffix, TimeSpan.Zero);
         _measurements.Clear(); // small, and rebuilt by reading a layer's files once
+        ClearBuildRecords(); // they name blobs this prune may remove
         var entries = Entries(out _);
         var left = entries.Sum(e => e.Bytes);
         int removed = 0;
@@ -342,7 +369,7 @@ public sealed class LayerCache
 
     private IEnumerable<string> CompressorDirectories() =>
         System.IO.Directory.Exists(Directory)
-            ? System.IO.Directory.EnumerateDirectories(Directory).Where(d => Path.GetFileName(d) != MeasurementsName)
+            ? System.IO.Directory.EnumerateDirectories(Directory).Where(d => Path.GetFileName(d) is not (MeasurementsName or Build.UnchangedBuilds.DirectoryName))
             : [];
 
     /// <summary>Removes the temporary files that killed builds left in the cache (unlocked, and older than <see cref="StaleTemporaryFiles.MinimumAge"/>).</summary>

@@ -22,6 +22,9 @@ internal static class DpkgOwnerIndex
     /// <param name="makeEntries">Reads every list: (path, NAME:ARCH) in status order; the first for a path owns it.</param>
     public static Lookup? Open(HostFiles root, string cacheDirectory, Func<IEnumerable<(string Path, string Package)>> makeEntries)
     {
+        // The index is made from these two (the status, the lists in info/): a build that uses it has looked at them.
+        InputRecorder.Observe(root.HostPath("/var/lib/dpkg/status"));
+        InputRecorder.Observe(root.HostPath("/var/lib/dpkg/info"));
         var status = new FileInfo(root.HostPath("/var/lib/dpkg/status"));
         var info = new DirectoryInfo(root.HostPath("/var/lib/dpkg/info"));
         if (!status.Exists || !info.Exists) return null;

@@ -1,4 +1,5 @@
 using TinyImage.Core.Elf;
+using TinyImage.Core.FileSystem;
 using TinyImage.Core.Spec;
 
 namespace TinyImage.Core.Build.Steps;
@@ -22,13 +23,13 @@ internal sealed class WithGconvHandler : StepHandler<WithGconvStep>
             if (context.IsRootFile(directory + "/" + config))
                 root.AddFile(context.Tree, directory + "/" + config, reason);
         if (context.RealDirectory(directory + "/gconv-modules.d") is { } confDirectory)
-            foreach (var conf in Directory.GetFiles(root.HostPath(confDirectory)).Order(StringComparer.Ordinal))
+            foreach (var conf in Directory.GetFiles(InputRecorder.Observe(root.HostPath(confDirectory))).Order(StringComparer.Ordinal))
                 root.AddFile(context.Tree, directory + "/gconv-modules.d/" + Path.GetFileName(conf), reason);
 
         var modules = new SortedSet<string>(StringComparer.Ordinal);
         if (step.Charsets.IsEmpty)
         {
-            foreach (var file in Directory.GetFiles(hostDirectory, "*.so"))
+            foreach (var file in Directory.GetFiles(InputRecorder.Observe(hostDirectory), "*.so"))
                 modules.Add(directory + "/" + Path.GetFileName(file));
         }
         else

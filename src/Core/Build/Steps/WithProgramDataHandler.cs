@@ -62,6 +62,7 @@ internal sealed class WithProgramDataHandler : StepHandler<WithProgramDataStep>
         if (context.RealDirectory(directory) is not { } real) return [];
         try
         {
+            InputRecorder.Observe(context.Root.HostPath(real));
             return [.. list(context.Root.HostPath(real)).Select(Path.GetFileName).OfType<string>()];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
