@@ -101,6 +101,7 @@ internal sealed class BuildService : IDisposable
                 SharedLayerCache = options.CacheRepository is { } repository ? SharedLayers(repository, registry!) : null,
                 WriteSbom = options.WriteSbom,
                 Hint = reporter.Hint,
+                Detail = reporter.Detail,
             };
             return new BuildService(recipePath, named, registry, ownsRegistry, pipelineOptions);
         }

@@ -191,6 +191,7 @@ public sealed class ImagePipeline
                 return null;
         foreach (var layer in made.Layers) LayerCache.TouchAccessTime(layer.BlobPath);
         Marks.At("unchanged");
+        _options.Detail($"unchanged: the {made.Inputs.Count} host paths the last build of {reference} looked at are as they were; its image is used as it is");
         foreach (var hint in made.Hints) _options.Hint(hint);
         var image = new BuiltImage
         {

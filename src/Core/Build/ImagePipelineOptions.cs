@@ -53,6 +53,9 @@ public sealed record ImagePipelineOptions
     /// <summary>Where build hints go, a line each (runtime needs the image leaves unmet, notes); <see cref="FromEnvironment"/> writes them to stderr.</summary>
     public Action<string> Hint { get; init; } = _ => { };
 
+    /// <summary>Where details of how a build went go, a line each (tinyrun --verbose); none by default.</summary>
+    public Action<string> Detail { get; init; } = _ => { };
+
     /// <summary>Unmet runtime needs fail the build (<c>--strict</c>, or TINYRUN_STRICT=1 in <see cref="FromEnvironment"/>).</summary>
     public bool Strict { get; init; }
 

@@ -64,6 +64,8 @@ public sealed partial class UnchangedBuildTests
 
         var again = Build(dir, env);
         Assert.Contains(Skipped, again.Stderr);
+        var told = Run.Tinyrun(env, dir.Path, "skip.tiny.csx", "--verbose");
+        Assert.Matches(@"unchanged: the \d+ host paths the last build of skip:1 looked at are as they were; its image is used as it is\n", told.Stderr);
         Assert.Equal(first.Stdout, again.Stdout); // the summary: digest, sizes, files
         Assert.Equal(Said(first), Said(again)); // the hints and the largest files
         Assert.Equal(written, Identity(archive)); // not written again
