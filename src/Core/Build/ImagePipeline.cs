@@ -183,6 +183,7 @@ public sealed class ImagePipeline
         if (!InputRecorder.Unchanged(files.Select(o => (o.Path, false, o.Identity)))) return null;
         if (archive is not null && _options.WriteSbom != (files.Count == 3)) return null;
         foreach (var (path, identity) in made.Outputs) if (blobs.ContainsKey(path)) blobs[path] = identity;
+        // (Its lease also removes what killed builds left in the cache, as a build's first lookup does.)
         using var lease = await new LayerCache(cacheDirectory).LeaseAsync(cancellationToken).ConfigureAwait(false);
         // Each blob as that build wrote or checked it, or as the cache takes it without reading it (checked against its
         // digest since it last changed).
@@ -206,9 +207,8 @@ public sealed class ImagePipeline
         };
         var written = await Task.WhenAll(imageSinks.Select(sink => sink == imageSinks[0] && archive is not null
             ? Task.FromResult(archive) : sink.WriteAsync(image, reference, cancellationToken))).ConfigureAwait(false);
-        // What killed builds left, as a build removes it.
+        // What killed builds left beside the archive, as a build removes it.
         if (archive is not null) SweepStaleTemporaryFiles(Path.GetDirectoryName(archive)!, Path.GetFileName(archive));
-        new LayerCache(cacheDirectory).SweepStaleTemporaryFiles();
         return image with { WrittenTo = written };
     }
 

@@ -49,7 +49,17 @@ public sealed class InputRecorder
     /// <returns><paramref name="hostPath"/>, to list or open.</returns>
     public static string Observe(string hostPath, bool followLinks = false)
     {
-        if (Current is { } recorder) recorder.Saw(hostPath, followLinks, HostFileStatus.IdentityOf(hostPath, followLinks), whole: true);
+        if (Current is not { } recorder) return hostPath;
+        try
+        {
+            recorder.Saw(hostPath, followLinks, HostFileStatus.IdentityOf(hostPath, followLinks), whole: true);
+        }
+        catch (TinyImageException)
+        {
+            // Recording never changes what a build does: the reader says what is wrong with the path, and this build
+            // leaves no record.
+            lock (recorder._seen) recorder.IsUsable = false;
+        }
         return hostPath;
     }
 

@@ -150,5 +150,12 @@ public sealed class UnchangedBuildRecordTests
         HostFileStatus.Of(dir.Combine("new.txt"));
         InputRecorder.Current = null;
         Assert.False(recorder.IsUsable);
+
+        // A path that cannot be examined: recording never throws (the reader says what is wrong), and records nothing.
+        var other = new InputRecorder([], DateTimeOffset.UtcNow);
+        InputRecorder.Current = other;
+        Assert.Equal("/" + new string('a', 5000), InputRecorder.Observe("/" + new string('a', 5000)));
+        InputRecorder.Current = null;
+        Assert.False(other.IsUsable);
     }
 }
