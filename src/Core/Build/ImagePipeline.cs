@@ -188,8 +188,9 @@ public sealed class ImagePipeline
         // Each blob as that build wrote or checked it, or as the cache takes it without reading it (checked against its
         // digest since it last changed).
         foreach (var layer in made.Layers)
-            if (!InputRecorder.Unchanged([(layer.BlobPath, false, blobs[layer.BlobPath])]) && !LayerCache.IsChecked(layer.BlobPath, layer.Digest, layer.Size))
-                return null;
+            if (!layer.BlobPath.StartsWith(Path.TrimEndingDirectorySeparator(cacheDirectory) + "/", StringComparison.Ordinal)
+                || (!InputRecorder.Unchanged([(layer.BlobPath, false, blobs[layer.BlobPath])]) && !LayerCache.IsChecked(layer.BlobPath, layer.Digest, layer.Size)))
+                return null; // (a blob outside the cache is no blob of this record's)
         foreach (var layer in made.Layers) LayerCache.TouchAccessTime(layer.BlobPath);
         Marks.At("unchanged");
         _options.Detail($"unchanged: the {made.Inputs.Count} host paths the last build of {reference} looked at are as they were; its image is used as it is");

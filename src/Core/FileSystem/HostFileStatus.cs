@@ -115,7 +115,8 @@ public readonly record struct HostFileStatus(HostFileKind Kind, int Mode, uint U
             }
             throw new TinyImageException($"{hostPath}: cannot examine it: {Marshal.GetPInvokeErrorMessage(errno)}; check its permissions");
         }
-        InputRecorder.Current?.Saw(hostPath, followLinks: false, IdentityOf(buffer));
+        // A directory's stamp is asked for its times (what a memo of its listing is kept under): recorded whole.
+        InputRecorder.Current?.Saw(hostPath, followLinks: false, IdentityOf(buffer), whole: kind == SIfDir);
         if ((MemoryMarshal.Read<ushort>(buffer[28..]) & SIfMt) != kind) return null;
         // stx_ino at 32, stx_ctime at 96 and stx_mtime at 112 (each s64 seconds, u32 nanoseconds), stx_dev_major/minor at 136/140.
         static long Nanoseconds(ReadOnlySpan<byte> timestamp) =>
