@@ -29,7 +29,9 @@ internal sealed class UnchangedBuilds(string directory)
 
     /// <summary>
     /// The steps whose every host lookup goes through <see cref="HostFileStatus"/> or <see cref="InputRecorder.Observe"/>
-    /// (shown for these by a test against strace). A spec with any other step is always built.
+    /// (a test compares a build's record with strace of it: AddBinary, WithLibs, AddFile, AddDirectory, WithPasswd, and
+    /// the review and SBOM every build makes; the others look things up the same ways, or not at all). A spec with any
+    /// other step is always built.
     /// </summary>
     private static readonly HashSet<Type> RecordedSteps =
     [
