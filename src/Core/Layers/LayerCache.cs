@@ -184,11 +184,7 @@ public sealed class LayerCache
         {
             return null;
         }
-        // "sha256:HEX SIZE", then the blob's stamp when it was last checked.
-        var parts = text.Trim().Split(' ');
-        FileStamp recorded = default;
-        if ((parts.Length == 2 || parts.Length == 3 && FileStamp.TryParse(parts[2], out recorded)) && Digest.TryParse(parts[0], out var expected) &&
-            long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+        if (TryParseDigestFile(text, out var expected, out var size, out var lastChecked))
         {
             try
             {
@@ -196,7 +192,7 @@ public sealed class LayerCache
                 // A link or a FIFO in the blob's place is never opened (a FIFO would block): it is rebuilt below.
                 if (HostFileStatus.StampOf(blobPath) is { } stamp)
                 {
-                    if (parts.Length == 3 && stamp == recorded && recorded.Size == size)
+                    if (lastChecked is { } recorded && stamp == recorded && recorded.Size == size)
                     {
                         TouchAccessTime(blobPath);
                         return (expected, size);
@@ -233,14 +229,31 @@ public sealed class LayerCache
     {
         try
         {
-            var parts = RegularFile.ReadAllLines(blobPath + DigestSuffix, 4096) is [var line, ""] ? line.Split(' ') : [];
-            return parts.Length == 3 && parts[0] == digest.ToString() && parts[1] == size.ToString(CultureInfo.InvariantCulture)
-                && FileStamp.TryParse(parts[2], out var recorded) && recorded.Size == size && HostFileStatus.StampOf(blobPath) == recorded;
+            return TryParseDigestFile(System.Text.Encoding.UTF8.GetString(RegularFile.ReadAllBytes(blobPath + DigestSuffix, 4096)), out var recorded, out var recordedSize,
+                    out var lastChecked)
+                && recorded == digest && recordedSize == size && lastChecked is { } stamp && stamp.Size == size && HostFileStatus.StampOf(blobPath) == stamp;
         }
         catch (TinyImageException)
         {
             return false;
         }
+    }
+
+    /// <summary>Reads an entry's digest file: <c>sha256:HEX SIZE</c>, then the blob's stamp when it was last checked (if it was).</summary>
+    private static bool TryParseDigestFile(string text, out Digest digest, out long size, out FileStamp? lastChecked)
+    {
+        var parts = text.Trim().Split(' ');
+        (digest, size, lastChecked) = (default, 0, null);
+        if (parts.Length == 3)
+        {
+            if (!FileStamp.TryParse(parts[2], out var stamp)) return false;
+            lastChecked = stamp;
+        }
+        else if (parts.Length != 2)
+        {
+            return false;
+        }
+        return Digest.TryParse(parts[0], out digest) && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out size);
     }
 
     /// <summary>Removes the records of builds (<see cref="Build.UnchangedBuilds"/>): each names blobs of this cache.</summary>
